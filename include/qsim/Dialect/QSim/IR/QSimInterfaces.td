@@ -1,0 +1,64 @@
+//===- QSimInterfaces.td - quantizable op interface --------*- tablegen -*-===//
+//
+// Part of the qsim-mlir project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QSIM_DIALECT_QSIM_IR_QSIMINTERFACES_TD
+#define QSIM_DIALECT_QSIM_IR_QSIMINTERFACES_TD
+
+include "mlir/IR/OpBase.td"
+
+def QSim_QuantizableOpInterface : OpInterface<"QuantizableOpInterface"> {
+  let cppNamespace = "::mlir::qsim";
+  let description = [{
+    An op that the quantization passes know how to quantize. The interface
+    says which operands are quantized and in which role (input, weight,
+    bias), which results are activations, and along which axis a weight has
+    its output channels (for per-channel scales).
+
+    Ops of other dialects get it through external models (see
+    `registerQuantizableOpInterfaceExternalModels`); an embedder attaches it
+    to its own ops the same way, and `--qsim-annotate` then quantizes them.
+
+    Example: `tosa.conv2d` reports operand 0 as `input`, operand 1 as
+    `weight` with channel axis 0, operand 2 as `bias`, its zero-point
+    operands as not quantized and result 0 as `activation`.
+  }];
+
+  let methods = [
+    InterfaceMethod<[{
+        What the op computes (conv, dense, add, pooling, ...), used by skip
+        options such as "skip the first k convs" and by reports.
+      }],
+      "::mlir::qsim::QuantOpCategory", "getQuantCategory">,
+    InterfaceMethod<[{
+        The role of operand `operandIndex`, or std::nullopt when the operand
+        is not quantized (shapes, zero points, destination operands).
+      }],
+      "std::optional<::mlir::qsim::QuantKind>", "getOperandQuantKind",
+      (ins "unsigned":$operandIndex)>,
+    InterfaceMethod<[{
+        The role of result `resultIndex` (normally `activation`), or
+        std::nullopt when the result stays float.
+      }],
+      "std::optional<::mlir::qsim::QuantKind>", "getResultQuantKind",
+      (ins "unsigned":$resultIndex), "", [{
+        return ::mlir::qsim::QuantKind::Activation;
+      }]>,
+    InterfaceMethod<[{
+        For a weight operand: the dimension holding output channels, so
+        that per-channel scales have one entry per output channel.
+      }],
+      "std::optional<int64_t>", "getWeightChannelAxis",
+      (ins "unsigned":$operandIndex), "", [{ return std::nullopt; }]>,
+    InterfaceMethod<[{
+        True when the result can reuse the parameters of its (first)
+        quantized input exactly: max pooling, reshape, transpose, ReLU-style
+        clamps; realization then needs no requantize.
+      }],
+      "bool", "preservesScale", (ins), "", [{ return false; }]>
+  ];
+}
+
+#endif // QSIM_DIALECT_QSIM_IR_QSIMINTERFACES_TD

@@ -1,0 +1,26 @@
+//===- Passes.h - qsim transformation passes --------------------*- C++ -*-===//
+//
+// Part of the qsim-mlir project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QSIM_DIALECT_QSIM_TRANSFORMS_PASSES_H
+#define QSIM_DIALECT_QSIM_TRANSFORMS_PASSES_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+#include "qsim/Dialect/QSim/IR/QSimOps.h"
+
+namespace mlir {
+namespace qsim {
+
+#define GEN_PASS_DECL
+#include "qsim/Dialect/QSim/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "qsim/Dialect/QSim/Transforms/Passes.h.inc"
+
+} // namespace qsim
+} // namespace mlir
+
+#endif // QSIM_DIALECT_QSIM_TRANSFORMS_PASSES_H

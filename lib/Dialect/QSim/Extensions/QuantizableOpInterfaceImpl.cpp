@@ -1,0 +1,131 @@
+//===- QuantizableOpInterfaceImpl.cpp - TOSA/linalg external models -------===//
+//
+// Part of the qsim-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Quantization rules of upstream ops, attached as external models of
+// QuantizableOpInterface. Each rule is a row of compile-time facts (category,
+// how many leading operands are inputs, where the weight and bias are, the
+// weight's output-channel axis, whether the result keeps the input scale).
+//
+//===----------------------------------------------------------------------===//
+
+#include "qsim/Dialect/QSim/Extensions/QuantizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "qsim/Dialect/QSim/IR/QSimInterfaces.h"
+
+using namespace mlir;
+using namespace mlir::qsim;
+
+namespace {
+/// Operand layout of a quantizable op. `numInputs` leading operands are
+/// inputs (-1: all operands); `weight`/`bias` are operand indices (-1: none).
+struct Rule {
+  QuantOpCategory category;
+  int numInputs;
+  int weight = -1;
+  int weightAxis = -1;
+  int bias = -1;
+  bool preservesScale = false;
+};
+
+template <typename OpTy>
+struct RuleModel
+    : public QuantizableOpInterface::ExternalModel<RuleModel<OpTy>, OpTy> {
+  static Rule rule;
+
+  QuantOpCategory getQuantCategory(Operation *) const {
+    return rule.category;
+  }
+  std::optional<QuantKind> getOperandQuantKind(Operation *op,
+                                               unsigned index) const {
+    if (static_cast<int>(index) == rule.weight)
+      return QuantKind::Weight;
+    if (static_cast<int>(index) == rule.bias)
+      return QuantKind::Bias;
+    int numInputs = rule.numInputs;
+    if (numInputs < 0) {
+      // Destination-style ops: every input, never the init operands.
+      if (auto dps = dyn_cast<DestinationStyleOpInterface>(op))
+        numInputs = dps.getNumDpsInputs();
+      else
+        numInputs = op->getNumOperands();
+    }
+    if (static_cast<int>(index) < numInputs)
+      return QuantKind::Input;
+    return std::nullopt;
+  }
+  std::optional<int64_t> getWeightChannelAxis(Operation *,
+                                              unsigned index) const {
+    if (static_cast<int>(index) == rule.weight && rule.weightAxis >= 0)
+      return rule.weightAxis;
+    return std::nullopt;
+  }
+  bool preservesScale(Operation *) const { return rule.preservesScale; }
+};
+
+template <typename OpTy>
+Rule RuleModel<OpTy>::rule;
+
+/// Attaches the model with `r` as its rule.
+template <typename OpTy>
+void attach(MLIRContext *ctx, Rule r) {
+  RuleModel<OpTy>::rule = r;
+  OpTy::template attachInterface<RuleModel<OpTy>>(*ctx);
+}
+
+using C = QuantOpCategory;
+} // namespace
+
+void mlir::qsim::registerTosaQuantizableOpInterfaceExternalModels(
+    DialectRegistry &registry) {
+  registry.addExtension(+[](MLIRContext *ctx, tosa::TosaDialect *) {
+    // conv2d: input, weight [OC, KH, KW, IC], bias [OC], then zero points.
+    attach<tosa::Conv2DOp>(ctx, {C::Conv, 1, 1, 0, 2});
+    // depthwise weight [KH, KW, C, M]: output channel c*M+m; per-channel
+    // scales run along C (exact when M == 1).
+    attach<tosa::DepthwiseConv2DOp>(ctx, {C::DepthwiseConv, 1, 1, 2, 2});
+    // matmul a [N, H, C] x b [N, C, W]: b's output channels are dim 2.
+    attach<tosa::MatMulOp>(ctx, {C::Dense, 1, 1, 2});
+    attach<tosa::AddOp>(ctx, {C::Add, 2});
+    // The third operand of tosa.mul is its shift.
+    attach<tosa::MulOp>(ctx, {C::Mul, 2});
+    attach<tosa::ClampOp>(ctx, {C::Clamp, 1, -1, -1, -1, true});
+    attach<tosa::MaxPool2dOp>(ctx, {C::MaxPool, 1, -1, -1, -1, true});
+    // avg_pool2d's two other operands are zero points.
+    attach<tosa::AvgPool2dOp>(ctx, {C::AvgPool, 1});
+    attach<tosa::ConcatOp>(ctx, {C::Concat, -1});
+    attach<tosa::ReshapeOp>(ctx, {C::Reshape, 1, -1, -1, -1, true});
+    attach<tosa::TransposeOp>(ctx, {C::Reshape, 1, -1, -1, -1, true});
+  });
+}
+
+void mlir::qsim::registerLinalgQuantizableOpInterfaceExternalModels(
+    DialectRegistry &registry) {
+  registry.addExtension(+[](MLIRContext *ctx, linalg::LinalgDialect *) {
+    // Weight layouts: fhwc/fchw have F first; hwcf has F last.
+    attach<linalg::Conv2DNhwcFhwcOp>(ctx, {C::Conv, 1, 1, 0});
+    attach<linalg::Conv2DNhwcHwcfOp>(ctx, {C::Conv, 1, 1, 3});
+    attach<linalg::Conv2DNchwFchwOp>(ctx, {C::Conv, 1, 1, 0});
+    attach<linalg::DepthwiseConv2DNhwcHwcOp>(ctx,
+                                             {C::DepthwiseConv, 1, 1, 2});
+    attach<linalg::DepthwiseConv2DNhwcHwcmOp>(ctx,
+                                              {C::DepthwiseConv, 1, 1, 2});
+    attach<linalg::MatmulOp>(ctx, {C::Dense, 1, 1, 1});
+    attach<linalg::BatchMatmulOp>(ctx, {C::Dense, 1, 1, 2});
+    // Pooling: operand 1 is the (shape-only) window tensor.
+    attach<linalg::PoolingNhwcMaxOp>(ctx, {C::MaxPool, 1, -1, -1, -1, true});
+    attach<linalg::PoolingNchwMaxOp>(ctx, {C::MaxPool, 1, -1, -1, -1, true});
+    attach<linalg::PoolingNhwcSumOp>(ctx, {C::AvgPool, 1});
+    attach<linalg::PoolingNchwSumOp>(ctx, {C::AvgPool, 1});
+  });
+}
+
+void mlir::qsim::registerQuantizableOpInterfaceExternalModels(
+    DialectRegistry &registry) {
+  registerTosaQuantizableOpInterfaceExternalModels(registry);
+  registerLinalgQuantizableOpInterfaceExternalModels(registry);
+}

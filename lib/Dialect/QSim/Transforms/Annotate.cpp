@@ -1,0 +1,339 @@
+//===- Annotate.cpp - insert quantization-point markers -------------------===//
+//
+// Part of the qsim-mlir project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Support/FileUtilities.h"
+#include "qsim/Dialect/QSim/Transforms/Passes.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Regex.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+namespace mlir {
+namespace qsim {
+#define GEN_PASS_DEF_QSIMANNOTATE
+#include "qsim/Dialect/QSim/Transforms/Passes.h.inc"
+} // namespace qsim
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::qsim;
+
+namespace {
+/// One line of the report.
+struct OpRecord {
+  std::string point;
+  std::string opName;
+  std::string loc;
+  std::string category;
+  bool quantized = false;
+  std::string reason;
+  SmallVector<std::string> markers;
+};
+
+/// Ops that carry no computation worth reporting.
+bool isBookkeeping(Operation *op) {
+  return op->hasTrait<OpTrait::ConstantLike>() ||
+         op->hasTrait<OpTrait::IsTerminator>() || isa<AnnotateOp>(op);
+}
+
+bool isFloatTensor(Type t) {
+  auto tensor = dyn_cast<RankedTensorType>(t);
+  return tensor && isa<FloatType>(tensor.getElementType());
+}
+
+std::string printLoc(Location loc) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  loc.print(os);
+  return s;
+}
+
+/// The user-given name of a location (NameLoc, possibly fused), if any.
+std::optional<std::string> nameOf(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location l : fused.getLocations())
+      if (auto n = nameOf(l))
+        return n;
+  return std::nullopt;
+}
+
+struct AnnotatePass : public qsim::impl::QSimAnnotateBase<AnnotatePass> {
+  using Base::Base;
+
+  void runOnOperation() override;
+
+private:
+  /// Stable names of the ops of the function being processed.
+  DenseMap<Operation *, std::string> opNames;
+  std::string funcName;
+
+  LogicalResult compilePatterns();
+  std::optional<std::string> skipReason(Operation *op,
+                                        QuantizableOpInterface qop,
+                                        unsigned &convIndex);
+  std::string pointNameOf(Value v);
+  Value markOperand(OpBuilder &b, Value v, QuantKind kind, StringRef name,
+                    OpRecord &rec);
+  void annotateFunction(func::FuncOp func, std::vector<OpRecord> &records);
+  void writeReport(ArrayRef<std::pair<std::string, std::vector<OpRecord>>>);
+
+  /// Compiled skip-points (shared: passes are copied when cloned).
+  std::vector<std::shared_ptr<llvm::Regex>> patterns;
+};
+} // namespace
+
+LogicalResult AnnotatePass::compilePatterns() {
+  patterns.clear();
+  for (const std::string &p : skipPoints) {
+    auto re = std::make_shared<llvm::Regex>(p);
+    std::string error;
+    if (!re->isValid(error)) {
+      getOperation().emitError("qsim-annotate: invalid skip-points regex '")
+          << p << "': " << error;
+      return failure();
+    }
+    patterns.push_back(std::move(re));
+  }
+  return success();
+}
+
+std::optional<std::string>
+AnnotatePass::skipReason(Operation *op, QuantizableOpInterface qop,
+                         unsigned &convIndex) {
+  StringRef name = op->getName().getStringRef();
+  QuantOpCategory cat = qop.getQuantCategory();
+  bool isConv =
+      cat == QuantOpCategory::Conv || cat == QuantOpCategory::DepthwiseConv;
+  // Count every convolution, quantized or not, so "first k" is positional.
+  unsigned thisConv = isConv ? convIndex++ : 0;
+  if (llvm::is_contained(denyOps, name))
+    return std::string("op is in deny-ops");
+  if (!allowOps.empty() && !llvm::is_contained(allowOps, name))
+    return std::string("op is not in allow-ops");
+  std::string loc = printLoc(op->getLoc());
+  for (auto [re, src] : llvm::zip(patterns, skipPoints))
+    if (re->match(opNames[op]) || re->match(name) || re->match(loc))
+      return "matches skip-points pattern '" + src + "'";
+  if (isConv && thisConv < skipFirstConvs)
+    return "one of the first " + std::to_string(skipFirstConvs) +
+           " convolutions (skip-first-convs)";
+  if (cat == QuantOpCategory::Dense && skipDense)
+    return std::string("dense layer (skip-dense)");
+  if (op->getNumResults() == 0 ||
+      !llvm::all_of(op->getResultTypes(), isFloatTensor))
+    return std::string("results are not float tensors");
+  return std::nullopt;
+}
+
+std::string AnnotatePass::pointNameOf(Value v) {
+  if (auto arg = dyn_cast<BlockArgument>(v))
+    return funcName + ".arg" + std::to_string(arg.getArgNumber());
+  Operation *def = v.getDefiningOp();
+  std::string base = opNames.lookup(def);
+  if (base.empty())
+    base = funcName + "." + def->getName().stripDialect().str();
+  if (def->getNumResults() == 1)
+    return base + ".out";
+  return base + ".out" + std::to_string(cast<OpResult>(v).getResultNumber());
+}
+
+Value AnnotatePass::markOperand(OpBuilder &b, Value v, QuantKind kind,
+                                StringRef name, OpRecord &rec) {
+  // Already a marker (the producer's activation marker): share it.
+  if (auto marker = v.getDefiningOp<AnnotateOp>()) {
+    rec.markers.push_back(marker.getPoint().str());
+    return v;
+  }
+  // One marker per (value, kind): reuse an existing one.
+  for (Operation *user : v.getUsers())
+    if (auto marker = dyn_cast<AnnotateOp>(user))
+      if (marker.getKind() == kind) {
+        rec.markers.push_back(marker.getPoint().str());
+        return marker;
+      }
+  OpBuilder::InsertionGuard guard(b);
+  if (auto arg = dyn_cast<BlockArgument>(v))
+    b.setInsertionPointToStart(arg.getOwner());
+  else
+    b.setInsertionPointAfter(v.getDefiningOp());
+  auto marker = AnnotateOp::create(b, v.getLoc(), v, kind, name);
+  ++numMarkers;
+  rec.markers.push_back(name.str());
+  return marker;
+}
+
+void AnnotatePass::annotateFunction(func::FuncOp func,
+                                    std::vector<OpRecord> &records) {
+  funcName = func.getSymName().str();
+  opNames.clear();
+  // Names first, in program order, so that they do not depend on which
+  // ops end up quantized.
+  llvm::StringMap<unsigned> counters;
+  func.walk([&](Operation *op) {
+    if (op == func.getOperation() || isa<AnnotateOp>(op))
+      return;
+    if (auto n = nameOf(op->getLoc())) {
+      opNames[op] = *n;
+      return;
+    }
+    std::string mnemonic = op->getName().stripDialect().str();
+    opNames[op] =
+        funcName + "." + mnemonic + "_" + std::to_string(counters[mnemonic]++);
+  });
+
+  OpBuilder b(func.getContext());
+  unsigned convIndex = 0;
+  SmallVector<Operation *> ops;
+  func.walk([&](Operation *op) {
+    if (op != func.getOperation())
+      ops.push_back(op);
+  });
+  for (Operation *op : ops) {
+    if (isBookkeeping(op))
+      continue;
+    OpRecord rec;
+    rec.point = opNames[op];
+    rec.opName = op->getName().getStringRef().str();
+    rec.loc = printLoc(op->getLoc());
+    auto qop = dyn_cast<QuantizableOpInterface>(op);
+    if (!qop) {
+      rec.category = "none";
+      rec.reason = "no quantization rule for this op";
+      ++numSkipped;
+      records.push_back(std::move(rec));
+      continue;
+    }
+    rec.category = stringifyQuantOpCategory(qop.getQuantCategory()).str();
+    if (auto reason = skipReason(op, qop, convIndex)) {
+      rec.reason = *reason;
+      ++numSkipped;
+      records.push_back(std::move(rec));
+      continue;
+    }
+    rec.quantized = true;
+    ++numQuantized;
+    for (OpOperand &operand : op->getOpOperands()) {
+      std::optional<QuantKind> kind =
+          qop.getOperandQuantKind(operand.getOperandNumber());
+      Value v = operand.get();
+      if (!kind || !isFloatTensor(v.getType()))
+        continue;
+      bool isConst = matchPattern(v, m_Constant());
+      std::string name;
+      if (*kind == QuantKind::Input && isConst) {
+        // A constant in an input role (a batch norm's per-channel scale) is
+        // calibrated from its values like a weight.
+        kind = QuantKind::Weight;
+        name = opNames[op] + ".in" + std::to_string(operand.getOperandNumber());
+      } else if (*kind == QuantKind::Input || !isConst) {
+        // A "weight" computed at run time (attention's second matmul
+        // operand) is an input activation.
+        kind = QuantKind::Input;
+        name = pointNameOf(v);
+      } else {
+        name = opNames[op] + "." + stringifyQuantKind(*kind).str();
+      }
+      Value marked = markOperand(b, v, *kind, name, rec);
+      operand.set(marked);
+    }
+    b.setInsertionPointAfter(op);
+    for (OpResult result : op->getResults()) {
+      std::optional<QuantKind> kind =
+          qop.getResultQuantKind(result.getResultNumber());
+      if (!kind)
+        continue;
+      if (llvm::any_of(result.getUsers(),
+                       [](Operation *u) { return isa<AnnotateOp>(u); }))
+        continue; // already annotated (the pass ran before)
+      std::string name = pointNameOf(result);
+      auto marker = AnnotateOp::create(b, op->getLoc(), result, *kind, name);
+      result.replaceAllUsesExcept(marker, marker);
+      ++numMarkers;
+      rec.markers.push_back(name);
+    }
+    records.push_back(std::move(rec));
+  }
+}
+
+void AnnotatePass::runOnOperation() {
+  if (failed(compilePatterns()))
+    return signalPassFailure();
+  std::vector<std::pair<std::string, std::vector<OpRecord>>> report;
+  for (auto func : getOperation().getOps<func::FuncOp>()) {
+    if (func.isExternal())
+      continue;
+    std::vector<OpRecord> records;
+    annotateFunction(func, records);
+    if (emitRemarks) {
+      DenseMap<StringRef, const OpRecord *> byPoint;
+      for (const OpRecord &r : records)
+        byPoint[r.point] = &r;
+      func.walk([&](Operation *op) {
+        auto it = byPoint.find(opNames.lookup(op));
+        if (it == byPoint.end() || opNames.lookup(op).empty())
+          return;
+        const OpRecord &r = *it->second;
+        if (r.quantized)
+          op->emitRemark("quantized (") << r.category << ")";
+        else
+          op->emitRemark("left in float: ") << r.reason;
+      });
+    }
+    report.emplace_back(funcName, std::move(records));
+  }
+  if (!reportFile.empty())
+    writeReport(report);
+}
+
+void AnnotatePass::writeReport(
+    ArrayRef<std::pair<std::string, std::vector<OpRecord>>> report) {
+  std::string error;
+  auto file = openOutputFile(reportFile, &error);
+  if (!file) {
+    getOperation().emitError("qsim-annotate: cannot write report '")
+        << reportFile << "': " << error;
+    return signalPassFailure();
+  }
+  unsigned quantized = 0, kept = 0;
+  llvm::json::OStream j(file->os(), 2);
+  j.object([&] {
+    j.attribute("schema", "qsim-annotate-report/1");
+    j.attributeArray("functions", [&] {
+      for (const auto &[fname, records] : report)
+        j.object([&] {
+          j.attribute("name", fname);
+          j.attributeArray("ops", [&] {
+            for (const OpRecord &r : records) {
+              (r.quantized ? quantized : kept)++;
+              j.object([&] {
+                j.attribute("point", r.point);
+                j.attribute("op", r.opName);
+                j.attribute("loc", r.loc);
+                j.attribute("category", r.category);
+                j.attribute("status", r.quantized ? "quantized" : "float");
+                if (!r.quantized)
+                  j.attribute("reason", r.reason);
+                j.attributeArray("markers", [&] {
+                  for (const std::string &m : r.markers)
+                    j.value(m);
+                });
+              });
+            }
+          });
+        });
+    });
+    j.attributeObject("summary", [&] {
+      j.attribute("quantized", quantized);
+      j.attribute("float", kept);
+    });
+  });
+  file->os() << "\n";
+  file->keep();
+}
