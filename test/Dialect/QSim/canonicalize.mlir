@@ -252,3 +252,26 @@ func.func @fold_add_mul() -> (tensor<2x2xi8>, tensor<2x2xi8>) {
   %p = qsim.mul %a, %c scales([1.0], [1.0] -> [1.0]) : tensor<2x2xi8>, tensor<2xi8> -> tensor<2x2xi8>
   return %s, %p : tensor<2x2xi8>, tensor<2x2xi8>
 }
+
+// -----
+
+// A ReLU (identity requantize with bounds) folds into the producer's
+// requantize, narrowing included; a clamp that empties the range does not.
+// CHECK-LABEL: func.func @fold_clamp_into_requantize
+// CHECK-NEXT: %[[R:.*]] = qsim.requantize %arg0 multiplier [1518500250] shift [31] {clamp_max = 6 : i64, clamp_min = 3 : i64, output_zero_point = 3 : i64} : tensor<4xi32> -> tensor<4xi8>
+// CHECK-NEXT: return %[[R]]
+func.func @fold_clamp_into_requantize(%x: tensor<4xi32>) -> tensor<4xi8> {
+  %0 = qsim.requantize %x multiplier [1518500250] shift [31] {output_zero_point = 3 : i64} : tensor<4xi32> -> tensor<4xi32>
+  %1 = qsim.requantize %0 multiplier [1] shift [0] {clamp_min = 3 : i64, clamp_max = 6 : i64, input_zero_point = 3 : i64, output_zero_point = 3 : i64} : tensor<4xi32> -> tensor<4xi8>
+  return %1 : tensor<4xi8>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @no_fold_disjoint_clamp
+// CHECK-COUNT-2: qsim.requantize
+func.func @no_fold_disjoint_clamp(%x: tensor<4xi32>) -> tensor<4xi8> {
+  %0 = qsim.requantize %x multiplier [3] shift [1] {clamp_max = 10 : i64} : tensor<4xi32> -> tensor<4xi8>
+  %1 = qsim.requantize %0 multiplier [1] shift [0] {clamp_min = 20 : i64} : tensor<4xi8> -> tensor<4xi8>
+  return %1 : tensor<4xi8>
+}

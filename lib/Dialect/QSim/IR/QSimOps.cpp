@@ -403,6 +403,45 @@ struct FoldExactShiftIntoRequantize : OpRewritePattern<RequantizeOp> {
   }
 };
 
+/// requantize(requantize(x)) where the outer op only clamps (multiplier 1,
+/// shift 0, zero points passed through) is one requantize with the
+/// intersection of the bounds: a ReLU folded into the conv's requantize.
+struct FoldClampIntoRequantize : OpRewritePattern<RequantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RequantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<RequantizeOp>();
+    if (!inner || !inner->hasOneUse() ||
+        !llvm::all_of(op.getMultiplier(), [](int32_t m) { return m == 1; }) ||
+        !llvm::all_of(op.getShift(), [](int32_t s) { return s == 0; }) ||
+        op.getInputUnsigned() != inner.getOutputUnsigned() ||
+        op.getOutputUnsigned() != inner.getOutputUnsigned() ||
+        op.getInputZeroPoint() != inner.getOutputZeroPoint() ||
+        op.getOutputZeroPoint() != inner.getOutputZeroPoint())
+      return failure();
+    int64_t lo = std::max(inner.getLowerBound(), op.getLowerBound());
+    int64_t hi = std::min(inner.getUpperBound(), op.getUpperBound());
+    Type outTy = op.getType();
+    bool isUnsigned = op.getOutputUnsigned();
+    int64_t zp = op.getOutputZeroPoint();
+    if (lo > hi || zp < typeMin(outTy, isUnsigned) ||
+        zp > typeMax(outTy, isUnsigned))
+      return failure();
+    auto i64 = rewriter.getI64Type();
+    rewriter.modifyOpInPlace(inner, [&] {
+      inner.getResult().setType(cast<RankedTensorType>(outTy));
+      inner.setClampMinAttr(lo == typeMin(outTy, isUnsigned)
+                                ? IntegerAttr()
+                                : IntegerAttr::get(i64, lo));
+      inner.setClampMaxAttr(hi == typeMax(outTy, isUnsigned)
+                                ? IntegerAttr()
+                                : IntegerAttr::get(i64, hi));
+    });
+    rewriter.replaceOp(op, inner.getResult());
+    return success();
+  }
+};
+
 /// Replaces an op by an identical op (same operands, attributes and result
 /// types) that comes earlier in the same block: a value feeding several
 /// branches is widened or requantized once, not once per consumer. Plain
@@ -432,7 +471,8 @@ struct DeduplicateSiblings : OpRewritePattern<OpTy> {
 void RequantizeOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                                MLIRContext *context) {
   results.add<FoldWideningCastIntoRequantize, FoldExactShiftIntoRequantize,
-              DeduplicateSiblings<RequantizeOp>>(context);
+              FoldClampIntoRequantize, DeduplicateSiblings<RequantizeOp>>(
+      context);
 }
 
 //===----------------------------------------------------------------------===//

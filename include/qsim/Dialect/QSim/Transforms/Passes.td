@@ -68,4 +68,107 @@ def QSimAnnotate : Pass<"qsim-annotate", "ModuleOp"> {
   let dependentDialects = ["::mlir::qsim::QSimDialect"];
 }
 
+def QSimCalibrate : Pass<"qsim-calibrate", "ModuleOp"> {
+  let summary = "Turn markers into simulated quantization with parameters";
+  let description = [{
+    Replaces every `qsim.annotate` by `qsim.sim_quantize` with concrete
+    parameters:
+
+    - `weight` points: from the constant's values, symmetric, per channel
+      along the consumer's weight axis (`per-channel`, default on) or per
+      tensor; the clip threshold is the max-abs (`weight-method=max`) or the
+      one minimising the squared error (`weight-method=mse`).
+    - `bias` points: the marker is dropped; `--qsim-realize` quantizes the
+      bias to 32 bits at `s_in * s_w`, never to 8 bits.
+    - `input`/`activation` points: from the statistics table
+      (`table=<file>`, schema `qsim-calibration-table/1`) by point name, or
+      in the data-free `global-scale=<x>` mode of TVM (range `[-x, x]`).
+      Points missing from the table are reported by name and use the
+      global scale. With `unsigned-activations`, a point whose table range
+      is non-negative uses the full 8-bit range `[0, max]` as int8 with zero
+      point -128.
+    - The output of an op that preserves scale (max pool, reshape,
+      transpose, ReLU clamp) reuses its input's parameters, so realization
+      needs no requantize there.
+
+    `bits` (2..16), `pow2` (round scales up to powers of two) and `rounding`
+    apply to every point.
+
+    Example:
+    ```mlir
+    // qsim-opt --qsim-calibrate="global-scale=4.0"
+    %0 = qsim.annotate %x input "f.arg0" : tensor<4xf32>
+    // becomes
+    %0 = qsim.sim_quantize %x <s8, scale = 0.031496063> {kind = ..., point = "f.arg0"}
+    ```
+  }];
+  let options = [
+    Option<"globalScale", "global-scale", "double", "8.0",
+           "Activation range [-x, x] when no table entry exists">,
+    Option<"tableFile", "table", "std::string", "\"\"",
+           "Statistics table (JSON) with activation ranges">,
+    Option<"perChannel", "per-channel", "bool", "true",
+           "Per-channel weight scales along the output-channel axis">,
+    Option<"weightMethod", "weight-method", "std::string", "\"max\"",
+           "Weight clip threshold: max or mse">,
+    Option<"bits", "bits", "unsigned", "8", "Integer bit width (2..16)">,
+    Option<"pow2", "pow2", "bool", "false",
+           "Constrain scales to powers of two (rounded up)">,
+    Option<"unsignedActivations", "unsigned-activations", "bool", "false",
+           "Use [0, max] with zero point for non-negative activations">,
+    Option<"rounding", "rounding", "std::string", "\"half_to_even\"",
+           "Rounding mode of every quantization">
+  ];
+  let statistics = [
+    Statistic<"numWeights", "num-weights", "Weight points calibrated">,
+    Statistic<"numActivations", "num-activations",
+              "Input/activation points calibrated">,
+    Statistic<"numMissing", "num-missing", "Points missing from the table">
+  ];
+  let dependentDialects = ["::mlir::qsim::QSimDialect"];
+}
+
+def QSimRealize : Pass<"qsim-realize", "ModuleOp"> {
+  let summary = "Rewrite simulated quantization into integer arithmetic";
+  let description = [{
+    Turns every quantizable op whose operands and result are simulated
+    quantized into integer code:
+
+    - conv2d / depthwise_conv2d / matmul: int8 operands, int32
+      accumulation (TOSA integer ops, or linalg named ops with i32 outputs),
+      bias quantized to int32 at `s_in * s_w[c]` (never 8 bits), then
+      `qsim.requantize` (per channel) to the output parameters;
+    - ReLU/ReLU6 clamps: an integer clamp (a requantize with bounds that
+      canonicalization folds into the producer's requantize);
+    - a per-channel affine on constants (a batch norm that cannot fold into
+      a conv, as in pre-activation ResNets): `qsim.mul` by a 16-bit
+      per-channel constant and `qsim.add` of a 32-bit offset, then a
+      per-channel requantize, instead of falling back to float;
+    - max pool, reshape, transpose on int8; average pool (no padding) as an
+      int32 sum and a requantize by `1 / count`; concat requantizes its
+      inputs to the output's shared parameters;
+    - residual add: when the operand scales differ by a power of two the
+      coarser side is shifted left exactly (no precision lost); otherwise
+      both are brought to a common 32-bit scale `max(s1, s2) / 2^(29 - bits)`
+      by requantization, which bounds every term by 2^29, so the int32 sum
+      cannot overflow; then a requantize to the output.
+
+    The function keeps its float signature: values entering the integer
+    region are quantized, values leaving it (to the return or to an op left
+    in float) are dequantized. Ops that cannot be realized stay float.
+
+    Example: see docs/Overview.md (conv + bias + ReLU at each stage).
+  }];
+  let statistics = [
+    Statistic<"numRealized", "num-realized", "Ops rewritten to integers">,
+    Statistic<"numLeftFloat", "num-left-float",
+              "Quantizable ops left in float">
+  ];
+  let dependentDialects = ["::mlir::qsim::QSimDialect",
+                           "::mlir::tosa::TosaDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // QSIM_DIALECT_QSIM_TRANSFORMS_PASSES_TD

@@ -1,0 +1,178 @@
+//===- Table.cpp - calibration statistics table ---------------------------===//
+//
+// Part of the qsim-mlir project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qsim/Calibration/Table.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+
+using namespace mlir::qsim::calibration;
+using llvm::Expected;
+using llvm::StringRef;
+
+double PointStats::absMax() const {
+  return std::max(std::fabs(min), std::fabs(max));
+}
+
+const PointStats *Table::lookup(StringRef name) const {
+  auto it = index.find(name);
+  return it == index.end() ? nullptr : &points[it->second];
+}
+
+static llvm::Error err(const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
+}
+
+/// Reads a finite number field.
+static llvm::Error readNumber(const llvm::json::Object &obj, StringRef key,
+                              const llvm::Twine &where, double &out,
+                              bool required = true) {
+  const llvm::json::Value *v = obj.get(key);
+  if (!v) {
+    if (required)
+      return err(where + ": missing '" + key + "'");
+    return llvm::Error::success();
+  }
+  std::optional<double> d = v->getAsNumber();
+  if (!d)
+    return err(where + ": '" + key + "' must be a number");
+  if (!std::isfinite(*d))
+    return err(where + ": '" + key + "' must be finite");
+  out = *d;
+  return llvm::Error::success();
+}
+
+static llvm::Error readNumberArray(const llvm::json::Object &obj,
+                                   StringRef key, const llvm::Twine &where,
+                                   std::vector<double> &out) {
+  const llvm::json::Value *v = obj.get(key);
+  if (!v)
+    return llvm::Error::success();
+  const llvm::json::Array *arr = v->getAsArray();
+  if (!arr)
+    return err(where + ": '" + key + "' must be an array of numbers");
+  for (const llvm::json::Value &e : *arr) {
+    std::optional<double> d = e.getAsNumber();
+    if (!d || !std::isfinite(*d))
+      return err(where + ": '" + key + "' must hold finite numbers");
+    out.push_back(*d);
+  }
+  return llvm::Error::success();
+}
+
+Expected<Table> mlir::qsim::calibration::parseTable(StringRef json) {
+  Expected<llvm::json::Value> parsed = llvm::json::parse(json);
+  if (!parsed)
+    return err("calibration table is not valid JSON: " +
+               llvm::toString(parsed.takeError()));
+  const llvm::json::Object *root = parsed->getAsObject();
+  if (!root)
+    return err("calibration table must be a JSON object");
+  std::optional<StringRef> schema = root->getString("schema");
+  if (!schema)
+    return err("calibration table has no 'schema' (expected '" +
+               StringRef(kTableSchema) + "')");
+  if (*schema != kTableSchema)
+    return err("unsupported calibration table schema '" + *schema +
+               "' (expected '" + StringRef(kTableSchema) + "')");
+  Table table;
+  if (std::optional<int64_t> bits = root->getInteger("bits")) {
+    if (*bits < 2 || *bits > 16)
+      return err("calibration table: 'bits' must be in [2, 16], got " +
+                 llvm::Twine(*bits));
+    table.bits = *bits;
+  }
+  if (std::optional<StringRef> m = root->getString("method"))
+    table.method = m->str();
+  if (std::optional<int64_t> n = root->getInteger("samples"))
+    table.samples = *n;
+  if (std::optional<StringRef> h = root->getString("data_hash"))
+    table.dataHash = h->str();
+  const llvm::json::Array *points = root->getArray("points");
+  if (!points)
+    return err("calibration table has no 'points' array");
+  for (auto [i, v] : llvm::enumerate(*points)) {
+    const llvm::json::Object *p = v.getAsObject();
+    std::string where = "point #" + std::to_string(i);
+    if (!p)
+      return err(where + " must be an object");
+    std::optional<StringRef> name = p->getString("name");
+    if (!name || name->empty())
+      return err(where + " has no 'name'");
+    where = "point '" + name->str() + "'";
+    PointStats s;
+    s.name = name->str();
+    if (std::optional<StringRef> k = p->getString("kind"))
+      s.kind = k->str();
+    if (llvm::Error e = readNumber(*p, "min", where, s.min))
+      return std::move(e);
+    if (llvm::Error e = readNumber(*p, "max", where, s.max))
+      return std::move(e);
+    if (s.min > s.max)
+      return err(where + ": 'min' (" + std::to_string(s.min) +
+                 ") is greater than 'max' (" + std::to_string(s.max) + ")");
+    if (llvm::Error e = readNumberArray(*p, "channel_min", where, s.channelMin))
+      return std::move(e);
+    if (llvm::Error e = readNumberArray(*p, "channel_max", where, s.channelMax))
+      return std::move(e);
+    if (s.channelMin.size() != s.channelMax.size())
+      return err(where + ": 'channel_min' and 'channel_max' differ in length");
+    if (std::optional<int64_t> a = p->getInteger("channel_axis"))
+      s.channelAxis = *a;
+    if (!table.index.insert({s.name, table.points.size()}).second)
+      return err(where + " appears twice");
+    table.points.push_back(std::move(s));
+  }
+  return table;
+}
+
+Expected<Table> mlir::qsim::calibration::readTable(StringRef path) {
+  auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buf)
+    return err("cannot read calibration table '" + path +
+               "': " + buf.getError().message());
+  Expected<Table> t = parseTable((*buf)->getBuffer());
+  if (!t)
+    return err("'" + path + "': " + llvm::toString(t.takeError()));
+  return t;
+}
+
+std::string mlir::qsim::calibration::writeTable(const Table &table) {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  llvm::json::OStream j(os, 2);
+  j.object([&] {
+    j.attribute("schema", kTableSchema);
+    j.attribute("bits", table.bits);
+    j.attribute("method", table.method);
+    j.attribute("samples", table.samples);
+    j.attribute("data_hash", table.dataHash);
+    j.attributeArray("points", [&] {
+      for (const PointStats &p : table.points)
+        j.object([&] {
+          j.attribute("name", p.name);
+          j.attribute("kind", p.kind);
+          j.attribute("min", p.min);
+          j.attribute("max", p.max);
+          if (!p.channelMin.empty()) {
+            j.attribute("channel_axis", p.channelAxis);
+            j.attributeArray("channel_min", [&] {
+              for (double d : p.channelMin)
+                j.value(d);
+            });
+            j.attributeArray("channel_max", [&] {
+              for (double d : p.channelMax)
+                j.value(d);
+            });
+          }
+        });
+    });
+  });
+  os << "\n";
+  return out;
+}

@@ -1,0 +1,23 @@
+// RUN: qsim-opt %s --qsim-calibrate -verify-diagnostics
+// RUN: not qsim-opt %s --qsim-calibrate="rounding=nearest" 2>&1 | FileCheck %s --check-prefix=ROUNDING
+// RUN: not qsim-opt %s --qsim-calibrate="weight-method=kl" 2>&1 | FileCheck %s --check-prefix=METHOD
+// RUN: not qsim-opt %s --qsim-calibrate="table=%S/Inputs/bad-schema.json" 2>&1 | FileCheck %s --check-prefix=SCHEMA
+// RUN: not qsim-opt %s --qsim-calibrate="table=%S/Inputs/bad-range.json" 2>&1 | FileCheck %s --check-prefix=RANGE
+// RUN: not qsim-opt %s --qsim-calibrate="table=%S/Inputs/missing-file.json" 2>&1 | FileCheck %s --check-prefix=MISSING
+// RUN: not qsim-opt %s --qsim-calibrate="bits=20" 2>&1 | FileCheck %s --check-prefix=BITS
+// RUN: not qsim-opt %s --qsim-calibrate="global-scale=0" 2>&1 | FileCheck %s --check-prefix=GLOBAL
+
+// ROUNDING: qsim-calibrate: unknown rounding mode 'nearest' (expected half_to_even, half_away_from_zero, half_up, toward_zero or floor)
+// METHOD: qsim-calibrate: unknown weight-method 'kl' (expected max or mse)
+// SCHEMA: qsim-calibrate: '{{.*}}bad-schema.json': unsupported calibration table schema 'qsim-calibration-table/0' (expected 'qsim-calibration-table/1')
+// RANGE: qsim-calibrate: '{{.*}}bad-range.json': point 'f.x': 'min' (3.000000) is greater than 'max' (1.000000)
+// MISSING: qsim-calibrate: cannot read calibration table '{{.*}}missing-file.json'
+// BITS: qsim-calibrate: bits must be in [2, 16], got 20
+// GLOBAL: qsim-calibrate: global-scale must be positive, got 0
+
+// A weight point must be a constant.
+func.func @g(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{qsim-calibrate: weight point 'g.w' is not a constant}}
+  %0 = qsim.annotate %x weight "g.w" : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
