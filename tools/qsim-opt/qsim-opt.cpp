@@ -19,6 +19,7 @@
 #include "qsim/Dialect/QSim/Extensions/QuantizableOpInterfaceImpl.h"
 #include "qsim/Dialect/QSim/IR/QSimDialect.h"
 #include "qsim/Dialect/QSim/Transforms/Passes.h"
+#include "qsim/Pipelines/Pipelines.h"
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
@@ -29,6 +30,7 @@ int main(int argc, char **argv) {
 
   mlir::registerAllPasses();
   mlir::qsim::registerQSimPasses();
+  mlir::qsim::registerQSimCPUPipeline();
 
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "qsim-mlir optimizer driver\n", registry));
