@@ -16,6 +16,7 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "qsim/Conversion/Passes.h"
 #include "qsim/Dialect/QSim/Extensions/QuantizableOpInterfaceImpl.h"
 #include "qsim/Dialect/QSim/IR/QSimDialect.h"
 #include "qsim/Dialect/QSim/Transforms/Passes.h"
@@ -31,6 +32,7 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::qsim::registerQSimPasses();
   mlir::qsim::registerQSimCPUPipeline();
+  mlir::qsim::registerQSimConversionPasses();
 
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "qsim-mlir optimizer driver\n", registry));

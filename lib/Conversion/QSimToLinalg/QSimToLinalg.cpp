@@ -1,0 +1,791 @@
+//===- QSimToLinalg.cpp - qsim ops to linalg.generic ----------------------===//
+//
+// Part of the qsim-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Lowers every qsim op to an elementwise linalg.generic on tensors whose body
+// (arith/math on scalars) computes the integer contract of docs/Numerics.md.
+// The folders in QSimOps.cpp evaluate the same contract through the
+// QSimNumerics library, so a folded constant and the lowered code agree bit
+// for bit; the lit tests check this for every op and rounding mode.
+//
+// Ranges that make the integer arithmetic safe (all guaranteed by the op
+// verifiers):
+//   * quantize/dequantize/sim_quantize: at most 16 bits, so q, zp and q - zp
+//     fit an i32 and are exact in f32.
+//   * requantize: input and output at most 32 bits and 0 < multiplier < 2^31,
+//     so |(x - zp_in) * multiplier| < 2^32 * 2^31 = 2^63 fits an i64.
+//   * add/mul: computed in i64 like the folders; for element types of at
+//     most 32 bits (the realize pass's i8/i32) nothing overflows: shifted
+//     operands stay below 2^62, products below 2^62. i64 elements wrap here
+//     (the folders' int64 arithmetic overflows too); wider ones are
+//     rejected.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qsim/Conversion/QSimToLinalg/QSimToLinalg.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/Transforms/DialectConversion.h"
+#include "qsim/Dialect/QSim/IR/QSimOps.h"
+#include "qsim/Numerics/Numerics.h"
+
+#include <cmath>
+
+namespace mlir {
+namespace qsim {
+#define GEN_PASS_DEF_CONVERTQSIMTOLINALG
+#include "qsim/Conversion/Passes.h.inc"
+} // namespace qsim
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::qsim;
+namespace nm = mlir::qsim::numerics;
+
+//===----------------------------------------------------------------------===//
+// Building one elementwise linalg.generic
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// A per-channel scalar of a generic body: a constant in the body when every
+/// channel has the same value, else an extra 1-D constant input of the
+/// generic read through the map `(d0, ..., dn) -> (d_axis)`.
+struct ChannelParam {
+  TypedAttr uniform;
+  unsigned argIndex = 0;
+
+  /// Materializes the value inside the body (call once per body).
+  Value get(ImplicitLocOpBuilder &b, ValueRange args) const {
+    if (uniform)
+      return arith::ConstantOp::create(b, uniform);
+    return args[argIndex];
+  }
+};
+
+/// Collects the operands and indexing maps of an elementwise linalg.generic
+/// over the shape of `resultType` and creates it.
+class ElementwiseGeneric {
+public:
+  ElementwiseGeneric(OpBuilder &builder, Location loc,
+                     RankedTensorType resultType, std::optional<int64_t> axis)
+      : builder(builder), loc(loc), resultType(resultType), axis(axis) {}
+
+  /// Adds a tensor read through `map` (identity if null); returns the index
+  /// of its block argument.
+  unsigned addInput(Value tensor, AffineMap map = {}) {
+    if (!map)
+      map = builder.getMultiDimIdentityMap(resultType.getRank());
+    inputs.push_back(tensor);
+    maps.push_back(map);
+    return inputs.size() - 1;
+  }
+
+  /// Adds a channel parameter from one value per channel (or a single value
+  /// for the whole tensor).
+  ChannelParam addChannelParam(ArrayRef<TypedAttr> values) {
+    assert(!values.empty() && "a parameter needs at least one value");
+    ChannelParam param;
+    if (llvm::all_equal(values)) {
+      param.uniform = values.front();
+      return param;
+    }
+    assert(axis && "per-channel values need an axis");
+    Type elemTy = values.front().getType();
+    auto tableTy =
+        RankedTensorType::get({static_cast<int64_t>(values.size())}, elemTy);
+    SmallVector<Attribute> elems(values.begin(), values.end());
+    Value table = arith::ConstantOp::create(
+        builder, loc, DenseElementsAttr::get(tableTy, elems));
+    MLIRContext *ctx = builder.getContext();
+    param.argIndex =
+        addInput(table, AffineMap::get(resultType.getRank(), 0,
+                                       getAffineDimExpr(*axis, ctx), ctx));
+    return param;
+  }
+
+  /// Creates the generic; dynamic result sizes are read from `shapeSource`.
+  /// `body` computes the result element from the block arguments (inputs
+  /// in the order they were added).
+  Value create(Value shapeSource,
+               function_ref<Value(ImplicitLocOpBuilder &, ValueRange)> body) {
+    SmallVector<Value> dynSizes;
+    for (int64_t d = 0, e = resultType.getRank(); d < e; ++d)
+      if (resultType.isDynamicDim(d))
+        dynSizes.push_back(tensor::DimOp::create(builder, loc, shapeSource, d));
+    Value init = tensor::EmptyOp::create(builder, loc, resultType.getShape(),
+                                         resultType.getElementType(), dynSizes);
+    SmallVector<AffineMap> allMaps(maps);
+    allMaps.push_back(builder.getMultiDimIdentityMap(resultType.getRank()));
+    SmallVector<utils::IteratorType> iterators(resultType.getRank(),
+                                               utils::IteratorType::parallel);
+    auto generic = linalg::GenericOp::create(
+        builder, loc, TypeRange{resultType}, inputs, ValueRange{init}, allMaps,
+        iterators, [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+          ImplicitLocOpBuilder b(nestedLoc, nested);
+          Value result = body(b, args.drop_back());
+          linalg::YieldOp::create(b, result);
+        });
+    return generic.getResult(0);
+  }
+
+private:
+  OpBuilder &builder;
+  Location loc;
+  RankedTensorType resultType;
+  std::optional<int64_t> axis;
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+};
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Scalar helpers
+//===----------------------------------------------------------------------===//
+
+static TypedAttr f32Attr(OpBuilder &b, float v) { return b.getF32FloatAttr(v); }
+
+static TypedAttr intAttr(OpBuilder &b, Type type, int64_t v) {
+  return b.getIntegerAttr(type, v);
+}
+
+static Value constF32(ImplicitLocOpBuilder &b, float v) {
+  return arith::ConstantOp::create(b, f32Attr(b, v));
+}
+
+static Value constInt(ImplicitLocOpBuilder &b, Type type, int64_t v) {
+  return arith::ConstantOp::create(b, intAttr(b, type, v));
+}
+
+/// Converts a float to another float type with round-to-nearest-even, as
+/// APFloat::convert does in the folders.
+static Value convertFloat(ImplicitLocOpBuilder &b, Value v, Type to) {
+  auto from = cast<FloatType>(v.getType());
+  auto toTy = cast<FloatType>(to);
+  if (from == toTy)
+    return v;
+  if (from.getWidth() < toTy.getWidth())
+    return arith::ExtFOp::create(b, toTy, v);
+  if (from.getWidth() > toTy.getWidth())
+    return arith::TruncFOp::create(b, toTy, v);
+  // Same width, different formats (f16 <-> bf16): f32 holds both exactly.
+  Value wide = arith::ExtFOp::create(b, b.getF32Type(), v);
+  return arith::TruncFOp::create(b, toTy, wide);
+}
+
+/// Extends (or keeps) an integer to `to` with the given signedness.
+static Value extendInt(ImplicitLocOpBuilder &b, Value v, Type to,
+                       bool isUnsigned) {
+  if (v.getType() == to)
+    return v;
+  if (isUnsigned)
+    return arith::ExtUIOp::create(b, to, v);
+  return arith::ExtSIOp::create(b, to, v);
+}
+
+/// Truncates (or keeps) an integer to `to`.
+static Value truncInt(ImplicitLocOpBuilder &b, Value v, Type to) {
+  if (v.getType() == to)
+    return v;
+  return arith::TruncIOp::create(b, to, v);
+}
+
+/// Rounds an f32 to an integral f32 under `mode` (numerics::roundToIntegral).
+static Value roundToIntegral(ImplicitLocOpBuilder &b, Value r,
+                             RoundingMode mode) {
+  switch (mode) {
+  case RoundingMode::HalfToEven:
+    return math::RoundEvenOp::create(b, r);
+  case RoundingMode::HalfAwayFromZero:
+    return math::RoundOp::create(b, r);
+  case RoundingMode::TowardZero:
+    return math::TruncOp::create(b, r);
+  case RoundingMode::Floor:
+    return math::FloorOp::create(b, r);
+  case RoundingMode::HalfUp: {
+    // floor(r + 0.5) would round 0.49999997 up (the sum rounds to 1), so the
+    // fraction is tested instead. r - floor(r) is exact (Sterbenz) except
+    // for -1/2 < r < 0, where the exact fraction exceeds 1/2 and a rounded
+    // one still compares >= 1/2. NaN and infinities give a NaN fraction: no
+    // increment, and the caller handles them.
+    Value f = math::FloorOp::create(b, r);
+    Value frac = arith::SubFOp::create(b, r, f);
+    Value up = arith::CmpFOp::create(b, arith::CmpFPredicate::OGE, frac,
+                                     constF32(b, 0.5f));
+    Value next = arith::AddFOp::create(b, f, constF32(b, 1.0f));
+    return arith::SelectOp::create(b, up, next, f);
+  }
+  }
+  llvm_unreachable("unknown rounding mode");
+}
+
+//===----------------------------------------------------------------------===//
+// Quantize / dequantize / sim_quantize
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Channel parameters of a quantize-like body.
+struct QuantParamsInBody {
+  ChannelParam scale;   // f32
+  ChannelParam zp;      // i32, only with nonzero zero points
+  ChannelParam lowest;  // f32: qmin - zp, only for quantization
+  ChannelParam highest; // f32: qmax - zp, only for quantization
+  bool hasZeroPoint = false;
+};
+} // namespace
+
+/// Adds the scale and zero point of every channel, and with `quantizing`
+/// the clamp bounds of the rounded quotient.
+static QuantParamsInBody addQuantParams(ElementwiseGeneric &generic,
+                                        OpBuilder &b, QuantParamsAttr p,
+                                        bool quantizing) {
+  size_t n = p.getNumScales();
+  int64_t qmin = p.getQMin(), qmax = p.getQMax();
+  SmallVector<TypedAttr> scales, zps, lows, highs;
+  for (size_t c = 0; c < n; ++c) {
+    int64_t zp = p.getZeroPoint(c);
+    scales.push_back(f32Attr(b, p.getScale(c)));
+    zps.push_back(intAttr(b, b.getI32Type(), zp));
+    // At most 17-bit magnitudes: exact in f32.
+    lows.push_back(f32Attr(b, static_cast<float>(qmin - zp)));
+    highs.push_back(f32Attr(b, static_cast<float>(qmax - zp)));
+  }
+  QuantParamsInBody result;
+  result.hasZeroPoint = p.hasZeroPoints();
+  result.scale = generic.addChannelParam(scales);
+  if (result.hasZeroPoint)
+    result.zp = generic.addChannelParam(zps);
+  if (quantizing) {
+    result.lowest = generic.addChannelParam(lows);
+    result.highest = generic.addChannelParam(highs);
+  }
+  return result;
+}
+
+/// q - zp of numerics::quantize as an i32: the f32 quotient x / scale is
+/// rounded, clamped in float to [qmin - zp, qmax - zp] (so the conversion is
+/// exact and never out of range) and converted; NaN gives 0 (q = zp).
+static Value emitQuantizeOffset(ImplicitLocOpBuilder &b, Value x, Value scale,
+                                Value lowest, Value highest,
+                                RoundingMode mode) {
+  Value xf = convertFloat(b, x, b.getF32Type());
+  Value r = arith::DivFOp::create(b, xf, scale);
+  Value rounded = roundToIntegral(b, r, mode);
+  Value clamped = arith::MinimumFOp::create(
+      b, arith::MaximumFOp::create(b, rounded, lowest), highest);
+  Value isNan = arith::CmpFOp::create(b, arith::CmpFPredicate::UNO, r, r);
+  Value safe = arith::SelectOp::create(b, isNan, constF32(b, 0.0f), clamped);
+  return arith::FPToSIOp::create(b, b.getI32Type(), safe);
+}
+
+/// f32(offset) * scale converted to `resultType` (numerics::dequantize with
+/// offset = q - zp, exact in f32).
+static Value emitDequantizeOffset(ImplicitLocOpBuilder &b, Value offset,
+                                  Value scale, Type resultType) {
+  Value f = arith::SIToFPOp::create(b, b.getF32Type(), offset);
+  Value product = arith::MulFOp::create(b, f, scale);
+  return convertFloat(b, product, resultType);
+}
+
+namespace {
+struct QuantizeOpConversion : OpConversionPattern<QuantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(QuantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    QuantParamsAttr p = op.getParams();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    RoundingMode mode = op.getRounding();
+    ElementwiseGeneric generic(rewriter, op.getLoc(), resultType, p.getAxis());
+    unsigned in = generic.addInput(adaptor.getInput());
+    QuantParamsInBody params =
+        addQuantParams(generic, rewriter, p, /*quantizing=*/true);
+    Type elemTy = resultType.getElementType();
+    Value result = generic.create(
+        adaptor.getInput(), [&](ImplicitLocOpBuilder &b, ValueRange args) {
+          Value offset = emitQuantizeOffset(
+              b, args[in], params.scale.get(b, args),
+              params.lowest.get(b, args), params.highest.get(b, args), mode);
+          // offset + zp is in [qmin, qmax] by the clamp: no saturation.
+          Value q =
+              params.hasZeroPoint
+                  ? arith::AddIOp::create(b, offset, params.zp.get(b, args))
+                  : offset;
+          return truncInt(b, q, elemTy);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct DequantizeOpConversion : OpConversionPattern<DequantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(DequantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    QuantParamsAttr p = op.getParams();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    ElementwiseGeneric generic(rewriter, op.getLoc(), resultType, p.getAxis());
+    unsigned in = generic.addInput(adaptor.getInput());
+    QuantParamsInBody params =
+        addQuantParams(generic, rewriter, p, /*quantizing=*/false);
+    Type elemTy = resultType.getElementType();
+    bool isUnsigned = !p.getIsSigned();
+    Value result = generic.create(
+        adaptor.getInput(), [&](ImplicitLocOpBuilder &b, ValueRange args) {
+          // q and zp have at most 16 bits: q - zp fits an i32.
+          Value q = extendInt(b, args[in], b.getI32Type(), isUnsigned);
+          Value offset =
+              params.hasZeroPoint
+                  ? arith::SubIOp::create(b, q, params.zp.get(b, args))
+                  : q;
+          return emitDequantizeOffset(b, offset, params.scale.get(b, args),
+                                      elemTy);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct SimQuantizeOpConversion : OpConversionPattern<SimQuantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SimQuantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    QuantParamsAttr p = op.getParams();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    RoundingMode mode = op.getRounding();
+    ElementwiseGeneric generic(rewriter, op.getLoc(), resultType, p.getAxis());
+    unsigned in = generic.addInput(adaptor.getInput());
+    QuantParamsInBody params =
+        addQuantParams(generic, rewriter, p, /*quantizing=*/true);
+    Type elemTy = resultType.getElementType();
+    Value result = generic.create(
+        adaptor.getInput(), [&](ImplicitLocOpBuilder &b, ValueRange args) {
+          // dequantize(quantize(x)) only needs q - zp, which the quantize
+          // computes before adding the zero point. Going through the integer
+          // also turns a rounded -0.0 into +0.0, as in the folder.
+          Value scale = params.scale.get(b, args);
+          Value offset =
+              emitQuantizeOffset(b, args[in], scale, params.lowest.get(b, args),
+                                 params.highest.get(b, args), mode);
+          return emitDequantizeOffset(b, offset, scale, elemTy);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Requantize
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// The shift of a requantize and the constants its rounding needs, as
+/// values of the body: 2^shift - 1 (the remainder mask), the tie 2^(shift-1)
+/// and the tie minus one (0 and all ones for shift 0).
+struct ShiftValues {
+  Value shift, mask, half, halfMinusOne;
+};
+} // namespace
+
+/// Materializes the shift values in the body: constants when the shift is
+/// uniform, else derived from the channel's shift (the shifts are unsigned
+/// in [0, 63], so 1 << 63 is the bit pattern 2^63).
+static ShiftValues getShiftValues(ImplicitLocOpBuilder &b,
+                                  const ChannelParam &shift, ValueRange args) {
+  Type i64 = b.getI64Type();
+  ShiftValues v;
+  v.shift = shift.get(b, args);
+  if (shift.uniform) {
+    uint64_t pow = uint64_t(1) << cast<IntegerAttr>(shift.uniform).getInt();
+    v.mask = constInt(b, i64, static_cast<int64_t>(pow - 1));
+    v.half = constInt(b, i64, static_cast<int64_t>(pow >> 1));
+    v.halfMinusOne = constInt(b, i64, static_cast<int64_t>((pow >> 1) - 1));
+    return v;
+  }
+  Value one = constInt(b, i64, 1);
+  Value pow = arith::ShLIOp::create(b, one, v.shift);
+  v.mask = arith::SubIOp::create(b, pow, one);
+  v.half = arith::ShRUIOp::create(b, pow, one);
+  v.halfMinusOne = arith::SubIOp::create(b, v.half, one);
+  return v;
+}
+
+/// round(p / 2^shift) under `mode` for an i64 p, exact for every shift in
+/// [0, 63] (numerics::roundingRightShift). With the floor quotient
+/// q = p >> shift and the remainder r = p & (2^shift - 1) in [0, 2^shift),
+/// the result is q or q + 1. The remainder reaches the tie when
+/// r >= 2^(shift-1); for shift 0 (r = 0, half = 0) that test must fail, so
+/// it is written `r >u half - 1` (half - 1 is all ones then).
+static Value emitRoundingShift(ImplicitLocOpBuilder &b, Value p,
+                               const ShiftValues &s, RoundingMode mode) {
+  Type i64 = b.getI64Type();
+  Value q = arith::ShRSIOp::create(b, p, s.shift);
+  if (mode == RoundingMode::Floor)
+    return q;
+  Value r = arith::AndIOp::create(b, p, s.mask);
+  Value atLeastHalf =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::ugt, r, s.halfMinusOne);
+  Value up;
+  switch (mode) {
+  case RoundingMode::Floor:
+    llvm_unreachable("handled above");
+  case RoundingMode::TowardZero: {
+    Value zero = constInt(b, i64, 0);
+    Value negative =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::slt, p, zero);
+    Value inexact = arith::CmpIOp::create(b, arith::CmpIPredicate::ne, r, zero);
+    up = arith::AndIOp::create(b, negative, inexact);
+    break;
+  }
+  case RoundingMode::HalfUp:
+    up = atLeastHalf;
+    break;
+  case RoundingMode::HalfAwayFromZero:
+  case RoundingMode::HalfToEven: {
+    // At least half, and not a tie that this mode rounds down.
+    Value notTie =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::ne, r, s.half);
+    Value zero = constInt(b, i64, 0);
+    Value tieGoesUp;
+    if (mode == RoundingMode::HalfAwayFromZero) {
+      tieGoesUp = arith::CmpIOp::create(b, arith::CmpIPredicate::sge, p, zero);
+    } else {
+      Value odd = arith::AndIOp::create(b, q, constInt(b, i64, 1));
+      tieGoesUp = arith::CmpIOp::create(b, arith::CmpIPredicate::ne, odd, zero);
+    }
+    up = arith::AndIOp::create(b, atLeastHalf,
+                               arith::OrIOp::create(b, notTie, tieGoesUp));
+    break;
+  }
+  }
+  // |q| <= 2^62 whenever shift >= 1, so q + 1 cannot overflow.
+  return arith::AddIOp::create(b, q, arith::ExtUIOp::create(b, i64, up));
+}
+
+namespace {
+struct RequantizeOpConversion : OpConversionPattern<RequantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(RequantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = cast<RankedTensorType>(op.getType());
+    ArrayRef<int32_t> multipliers = op.getMultiplier();
+    ArrayRef<int32_t> shifts = op.getShift();
+    RoundingMode mode = op.getRounding();
+    ElementwiseGeneric generic(rewriter, op.getLoc(), resultType, op.getAxis());
+    unsigned in = generic.addInput(adaptor.getInput());
+
+    Type i64 = rewriter.getI64Type();
+    SmallVector<TypedAttr> multAttrs, shiftAttrs;
+    for (auto [m, s] : llvm::zip_equal(multipliers, shifts)) {
+      multAttrs.push_back(intAttr(rewriter, i64, m));
+      shiftAttrs.push_back(intAttr(rewriter, i64, s));
+    }
+    bool unitMultiplier =
+        llvm::all_of(multipliers, [](int32_t m) { return m == 1; });
+    bool noShift = llvm::all_of(shifts, [](int32_t s) { return s == 0; });
+    ChannelParam multiplier, shift;
+    if (!unitMultiplier)
+      multiplier = generic.addChannelParam(multAttrs);
+    if (!noShift)
+      shift = generic.addChannelParam(shiftAttrs);
+
+    int64_t inZp = op.getInputZeroPoint(), outZp = op.getOutputZeroPoint();
+    int64_t lo = op.getLowerBound(), hi = op.getUpperBound();
+    bool inputUnsigned = op.getInputUnsigned();
+    Type elemTy = resultType.getElementType();
+    Value result = generic.create(
+        adaptor.getInput(), [&](ImplicitLocOpBuilder &b, ValueRange args) {
+          // x and zp_in have at most 32 bits and the multiplier is below
+          // 2^31, so the product stays below 2^63 in magnitude.
+          Value x = extendInt(b, args[in], i64, inputUnsigned);
+          if (inZp != 0)
+            x = arith::SubIOp::create(b, x, constInt(b, i64, inZp));
+          if (!unitMultiplier)
+            x = arith::MulIOp::create(b, x, multiplier.get(b, args));
+          if (!noShift)
+            x = emitRoundingShift(b, x, getShiftValues(b, shift, args), mode);
+          if (outZp != 0)
+            x = arith::AddIOp::create(b, x, constInt(b, i64, outZp));
+          x = arith::MaxSIOp::create(b, x, constInt(b, i64, lo));
+          x = arith::MinSIOp::create(b, x, constInt(b, i64, hi));
+          return truncInt(b, x, elemTy);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Cast
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct CastOpConversion : OpConversionPattern<CastOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(CastOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value input = adaptor.getInput();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    if (input.getType() == resultType) {
+      rewriter.replaceOp(op, input);
+      return success();
+    }
+    auto inElemTy = cast<IntegerType>(
+        cast<RankedTensorType>(input.getType()).getElementType());
+    auto outElemTy = cast<IntegerType>(resultType.getElementType());
+    unsigned inBits = inElemTy.getWidth(), outBits = outElemTy.getWidth();
+    if (inBits == outBits) {
+      // Same element type, only the static shape information differs.
+      rewriter.replaceOpWithNewOp<tensor::CastOp>(op, resultType, input);
+      return success();
+    }
+    bool isUnsigned = op.getIsUnsigned();
+    // Narrowing saturates the (signed) input to the destination range,
+    // written in the input's width.
+    APInt lo = isUnsigned ? APInt::getZero(inBits)
+                          : APInt::getSignedMinValue(outBits).sext(inBits);
+    APInt hi = isUnsigned ? APInt::getMaxValue(outBits).zext(inBits)
+                          : APInt::getSignedMaxValue(outBits).sext(inBits);
+    ElementwiseGeneric generic(rewriter, op.getLoc(), resultType, std::nullopt);
+    unsigned in = generic.addInput(input);
+    Value result = generic.create(input, [&](ImplicitLocOpBuilder &b,
+                                             ValueRange args) {
+      Value x = args[in];
+      if (outBits > inBits)
+        return extendInt(b, x, outElemTy, isUnsigned);
+      x = arith::MaxSIOp::create(
+          b, x, arith::ConstantOp::create(b, b.getIntegerAttr(inElemTy, lo)));
+      x = arith::MinSIOp::create(
+          b, x, arith::ConstantOp::create(b, b.getIntegerAttr(inElemTy, hi)));
+      return truncInt(b, x, outElemTy);
+    });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Add / Mul
+//===----------------------------------------------------------------------===//
+
+/// log2(operand / result) when it is an integer in [0, 31] and exact (the
+/// rule of AddOp's verifier and folder).
+static std::optional<unsigned> exactShift(double operand, double result) {
+  int e;
+  if (!nm::isPowerOfTwo(operand / result, &e) || e < 0 || e > 31)
+    return std::nullopt;
+  if (std::ldexp(result, e) != operand)
+    return std::nullopt;
+  return static_cast<unsigned>(e);
+}
+
+/// Scale of channel `c` (arrays have one entry or one per channel).
+static double scaleAt(ArrayRef<double> scales, size_t c) {
+  return scales[scales.size() == 1 ? 0 : c];
+}
+
+/// The map reading `rhs` under numpy broadcasting against a result of rank
+/// `rank`: trailing dimensions aligned, static size-1 dimensions read at 0.
+static AffineMap getBroadcastMap(RankedTensorType rhsType, unsigned rank,
+                                 MLIRContext *ctx) {
+  unsigned rrank = rhsType.getRank();
+  SmallVector<AffineExpr> exprs;
+  for (unsigned d = 0; d < rrank; ++d) {
+    if (rhsType.getDimSize(d) == 1)
+      exprs.push_back(getAffineConstantExpr(0, ctx));
+    else
+      exprs.push_back(getAffineDimExpr(rank - rrank + d, ctx));
+  }
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+/// Why an add/mul cannot be lowered, if it cannot.
+template <typename OpTy>
+static std::optional<std::string> unsupportedScaledBinary(OpTy op) {
+  unsigned bits = op.getType().getElementTypeBitWidth();
+  if (bits > 64)
+    return "element type i" + std::to_string(bits) +
+           " is wider than the 64-bit arithmetic of the op";
+  return std::nullopt;
+}
+
+/// Shared lowering of qsim.add and qsim.mul: both operands sign-extended to
+/// i64 (as the folders read them), combined by `combine`, saturated to the
+/// signed range of the element type. `addParams` adds the channel
+/// parameters `combine` reads.
+template <typename OpTy>
+static LogicalResult lowerScaledBinary(
+    OpTy op, Value lhsTensor, Value rhsTensor,
+    ConversionPatternRewriter &rewriter,
+    function_ref<void(ElementwiseGeneric &)> addParams,
+    function_ref<Value(ImplicitLocOpBuilder &, Value, Value, ValueRange)>
+        combine) {
+  if (std::optional<std::string> reason = unsupportedScaledBinary(op))
+    return rewriter.notifyMatchFailure(op, *reason);
+  auto resultType = cast<RankedTensorType>(op.getType());
+  auto rhsType = cast<RankedTensorType>(rhsTensor.getType());
+  ElementwiseGeneric generic(rewriter, op.getLoc(), resultType, op.getAxis());
+  unsigned lhsIdx = generic.addInput(lhsTensor);
+  unsigned rhsIdx =
+      generic.addInput(rhsTensor, getBroadcastMap(rhsType, resultType.getRank(),
+                                                  op.getContext()));
+  addParams(generic);
+  auto elemTy = cast<IntegerType>(resultType.getElementType());
+  unsigned bits = elemTy.getWidth();
+  Value result =
+      generic.create(lhsTensor, [&](ImplicitLocOpBuilder &b, ValueRange args) {
+        Type i64 = b.getI64Type();
+        Value lhs = extendInt(b, args[lhsIdx], i64, /*isUnsigned=*/false);
+        Value rhs = extendInt(b, args[rhsIdx], i64, /*isUnsigned=*/false);
+        Value v = combine(b, lhs, rhs, args);
+        if (bits < 64) {
+          v = arith::MaxSIOp::create(
+              b, v, constInt(b, i64, nm::minValue(bits, /*isSigned=*/true)));
+          v = arith::MinSIOp::create(
+              b, v, constInt(b, i64, nm::maxValue(bits, /*isSigned=*/true)));
+        }
+        return truncInt(b, v, elemTy);
+      });
+  rewriter.replaceOp(op, result);
+  return success();
+}
+
+namespace {
+struct AddOpConversion : OpConversionPattern<AddOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(AddOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    // Each operand is brought to the result scale by an exact left shift,
+    // computed per channel at compile time as in AddOp::fold.
+    size_t n = std::max({op.getLhsScale().size(), op.getRhsScale().size(),
+                         op.getResultScale().size()});
+    SmallVector<TypedAttr> lhsShifts, rhsShifts;
+    bool lhsShifted = false, rhsShifted = false;
+    for (size_t c = 0; c < n; ++c) {
+      double r = scaleAt(op.getResultScale(), c);
+      std::optional<unsigned> l = exactShift(scaleAt(op.getLhsScale(), c), r);
+      std::optional<unsigned> s = exactShift(scaleAt(op.getRhsScale(), c), r);
+      if (!l || !s)
+        return rewriter.notifyMatchFailure(
+            op, "operand scale is not result_scale * 2^k");
+      lhsShifted |= *l != 0;
+      rhsShifted |= *s != 0;
+      lhsShifts.push_back(rewriter.getI64IntegerAttr(*l));
+      rhsShifts.push_back(rewriter.getI64IntegerAttr(*s));
+    }
+    ChannelParam lhsShift, rhsShift;
+    return lowerScaledBinary(
+        op, adaptor.getLhs(), adaptor.getRhs(), rewriter,
+        [&](ElementwiseGeneric &generic) {
+          lhsShift = generic.addChannelParam(lhsShifts);
+          rhsShift = generic.addChannelParam(rhsShifts);
+        },
+        [&](ImplicitLocOpBuilder &b, Value lhs, Value rhs, ValueRange args) {
+          // An operand below 2^31 shifted by at most 31 stays below 2^62.
+          if (lhsShifted)
+            lhs = arith::ShLIOp::create(b, lhs, lhsShift.get(b, args));
+          if (rhsShifted)
+            rhs = arith::ShLIOp::create(b, rhs, rhsShift.get(b, args));
+          return arith::AddIOp::create(b, lhs, rhs).getResult();
+        });
+  }
+};
+
+struct MulOpConversion : OpConversionPattern<MulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(MulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    return lowerScaledBinary(
+        op, adaptor.getLhs(), adaptor.getRhs(), rewriter,
+        [](ElementwiseGeneric &) {},
+        [](ImplicitLocOpBuilder &b, Value lhs, Value rhs, ValueRange) {
+          return arith::MulIOp::create(b, lhs, rhs).getResult();
+        });
+  }
+};
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Annotate
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct AnnotateOpConversion : OpConversionPattern<AnnotateOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(AnnotateOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, adaptor.getInput());
+    return success();
+  }
+};
+} // namespace
+
+void mlir::qsim::populateQSimToLinalgConversionPatterns(
+    RewritePatternSet &patterns) {
+  patterns
+      .add<AnnotateOpConversion, QuantizeOpConversion, DequantizeOpConversion,
+           SimQuantizeOpConversion, RequantizeOpConversion, CastOpConversion,
+           AddOpConversion, MulOpConversion>(patterns.getContext());
+}
+
+//===----------------------------------------------------------------------===//
+// Pass
+//===----------------------------------------------------------------------===//
+
+/// Why `op` cannot be lowered by the patterns, if it cannot.
+static std::optional<std::string> getUnsupportedReason(Operation *op) {
+  if (auto add = dyn_cast<AddOp>(op))
+    return unsupportedScaledBinary(add);
+  if (auto mul = dyn_cast<MulOp>(op))
+    return unsupportedScaledBinary(mul);
+  return std::nullopt;
+}
+
+namespace {
+struct ConvertQSimToLinalgPass
+    : qsim::impl::ConvertQSimToLinalgBase<ConvertQSimToLinalgPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    // The conversion driver only says "failed to legalize"; name the reason.
+    bool unsupported = false;
+    getOperation()->walk([&](Operation *op) {
+      if (!isa_and_present<QSimDialect>(op->getDialect()))
+        return;
+      if (std::optional<std::string> reason = getUnsupportedReason(op)) {
+        op->emitOpError("cannot be converted to linalg: ") << *reason;
+        unsupported = true;
+      }
+    });
+    if (unsupported)
+      return signalPassFailure();
+
+    ConversionTarget target(getContext());
+    target.addIllegalDialect<QSimDialect>();
+    target.addLegalDialect<linalg::LinalgDialect, arith::ArithDialect,
+                           math::MathDialect, tensor::TensorDialect>();
+    RewritePatternSet patterns(&getContext());
+    populateQSimToLinalgConversionPatterns(patterns);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace
