@@ -319,3 +319,11 @@ func.func @mul_scale(%a: tensor<2x3xi32>) -> tensor<2x3xi32> {
   %0 = qsim.mul %a, %a scales([1.0], [0.5] -> [1.0]) : tensor<2x3xi32>, tensor<2x3xi32> -> tensor<2x3xi32>
   return %0 : tensor<2x3xi32>
 }
+
+// -----
+
+func.func @add_wide(%a: tensor<2xi64>) -> tensor<2xi64> {
+  // expected-error@+1 {{supports integers of at most 32 bits, got 'i64'}}
+  %0 = qsim.add %a, %a scales([1.0], [1.0] -> [1.0]) : tensor<2xi64>, tensor<2xi64> -> tensor<2xi64>
+  return %0 : tensor<2xi64>
+}

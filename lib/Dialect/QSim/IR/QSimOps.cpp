@@ -538,6 +538,10 @@ static LogicalResult verifyScaledBinary(OpTy op) {
   auto lhsTy = cast<RankedTensorType>(op.getLhs().getType());
   auto rhsTy = cast<RankedTensorType>(op.getRhs().getType());
   auto resTy = cast<RankedTensorType>(op.getType());
+  // The exact 64-bit evaluation (shifted sums, products) needs <= 32 bits.
+  if (resTy.getElementTypeBitWidth() > 32)
+    return op.emitOpError("supports integers of at most 32 bits, got ")
+           << resTy.getElementType();
   SmallVector<int64_t> shape;
   if (!OpTrait::util::getBroadcastedShape(lhsTy.getShape(), rhsTy.getShape(),
                                           shape))
