@@ -437,6 +437,9 @@ int main(int argc, char **argv) {
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
+  // libLLVM registers hundreds of backend options; --help shows ours and
+  // --help-hidden everything (the MLIR options above included).
+  llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
       "qsim-run: JIT-compile an MLIR module and run one of its functions on "

@@ -32,3 +32,14 @@
 func.func @nothing() {
   return
 }
+
+// RUN: qsim-run --help | FileCheck %s --check-prefix=HELP
+// HELP: USAGE: qsim-run [options] <model.mlir>
+// HELP: qsim-run options:
+// HELP: --entry=<name>
+// HELP: --input=<file.npy>
+// HELP: --opt-level=<N>
+// HELP: --output=<file.npy>
+// HELP: --print
+// HELP: --repeat=<N>
+// HELP: --time
