@@ -43,6 +43,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "qsim/Conversion/Passes.h"
 
 using namespace mlir;
 
@@ -99,6 +100,9 @@ struct MarkEntryPointsPass
 void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
                                       const QSimCPUPipelineOptions &options) {
   pm.addPass(std::make_unique<MarkEntryPointsPass>(options.emitCInterface));
+  // qsim ops left in the module (a module stopped after --qsim-realize) are
+  // lowered first, so any stage of the flow runs.
+  pm.addPass(createConvertQSimToLinalg());
 
   // TOSA to linalg, arith and tensor. This is upstream's
   // `tosa-to-linalg-pipeline` without `tosa-validate`, which would reject

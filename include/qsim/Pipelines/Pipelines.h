@@ -51,6 +51,64 @@ void buildQSimCPUPipeline(OpPassManager &pm,
 /// Registers `--qsim-cpu-pipeline` with the global pass pipeline registry.
 void registerQSimCPUPipeline();
 
+/// Options of `--qsim-quantize`: those of --qsim-annotate and
+/// --qsim-calibrate, forwarded.
+struct QSimQuantizePipelineOptions
+    : public PassPipelineOptions<QSimQuantizePipelineOptions> {
+  PassOptions::Option<unsigned> skipFirstConvs{
+      *this, "skip-first-convs",
+      llvm::cl::desc("Leave the first k convolutions in float"),
+      llvm::cl::init(0)};
+  PassOptions::Option<bool> skipDense{
+      *this, "skip-dense", llvm::cl::desc("Leave dense layers in float"),
+      llvm::cl::init(false)};
+  PassOptions::ListOption<std::string> skipPoints{
+      *this, "skip-points",
+      llvm::cl::desc("Regexes of point/op names or locations left in float")};
+  PassOptions::ListOption<std::string> allowOps{
+      *this, "allow-ops", llvm::cl::desc("Only quantize these op names")};
+  PassOptions::ListOption<std::string> denyOps{
+      *this, "deny-ops", llvm::cl::desc("Never quantize these op names")};
+  PassOptions::Option<std::string> report{
+      *this, "report",
+      llvm::cl::desc("JSON report of what was quantized ('-' = stdout)"),
+      llvm::cl::init("")};
+  PassOptions::Option<std::string> table{
+      *this, "table", llvm::cl::desc("Calibration statistics table (JSON)"),
+      llvm::cl::init("")};
+  PassOptions::Option<double> globalScale{
+      *this, "global-scale",
+      llvm::cl::desc("Activation range [-x, x] without a table entry"),
+      llvm::cl::init(8.0)};
+  PassOptions::Option<bool> perChannel{
+      *this, "per-channel", llvm::cl::desc("Per-channel weight scales"),
+      llvm::cl::init(true)};
+  PassOptions::Option<std::string> weightMethod{
+      *this, "weight-method", llvm::cl::desc("max or mse"),
+      llvm::cl::init("max")};
+  PassOptions::Option<unsigned> bits{
+      *this, "bits", llvm::cl::desc("Integer bit width"), llvm::cl::init(8)};
+  PassOptions::Option<bool> pow2{
+      *this, "pow2", llvm::cl::desc("Power-of-two scales"),
+      llvm::cl::init(false)};
+  PassOptions::Option<bool> unsignedActivations{
+      *this, "unsigned-activations",
+      llvm::cl::desc("[0, max] with a zero point for non-negative points"),
+      llvm::cl::init(false)};
+  PassOptions::Option<std::string> rounding{
+      *this, "rounding", llvm::cl::desc("Rounding mode"),
+      llvm::cl::init("half_to_even")};
+};
+
+/// annotate -> calibrate -> realize -> canonicalize/CSE ->
+/// convert-qsim-to-linalg: a float model on tensors becomes integer linalg
+/// on tensors with the float signature.
+void buildQSimQuantizePipeline(OpPassManager &pm,
+                               const QSimQuantizePipelineOptions &options);
+
+/// Registers `--qsim-quantize`.
+void registerQSimQuantizePipeline();
+
 } // namespace qsim
 } // namespace mlir
 
