@@ -30,6 +30,9 @@ qsim_setup_env() {
   export QSIM_BUILD_DIR="${QSIM_BUILD_DIR:-$QSIM_ROOT/build}"
   export QSIM_VENV="${QSIM_VENV:-$HOME/.cache/qsim/venv}"
   export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+  # Paths relative to the checkout, so a fresh clone elsewhere (CI) hits the
+  # cache of an earlier build.
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$QSIM_ROOT}"
   case ":$PATH:" in
     *":$QSIM_BUILD_DIR/bin:"*) ;;
     *) PATH="$QSIM_BUILD_DIR/bin:$PATH" ;;
