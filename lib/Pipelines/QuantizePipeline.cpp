@@ -37,7 +37,9 @@ void mlir::qsim::buildQSimQuantizePipeline(
   calibrate.rounding = options.rounding;
   pm.addPass(createQSimCalibrate(calibrate));
 
-  pm.addPass(createQSimRealize());
+  QSimRealizeOptions realize;
+  realize.intIO = options.intIO;
+  pm.addPass(createQSimRealize(realize));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createConvertQSimToLinalg());

@@ -95,6 +95,10 @@ struct QSimQuantizePipelineOptions
       *this, "unsigned-activations",
       llvm::cl::desc("[0, max] with a zero point for non-negative points"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> intIO{
+      *this, "int-io",
+      llvm::cl::desc("Integer function arguments/results (see qsim-realize)"),
+      llvm::cl::init(false)};
   PassOptions::Option<std::string> rounding{
       *this, "rounding", llvm::cl::desc("Rounding mode"),
       llvm::cl::init("half_to_even")};

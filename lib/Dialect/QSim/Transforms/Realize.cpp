@@ -734,6 +734,42 @@ std::pair<unsigned, unsigned> Realizer::run() {
   return {ops.size() - left, left};
 }
 
+/// Makes arguments that are only quantized and results that are only
+/// dequantized integer, recording their parameters as `qsim.params`.
+static void exposeIntegerInterface(func::FuncOp func) {
+  MLIRContext *ctx = func.getContext();
+  auto paramsName = StringAttr::get(ctx, "qsim.params");
+  Block &entry = func.getBody().front();
+  SmallVector<Type> argTypes(func.getArgumentTypes());
+  for (BlockArgument arg : entry.getArguments()) {
+    if (!arg.hasOneUse())
+      continue;
+    auto q = dyn_cast<QuantizeOp>(*arg.getUsers().begin());
+    if (!q)
+      continue;
+    arg.setType(q.getType());
+    argTypes[arg.getArgNumber()] = q.getType();
+    q.getResult().replaceAllUsesWith(arg);
+    func.setArgAttr(arg.getArgNumber(), paramsName, q.getParams());
+    q.erase();
+  }
+  SmallVector<Type> resultTypes(func.getResultTypes());
+  func.walk([&](func::ReturnOp ret) {
+    for (OpOperand &operand : ret->getOpOperands()) {
+      auto deq = operand.get().getDefiningOp<DequantizeOp>();
+      if (!deq)
+        continue;
+      unsigned i = operand.getOperandNumber();
+      operand.set(deq.getInput());
+      resultTypes[i] = deq.getInput().getType();
+      func.setResultAttr(i, paramsName, deq.getParams());
+      if (deq->use_empty())
+        deq.erase();
+    }
+  });
+  func.setFunctionType(FunctionType::get(ctx, argTypes, resultTypes));
+}
+
 namespace {
 struct RealizePass : public qsim::impl::QSimRealizeBase<RealizePass> {
   using Base::Base;
@@ -744,6 +780,8 @@ struct RealizePass : public qsim::impl::QSimRealizeBase<RealizePass> {
       auto [done, left] = Realizer(func).run();
       numRealized += done;
       numLeftFloat += left;
+      if (intIO)
+        exposeIntegerInterface(func);
     }
   }
 };

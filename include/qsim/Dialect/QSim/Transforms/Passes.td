@@ -157,8 +157,17 @@ def QSimRealize : Pass<"qsim-realize", "ModuleOp"> {
     region are quantized, values leaving it (to the return or to an op left
     in float) are dequantized. Ops that cannot be realized stay float.
 
+    With `int-io`, arguments that are only quantized and results that are
+    only dequantized become integer arguments and results instead (with a
+    `qsim.params` argument/result attribute giving their parameters), for
+    callers that keep data in int8.
+
     Example: see docs/Overview.md (conv + bias + ReLU at each stage).
   }];
+  let options = [
+    Option<"intIO", "int-io", "bool", "false",
+           "Integer function arguments/results instead of float ones">
+  ];
   let statistics = [
     Statistic<"numRealized", "num-realized", "Ops rewritten to integers">,
     Statistic<"numLeftFloat", "num-left-float",
