@@ -1,0 +1,68 @@
+"""The ``qsim`` command.
+
+Subcommands:
+
+* ``qsim import-onnx model.onnx [-o out.mlir] [--batch N] [--no-fold-bn]
+  [--entry NAME] [--verify]``: the float model as MLIR (TOSA on tensors),
+  see docs/Import.md.  Errors in the model (unsupported op, attribute,
+  dtype or shape) print ``qsim import-onnx: error: ...`` and exit with
+  status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+
+def _import_onnx(args) -> int:
+    from . import onnx_import, tools
+
+    try:
+        mlir = onnx_import.import_onnx_file(args.model, batch=args.batch,
+                                            fold_bn=not args.no_fold_bn,
+                                            func_name=args.entry)
+    except onnx_import.OnnxImportError as e:
+        print(f"qsim import-onnx: error: {e}", file=sys.stderr)
+        return 2
+    if args.verify:
+        try:
+            tools.run_tool("qsim-opt", ["-", "-o", "/dev/null"], input=mlir)
+        except (tools.ToolError, FileNotFoundError) as e:
+            print(f"qsim import-onnx: error: qsim-opt rejects the imported module "
+                  f"(an importer bug):\n{e}", file=sys.stderr)
+            return 1
+    if args.output and args.output != "-":
+        Path(args.output).write_text(mlir)
+    else:
+        sys.stdout.write(mlir)
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="qsim", description="qsim-mlir tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("import-onnx", help="ONNX model -> MLIR (TOSA on tensors)",
+                       description="Imports a float ONNX model as MLIR (TOSA on "
+                       "tensors, NHWC inside, ONNX layout at the function boundary).")
+    p.add_argument("model", help="the .onnx file")
+    p.add_argument("-o", "--output", help="output .mlir file (default: stdout)")
+    p.add_argument("--batch", type=int, default=None,
+                   help="size of the dynamic batch dimension (default 1)")
+    p.add_argument("--no-fold-bn", action="store_true",
+                   help="keep BatchNormalization as a per-channel mul + add instead "
+                   "of folding it into the preceding Conv")
+    p.add_argument("--entry", default="main", help="function name (default: main)")
+    p.add_argument("--verify", action="store_true",
+                   help="check the result with build/bin/qsim-opt before writing it")
+    p.set_defaults(func=_import_onnx)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
