@@ -379,13 +379,23 @@ class _Importer:
             if v.rank != 4:
                 raise self.node.error(f"expected a 4-D (NCHW) tensor, got shape "
                                       f"{list(v.logical_shape)}")
-            r = self.transpose(v, _NCHW_TO_NHWC, "nhwc", tag="to_nhwc")
+            r = self._layout_transpose(v, _NCHW_TO_NHWC, "nhwc", "to_nhwc")
         else:
-            r = self.transpose(v, _NHWC_TO_NCHW, "plain", tag="to_nchw")
+            r = self._layout_transpose(v, _NHWC_TO_NCHW, "plain", "to_nchw")
         r.name = v.name
         v.alt[layout] = r
         r.alt[v.layout] = v
         return r
+
+    def _layout_transpose(self, v: Val, perm, layout: str, tag: str) -> Val:
+        if v.is_const or v.name is None:
+            return self.transpose(v, perm, layout, tag=tag)
+        # Named after the value (graph input or node output), not the consumer.
+        shape = tuple(v.shape[p] for p in perm)
+        ps = ", ".join(map(str, perm))
+        return self.new(shape, layout,
+                        f"tosa.transpose {self.ssa(v)} {{perms = array<i32: {ps}>}} : "
+                        f"({_ty(v.shape)}) -> {_ty(shape)}", f"{v.name}/{tag}")
 
     def plain(self, v: Val) -> Val:
         return self.to_layout(v, "plain")
@@ -419,6 +429,18 @@ class _Importer:
             self.values[init.name] = self._const_val(arr, init.name)
         for name, arr in self.bind.items():
             self.values[name] = self._const_val(np.asarray(arr), name)
+
+        # Operands that must be constants cannot be graph inputs.
+        graph_inputs = {i.name for i in g.input}
+        for k, n in enumerate(g.node):
+            for pos in CONSTANT_OPERANDS.get(n.op_type, ()):
+                if pos < len(n.input) and n.input[pos] in graph_inputs \
+                        and n.input[pos] not in self.values:
+                    name = n.name or (n.output[0] if n.output else f"node{k}")
+                    raise OnnxImportError(
+                        f"node '{name}' ({n.op_type}): input #{pos} '{n.input[pos]}' "
+                        f"must be a constant (initializer or Constant node), not a "
+                        f"graph input (bind it: import_onnx(..., bind={{name: array}}))")
 
         # Arguments: the graph inputs without a constant.
         args = []
@@ -472,6 +494,8 @@ class _Importer:
             outs = handler(node, ins)
             for name, v in zip(node.outputs, outs):
                 if name and v is not None:
+                    if v.name is None:
+                        v.name = name
                     self.values[name] = v
             for pos, name in enumerate(node.outputs[len(outs):], start=len(outs)):
                 if name and (name in self.consumers or name in self.graph_outputs):
