@@ -386,3 +386,25 @@ def _env():
     py = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = py + os.pathsep + env.get("PYTHONPATH", "")
     return env
+
+
+@pytest.mark.parametrize("cip", [0, 1])
+@pytest.mark.parametrize("pads", [[0, 0, 0, 0], [1, 1, 1, 1], [1, 0, 2, 1]])
+def test_avgpool_ceil_count_include_pad(cip, pads, tmp_path):
+    """ceil_mode windows past the padding: the extra extent never counts;
+    the ONNX pads count when count_include_pad=1. Checked against ONNX's
+    reference evaluator (onnxruntime 1.23 divides by the full kernel area
+    for count_include_pad=1 with ceil_mode, which PyTorch and the ONNX
+    reference do not)."""
+    _require_tools()
+    from onnx.reference import ReferenceEvaluator
+    m = _model([h.make_node("AveragePool", ["x"], ["y"], name="p", kernel_shape=[3, 3],
+                            strides=[2, 2], pads=pads, ceil_mode=1,
+                            count_include_pad=cip)],
+               [h.make_tensor_value_info("x", T.FLOAT, [1, 2, 6, 7])],
+               [h.make_tensor_value_info("y", T.FLOAT, None)], [], check=False)
+    x = np.random.default_rng(8).normal(size=(1, 2, 6, 7)).astype(np.float32)
+    want = ReferenceEvaluator(m).run(None, {"x": x})[0]
+    got = oi.run_mlir(oi.import_onnx(m), [x], 1, workdir=str(tmp_path))[0]
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
