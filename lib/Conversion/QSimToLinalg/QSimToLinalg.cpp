@@ -582,22 +582,6 @@ struct CastOpConversion : OpConversionPattern<CastOp> {
 // Add / Mul
 //===----------------------------------------------------------------------===//
 
-/// log2(operand / result) when it is an integer in [0, 31] and exact (the
-/// rule of AddOp's verifier and folder).
-static std::optional<unsigned> exactShift(double operand, double result) {
-  int e;
-  if (!nm::isPowerOfTwo(operand / result, &e) || e < 0 || e > 31)
-    return std::nullopt;
-  if (std::ldexp(result, e) != operand)
-    return std::nullopt;
-  return static_cast<unsigned>(e);
-}
-
-/// Scale of channel `c` (arrays have one entry or one per channel).
-static double scaleAt(ArrayRef<double> scales, size_t c) {
-  return scales[scales.size() == 1 ? 0 : c];
-}
-
 /// The map reading `rhs` under numpy broadcasting against a result of rank
 /// `rank`: trailing dimensions aligned, static size-1 dimensions read at 0.
 static AffineMap getBroadcastMap(RankedTensorType rhsType, unsigned rank,
@@ -660,21 +644,14 @@ struct AddOpConversion : OpConversionPattern<AddOp> {
                   ConversionPatternRewriter &rewriter) const override {
     // Each operand is brought to the result scale by an exact left shift,
     // computed per channel at compile time as in AddOp::fold.
-    size_t n = std::max({op.getLhsScale().size(), op.getRhsScale().size(),
-                         op.getResultScale().size()});
     SmallVector<TypedAttr> lhsShifts, rhsShifts;
     bool lhsShifted = false, rhsShifted = false;
-    for (size_t c = 0; c < n; ++c) {
-      double r = scaleAt(op.getResultScale(), c);
-      std::optional<unsigned> l = exactShift(scaleAt(op.getLhsScale(), c), r);
-      std::optional<unsigned> s = exactShift(scaleAt(op.getRhsScale(), c), r);
-      if (!l || !s)
-        return rewriter.notifyMatchFailure(
-            op, "operand scale is not result_scale * 2^k");
-      lhsShifted |= *l != 0;
-      rhsShifted |= *s != 0;
-      lhsShifts.push_back(rewriter.getI64IntegerAttr(*l));
-      rhsShifts.push_back(rewriter.getI64IntegerAttr(*s));
+    for (size_t c = 0, n = op.getNumScaleChannels(); c < n; ++c) {
+      unsigned l = op.getOperandShift(0, c), r = op.getOperandShift(1, c);
+      lhsShifted |= l != 0;
+      rhsShifted |= r != 0;
+      lhsShifts.push_back(rewriter.getI64IntegerAttr(l));
+      rhsShifts.push_back(rewriter.getI64IntegerAttr(r));
     }
     ChannelParam lhsShift, rhsShift;
     return lowerScaledBinary(

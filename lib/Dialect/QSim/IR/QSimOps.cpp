@@ -598,6 +598,14 @@ static std::optional<unsigned> exactShift(double operand, double result) {
   return static_cast<unsigned>(e);
 }
 
+size_t AddOp::getNumScaleChannels() { return numScaleChannels(*this); }
+
+unsigned AddOp::getOperandShift(unsigned index, size_t channel) {
+  ArrayRef<double> scales = index == 0 ? getLhsScale() : getRhsScale();
+  return *exactShift(scaleAt(scales, channel),
+                     scaleAt(getResultScale(), channel));
+}
+
 LogicalResult AddOp::verify() {
   if (failed(verifyScaledBinary(*this)))
     return failure();
@@ -676,9 +684,8 @@ OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
   size_t n = numScaleChannels(*this);
   SmallVector<unsigned> ls(n), rs(n);
   for (size_t c = 0; c < n; ++c) {
-    double r = scaleAt(getResultScale(), c);
-    ls[c] = *exactShift(scaleAt(getLhsScale(), c), r);
-    rs[c] = *exactShift(scaleAt(getRhsScale(), c), r);
+    ls[c] = getOperandShift(0, c);
+    rs[c] = getOperandShift(1, c);
   }
   return foldScaledBinary(*this, adaptor.getLhs(), adaptor.getRhs(),
                           [&](int64_t a, int64_t b, size_t c) {
@@ -730,8 +737,8 @@ struct UnifyConstantOperandScale : OpRewritePattern<AddOp> {
       for (const APInt &v : cst.getValues<APInt>()) {
         size_t c = perChannel && channelIsOperandDim ? i : 0;
         ++i;
-        auto k = exactShift(scaleAt(scales, c), scaleAt(op.getResultScale(), c));
-        __int128 x = static_cast<__int128>(v.getSExtValue()) << *k;
+        __int128 x = static_cast<__int128>(v.getSExtValue())
+                     << op.getOperandShift(isRhs ? 1 : 0, c);
         if (x < nm::minValue(bits, true) || x > nm::maxValue(bits, true)) {
           ok = false;
           break;

@@ -249,6 +249,13 @@ class QSim_ScaledBinaryOp<string mnemonic, list<Trait> traits = []>
 
 def QSim_AddOp : QSim_ScaledBinaryOp<"add"> {
   let summary = "Integer add of operands that carry their scales";
+  let extraClassDeclaration = [{
+    /// Channels the scale arrays describe (1 when all are per tensor).
+    size_t getNumScaleChannels();
+    /// The exact left shift that brings operand `index` (0: lhs, 1: rhs) of
+    /// channel `channel` to the result scale (the verifier guarantees it).
+    unsigned getOperandShift(unsigned index, size_t channel);
+  }];
   let description = [{
     Adds two integer tensors (numpy-style broadcasting of `rhs`, e.g. a
     per-channel bias) whose real values are `lhs * lhs_scale` and
