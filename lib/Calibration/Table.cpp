@@ -19,6 +19,42 @@ double PointStats::absMax() const {
   return std::max(std::fabs(min), std::fabs(max));
 }
 
+std::optional<double> PointStats::getThreshold(StringRef method) const {
+  for (const auto &[name, t] : thresholds)
+    if (name == method)
+      return t;
+  return std::nullopt;
+}
+
+PointStats mlir::qsim::calibration::makePointStats(
+    const std::string &name, const std::string &kind,
+    const std::string &location, const TensorObserver &observer,
+    const SelectOptions &options) {
+  PointStats p;
+  p.name = name;
+  p.kind = kind;
+  p.location = location;
+  const Histogram &h = observer.getHistogram();
+  p.count = h.getTotal();
+  p.nonFinite = h.getNumNonFinite();
+  if (observer.hasValues()) {
+    p.min = observer.getMin();
+    p.max = observer.getMax();
+  }
+  p.channelAxis = observer.getChannelAxis();
+  // Channels that never saw a finite value record 0.
+  for (double v : observer.getChannelMin())
+    p.channelMin.push_back(std::isfinite(v) ? v : 0.0);
+  for (double v : observer.getChannelMax())
+    p.channelMax.push_back(std::isfinite(v) ? v : 0.0);
+  p.histogram = h;
+  SelectOptions o = options;
+  o.spec.isUnsigned = p.min >= 0;
+  for (Method m : getAllMethods())
+    p.thresholds.push_back({getMethodName(m), selectThreshold(h, m, o)});
+  return p;
+}
+
 const PointStats *Table::lookup(StringRef name) const {
   auto it = index.find(name);
   return it == index.end() ? nullptr : &points[it->second];
@@ -93,6 +129,11 @@ Expected<Table> mlir::qsim::calibration::parseTable(StringRef json) {
     table.samples = *n;
   if (std::optional<StringRef> h = root->getString("data_hash"))
     table.dataHash = h->str();
+  if (llvm::Error e = readNumber(*root, "percentile", "calibration table",
+                                 table.percentile, /*required=*/false))
+    return std::move(e);
+  if (std::optional<int64_t> n = root->getInteger("skipped_samples"))
+    table.skippedSamples = *n;
   const llvm::json::Array *points = root->getArray("points");
   if (!points)
     return err("calibration table has no 'points' array");
@@ -124,6 +165,53 @@ Expected<Table> mlir::qsim::calibration::parseTable(StringRef json) {
       return err(where + ": 'channel_min' and 'channel_max' differ in length");
     if (std::optional<int64_t> a = p->getInteger("channel_axis"))
       s.channelAxis = *a;
+    if (std::optional<StringRef> l = p->getString("location"))
+      s.location = l->str();
+    if (std::optional<int64_t> n = p->getInteger("count"))
+      s.count = *n;
+    if (std::optional<int64_t> n = p->getInteger("nonfinite"))
+      s.nonFinite = *n;
+    if (const llvm::json::Value *hv = p->get("histogram")) {
+      const llvm::json::Object *ho = hv->getAsObject();
+      if (!ho)
+        return err(where + ": 'histogram' must be an object");
+      std::optional<int64_t> bins = ho->getInteger("bins");
+      double range = 0;
+      if (llvm::Error e = readNumber(*ho, "range", where + ": histogram", range))
+        return std::move(e);
+      const llvm::json::Array *counts = ho->getArray("counts");
+      if (!bins || !counts)
+        return err(where + ": 'histogram' needs 'bins', 'range' and 'counts'");
+      std::vector<uint64_t> c;
+      for (const llvm::json::Value &e : *counts) {
+        std::optional<int64_t> n = e.getAsInteger();
+        if (!n || *n < 0)
+          return err(where + ": histogram 'counts' must be non-negative "
+                             "integers");
+        c.push_back(*n);
+      }
+      Histogram h;
+      if (*bins < 2 || *bins > (1 << 24) ||
+          !Histogram::fromParts(*bins, range, c, h))
+        return err(where + ": inconsistent 'histogram' (bins must be a power "
+                           "of two, range 0 or a power of two, at most 'bins' "
+                           "counts)");
+      s.histogram = std::move(h);
+    }
+    if (const llvm::json::Value *tv = p->get("thresholds")) {
+      const llvm::json::Object *to = tv->getAsObject();
+      if (!to)
+        return err(where + ": 'thresholds' must be an object");
+      for (Method m : getAllMethods()) {
+        double t = 0;
+        if (!to->get(getMethodName(m)))
+          continue;
+        if (llvm::Error e = readNumber(*to, getMethodName(m),
+                                       where + ": thresholds", t))
+          return std::move(e);
+        s.thresholds.push_back({getMethodName(m), t});
+      }
+    }
     if (!table.index.insert({s.name, table.points.size()}).second)
       return err(where + " appears twice");
     table.points.push_back(std::move(s));
@@ -152,13 +240,26 @@ std::string mlir::qsim::calibration::writeTable(const Table &table) {
     j.attribute("method", table.method);
     j.attribute("samples", table.samples);
     j.attribute("data_hash", table.dataHash);
+    j.attribute("percentile", table.percentile);
+    j.attribute("skipped_samples", table.skippedSamples);
     j.attributeArray("points", [&] {
       for (const PointStats &p : table.points)
         j.object([&] {
           j.attribute("name", p.name);
           j.attribute("kind", p.kind);
+          if (!p.location.empty())
+            j.attribute("location", p.location);
           j.attribute("min", p.min);
           j.attribute("max", p.max);
+          if (p.count)
+            j.attribute("count", p.count);
+          if (p.nonFinite)
+            j.attribute("nonfinite", p.nonFinite);
+          if (!p.thresholds.empty())
+            j.attributeObject("thresholds", [&] {
+              for (const auto &[name, t] : p.thresholds)
+                j.attribute(name, t);
+            });
           if (!p.channelMin.empty()) {
             j.attribute("channel_axis", p.channelAxis);
             j.attributeArray("channel_min", [&] {
@@ -168,6 +269,25 @@ std::string mlir::qsim::calibration::writeTable(const Table &table) {
             j.attributeArray("channel_max", [&] {
               for (double d : p.channelMax)
                 j.value(d);
+            });
+          }
+          if (p.histogram) {
+            const std::vector<uint64_t> &c = p.histogram->getCounts();
+            size_t used = c.size();
+            while (used && !c[used - 1])
+              --used;
+            j.attributeObject("histogram", [&] {
+              j.attribute("bins", p.histogram->getNumBins());
+              j.attribute("range", p.histogram->getRange());
+              // Trailing empty bins are left out, and the counts go on one
+              // line: 2048 lines per point would drown the rest.
+              std::string counts = "[";
+              for (size_t i = 0; i < used; ++i)
+                counts += (i ? "," : "") + std::to_string(c[i]);
+              counts += "]";
+              j.attributeBegin("counts");
+              j.rawValue(counts);
+              j.attributeEnd();
             });
           }
         });

@@ -5,17 +5,24 @@
 //===----------------------------------------------------------------------===//
 //
 // The statistics table that calibration writes and --qsim-calibrate reads:
-// JSON, schema "qsim-calibration-table/1" (docs/CalibrationTable.md). Plain
+// JSON, schema "qsim-calibration-table/1" (docs/Calibration.md). Plain
 // C++ on LLVM Support; no MLIR.
+//
+// Fields beyond name/kind/min/max (location, count, histogram, thresholds,
+// per-channel ranges; top-level percentile and skipped counts) are optional:
+// tables written before they existed load unchanged.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef QSIM_CALIBRATION_TABLE_H
 #define QSIM_CALIBRATION_TABLE_H
 
+#include "qsim/Calibration/Histogram.h"
+#include "qsim/Calibration/ScaleSelection.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Error.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,9 +42,29 @@ struct PointStats {
   /// Per-channel ranges (empty when not collected).
   std::vector<double> channelMin, channelMax;
   int64_t channelAxis = -1;
+  /// Where the point is in the source (a printed location), if recorded.
+  std::string location;
+  /// Finite values observed (0 when not recorded).
+  int64_t count = 0;
+  /// Non-finite values observed and left out of the statistics.
+  int64_t nonFinite = 0;
+  /// Histogram of |x|, when collected.
+  std::optional<Histogram> histogram;
+  /// Threshold chosen by each method when the table was written, in
+  /// getAllMethods() order ("max", "pow2", ...).
+  std::vector<std::pair<std::string, double>> thresholds;
 
   double absMax() const;
+  /// The recorded threshold of `method`, if any.
+  std::optional<double> getThreshold(llvm::StringRef method) const;
 };
+
+/// Statistics of an observer as a table point, with the threshold of every
+/// method (unsigned grid when min >= 0).
+PointStats makePointStats(const std::string &name, const std::string &kind,
+                          const std::string &location,
+                          const TensorObserver &observer,
+                          const SelectOptions &options);
 
 /// A parsed and validated table.
 struct Table {
@@ -45,6 +72,10 @@ struct Table {
   std::string method = "max";
   int64_t samples = 0;
   std::string dataHash;
+  /// Percentile used for the "percentile" thresholds.
+  double percentile = 99.99;
+  /// Samples left out because they held NaN or infinity.
+  int64_t skippedSamples = 0;
   std::vector<PointStats> points;
   llvm::StringMap<size_t> index;
 

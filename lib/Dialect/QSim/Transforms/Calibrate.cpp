@@ -6,6 +6,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Matchers.h"
+#include "qsim/Calibration/ScaleSelection.h"
 #include "qsim/Calibration/Table.h"
 #include "qsim/Dialect/QSim/Transforms/Passes.h"
 #include "llvm/ADT/StringSet.h"
@@ -35,10 +36,27 @@ private:
 
   float finalizeScale(double scale) const;
   QuantParamsAttr weightParams(AnnotateOp marker, DenseElementsAttr values);
+  std::optional<calibration::Method> selectedMethod;
+
   QuantParamsAttr activationParams(AnnotateOp marker,
-                                   SmallVectorImpl<std::string> &missing);
+                                   SmallVectorImpl<std::string> &missing,
+                                   SmallVectorImpl<std::string> &fallback);
+  double tableThreshold(const calibration::PointStats &stats, double absMax,
+                        bool isUnsigned,
+                        SmallVectorImpl<std::string> &fallback);
 };
 } // namespace
+
+/// The integer grid of every point: signed unless `isUnsigned`.
+static calibration::QuantSpec makeSpec(unsigned bits, bool pow2,
+                                       RoundingMode mode, bool isUnsigned) {
+  calibration::QuantSpec spec;
+  spec.bits = bits;
+  spec.pow2 = pow2;
+  spec.rounding = toNumerics(mode);
+  spec.isUnsigned = isUnsigned;
+  return spec;
+}
 
 /// A usable f32 scale: positive, normal, rounded up to a power of two with
 /// `pow2`.
@@ -59,17 +77,6 @@ static std::optional<int64_t> weightAxis(AnnotateOp marker) {
       if (auto axis = qop.getWeightChannelAxis(use.getOperandNumber()))
         return axis;
   return std::nullopt;
-}
-
-/// Squared error of simulated quantization of `values` at `scale`.
-static double quantError(ArrayRef<float> values, float scale, unsigned bits,
-                         RoundingMode mode) {
-  double err = 0;
-  for (float v : values) {
-    double d = nm::fakeQuantize(v, scale, 0, bits, true, toNumerics(mode)) - v;
-    err += d * d;
-  }
-  return err;
 }
 
 QuantParamsAttr CalibratePass::weightParams(AnnotateOp marker,
@@ -96,19 +103,9 @@ QuantParamsAttr CalibratePass::weightParams(AnnotateOp marker,
     for (float v : ch)
       amax = std::max(amax, std::fabs(static_cast<double>(v)));
     float best = finalizeScale(amax / qmax);
-    if (weightMethod == "mse" && amax > 0) {
-      // Search clip thresholds from 30% to 100% of max-abs; the first
-      // minimum wins, so the choice is deterministic.
-      double bestErr = quantError(ch, best, bits, mode);
-      for (int k = 30; k < 100; ++k) {
-        float s = finalizeScale(amax * k / 100.0 / qmax);
-        double e = quantError(ch, s, bits, mode);
-        if (e < bestErr) {
-          bestErr = e;
-          best = s;
-        }
-      }
-    }
+    if (weightMethod == "mse")
+      best = calibration::mseScaleFromValues(
+          ch.data(), ch.size(), makeSpec(bits, pow2, mode, false));
     scales.push_back(best);
   }
   return QuantParamsAttr::get(&getContext(), bits, /*isSigned=*/true, scales,
@@ -117,7 +114,8 @@ QuantParamsAttr CalibratePass::weightParams(AnnotateOp marker,
 
 QuantParamsAttr
 CalibratePass::activationParams(AnnotateOp marker,
-                                SmallVectorImpl<std::string> &missing) {
+                                SmallVectorImpl<std::string> &missing,
+                                SmallVectorImpl<std::string> &fallback) {
   // Scale-preserving producers (ReLU, max pool, reshape) reuse the
   // parameters of their quantized input.
   if (Operation *def = marker.getInput().getDefiningOp())
@@ -129,25 +127,65 @@ CalibratePass::activationParams(AnnotateOp marker,
               return sq.getParams();
 
   double lo = -globalScale, hi = globalScale;
-  bool fromTable = false;
+  const calibration::PointStats *stats = nullptr;
   if (table) {
-    if (const calibration::PointStats *s = table->lookup(marker.getPoint())) {
-      lo = s->min;
-      hi = s->max;
-      fromTable = true;
+    stats = table->lookup(marker.getPoint());
+    if (stats) {
+      lo = stats->min;
+      hi = stats->max;
     } else {
       missing.push_back(marker.getPoint().str());
     }
   }
   int64_t qmin = nm::minValue(bits, true), qmax = nm::maxValue(bits, true);
-  if (unsignedActivations && fromTable && lo >= 0) {
-    // [0, hi] on the whole signed range: zero point at qmin.
-    float scale = finalizeScale(hi / static_cast<double>(qmax - qmin));
+  bool isUnsigned = unsignedActivations && stats && lo >= 0;
+  double threshold = isUnsigned ? hi : std::max(std::fabs(lo), std::fabs(hi));
+  if (stats)
+    threshold = tableThreshold(*stats, threshold, isUnsigned, fallback);
+  if (isUnsigned) {
+    // [0, T] on the whole signed range: zero point at qmin.
+    float scale = finalizeScale(threshold / static_cast<double>(qmax - qmin));
     return QuantParamsAttr::get(&getContext(), bits, true, scale, qmin, pow2);
   }
-  double amax = std::max(std::fabs(lo), std::fabs(hi));
   return QuantParamsAttr::get(&getContext(), bits, true,
-                              finalizeScale(amax / qmax), 0, pow2);
+                              finalizeScale(threshold / qmax), 0, pow2);
+}
+
+/// The clip threshold of a table point under `method`; `absMax` is the
+/// max-abs of its min/max (the max of its range when unsigned).
+double CalibratePass::tableThreshold(const calibration::PointStats &stats,
+                                     double absMax, bool isUnsigned,
+                                     SmallVectorImpl<std::string> &fallback) {
+  calibration::SelectOptions options;
+  options.spec = makeSpec(bits, pow2, mode, isUnsigned);
+  options.percentile = percentile;
+  switch (*selectedMethod) {
+  case calibration::Method::Max:
+    return absMax;
+  case calibration::Method::Pow2:
+    return calibration::pow2Threshold(absMax, options.spec);
+  case calibration::Method::Percentile:
+  case calibration::Method::MSE:
+  case calibration::Method::KL:
+    break;
+  }
+  // A stored histogram knows its maximum only up to a bin edge; the table's
+  // min/max are exact.
+  if (stats.histogram)
+    return std::min(calibration::selectThreshold(*stats.histogram,
+                                                 *selectedMethod, options),
+                    absMax);
+  // Thresholds recorded by the collector were chosen for the table's
+  // percentile and the point's own signedness; use them only when those
+  // agree with this run.
+  bool sameGrid = isUnsigned == (stats.min >= 0) && bits == table->bits;
+  bool samePercentile = *selectedMethod != calibration::Method::Percentile ||
+                        percentile == table->percentile;
+  if (sameGrid && samePercentile)
+    if (std::optional<double> t = stats.getThreshold(method))
+      return *t;
+  fallback.push_back(stats.name);
+  return absMax;
 }
 
 void CalibratePass::runOnOperation() {
@@ -171,6 +209,17 @@ void CalibratePass::runOnOperation() {
         << weightMethod << "' (expected max or mse)";
     return signalPassFailure();
   }
+  selectedMethod = calibration::parseMethod(method);
+  if (!selectedMethod) {
+    module.emitError("qsim-calibrate: unknown method '")
+        << method << "' (expected max, pow2, percentile, mse or kl)";
+    return signalPassFailure();
+  }
+  if (!(percentile > 0) || !(percentile <= 100)) {
+    module.emitError("qsim-calibrate: percentile must be in (0, 100], got ")
+        << static_cast<double>(percentile);
+    return signalPassFailure();
+  }
   if (!(globalScale > 0) || !std::isfinite(globalScale)) {
     module.emitError("qsim-calibrate: global-scale must be positive, got ")
         << static_cast<double>(globalScale);
@@ -186,7 +235,7 @@ void CalibratePass::runOnOperation() {
     table = std::move(*t);
   }
 
-  SmallVector<std::string> missing;
+  SmallVector<std::string> missing, fallback;
   llvm::StringSet<> seen;
   SmallVector<AnnotateOp> markers;
   module.walk([&](AnnotateOp op) { markers.push_back(op); });
@@ -214,7 +263,7 @@ void CalibratePass::runOnOperation() {
     }
     case QuantKind::Input:
     case QuantKind::Activation:
-      params = activationParams(marker, missing);
+      params = activationParams(marker, missing, fallback);
       ++numActivations;
       break;
     }
@@ -234,6 +283,15 @@ void CalibratePass::runOnOperation() {
                               << " point(s) missing from the calibration "
                                  "table (global-scale used): ";
     llvm::interleaveComma(missing, diag);
+  }
+  if (!fallback.empty()) {
+    numFallback += fallback.size();
+    InFlightDiagnostic diag = module.emitWarning()
+                              << "qsim-calibrate: " << fallback.size()
+                              << " point(s) have no histogram in the table "
+                                 "(method '"
+                              << method << "' fell back to max): ";
+    llvm::interleaveComma(fallback, diag);
   }
   if (table) {
     SmallVector<StringRef> extra;

@@ -1,6 +1,10 @@
 // RUN: qsim-opt %s --qsim-calibrate -verify-diagnostics
 // RUN: not qsim-opt %s --qsim-calibrate="rounding=nearest" 2>&1 | FileCheck %s --check-prefix=ROUNDING
 // RUN: not qsim-opt %s --qsim-calibrate="weight-method=kl" 2>&1 | FileCheck %s --check-prefix=METHOD
+// RUN: not qsim-opt %s --qsim-calibrate="method=entropy" 2>&1 | FileCheck %s --check-prefix=ACTMETHOD
+// RUN: not qsim-opt %s --qsim-calibrate="method=percentile percentile=0" 2>&1 | FileCheck %s --check-prefix=PERCENTILE
+// RUN: not qsim-opt %s --qsim-calibrate="percentile=100.5" 2>&1 | FileCheck %s --check-prefix=PERCENTILE2
+// RUN: not qsim-opt %s --qsim-calibrate="table=%S/Inputs/bad-histogram.json" 2>&1 | FileCheck %s --check-prefix=HISTOGRAM
 // RUN: not qsim-opt %s --qsim-calibrate="table=%S/Inputs/bad-schema.json" 2>&1 | FileCheck %s --check-prefix=SCHEMA
 // RUN: not qsim-opt %s --qsim-calibrate="table=%S/Inputs/bad-range.json" 2>&1 | FileCheck %s --check-prefix=RANGE
 // RUN: not qsim-opt %s --qsim-calibrate="table=%S/Inputs/missing-file.json" 2>&1 | FileCheck %s --check-prefix=MISSING
@@ -9,6 +13,10 @@
 
 // ROUNDING: qsim-calibrate: unknown rounding mode 'nearest' (expected half_to_even, half_away_from_zero, half_up, toward_zero or floor)
 // METHOD: qsim-calibrate: unknown weight-method 'kl' (expected max or mse)
+// ACTMETHOD: qsim-calibrate: unknown method 'entropy' (expected max, pow2, percentile, mse or kl)
+// PERCENTILE: qsim-calibrate: percentile must be in (0, 100], got 0
+// PERCENTILE2: qsim-calibrate: percentile must be in (0, 100], got 1.005000e+02
+// HISTOGRAM: qsim-calibrate: '{{.*}}bad-histogram.json': point 'f.x': inconsistent 'histogram' (bins must be a power of two, range 0 or a power of two, at most 'bins' counts)
 // SCHEMA: qsim-calibrate: '{{.*}}bad-schema.json': unsupported calibration table schema 'qsim-calibration-table/0' (expected 'qsim-calibration-table/1')
 // RANGE: qsim-calibrate: '{{.*}}bad-range.json': point 'f.x': 'min' (3.000000) is greater than 'max' (1.000000)
 // MISSING: qsim-calibrate: cannot read calibration table '{{.*}}missing-file.json'

@@ -81,12 +81,23 @@ def QSimCalibrate : Pass<"qsim-calibrate", "ModuleOp"> {
     - `bias` points: the marker is dropped; `--qsim-realize` quantizes the
       bias to 32 bits at `s_in * s_w`, never to 8 bits.
     - `input`/`activation` points: from the statistics table
-      (`table=<file>`, schema `qsim-calibration-table/1`) by point name, or
-      in the data-free `global-scale=<x>` mode of TVM (range `[-x, x]`).
-      Points missing from the table are reported by name and use the
-      global scale. With `unsigned-activations`, a point whose table range
-      is non-negative uses the full 8-bit range `[0, max]` as int8 with zero
-      point -128.
+      (`table=<file>`, schema `qsim-calibration-table/1`, written by
+      `qsim-collect`) by point name, or in the data-free `global-scale=<x>`
+      mode of TVM (range `[-x, x]`). Points missing from the table are
+      reported by name and use the global scale; table points not in the
+      model are reported too. The clip threshold `T` of a table point is
+      chosen by `method`:
+      `max` (max-abs of the table's min/max), `pow2` (max-abs with the
+      scale rounded up to a power of two), `percentile` (the
+      `percentile=<p>`-th percentile of `|x|`, default 99.99), `mse` (least
+      expected squared error, clipping plus rounding) or `kl` (TensorRT's
+      entropy calibration: 128 levels for int8). `percentile`, `mse` and
+      `kl` read the point's histogram; a point without one falls back to the
+      threshold the table recorded for the method, else to max (reported
+      by name). The scale is `T / 127` (int8).
+      With `unsigned-activations`, a point whose table range is non-negative
+      uses the full 8-bit range `[0, T]` as int8 with zero point -128 (scale
+      `T / 255`), and the methods search on that grid.
     - The output of an op that preserves scale (max pool, reshape,
       transpose, ReLU clamp) reuses its input's parameters, so realization
       needs no requantize there.
@@ -96,6 +107,7 @@ def QSimCalibrate : Pass<"qsim-calibrate", "ModuleOp"> {
 
     Example:
     ```mlir
+    // qsim-opt --qsim-calibrate="table=stats.json method=percentile percentile=99.9"
     // qsim-opt --qsim-calibrate="global-scale=4.0"
     %0 = qsim.annotate %x input "f.arg0" : tensor<4xf32>
     // becomes
@@ -111,6 +123,11 @@ def QSimCalibrate : Pass<"qsim-calibrate", "ModuleOp"> {
            "Per-channel weight scales along the output-channel axis">,
     Option<"weightMethod", "weight-method", "std::string", "\"max\"",
            "Weight clip threshold: max or mse">,
+    Option<"method", "method", "std::string", "\"max\"",
+           "Activation clip threshold from the table: max, pow2, "
+           "percentile, mse or kl">,
+    Option<"percentile", "percentile", "double", "99.99",
+           "Percentile of |x| for method=percentile, in (0, 100]">,
     Option<"bits", "bits", "unsigned", "8", "Integer bit width (2..16)">,
     Option<"pow2", "pow2", "bool", "false",
            "Constrain scales to powers of two (rounded up)">,
@@ -123,7 +140,9 @@ def QSimCalibrate : Pass<"qsim-calibrate", "ModuleOp"> {
     Statistic<"numWeights", "num-weights", "Weight points calibrated">,
     Statistic<"numActivations", "num-activations",
               "Input/activation points calibrated">,
-    Statistic<"numMissing", "num-missing", "Points missing from the table">
+    Statistic<"numMissing", "num-missing", "Points missing from the table">,
+    Statistic<"numFallback", "num-fallback",
+              "Points whose method fell back to max (no histogram)">
   ];
   let dependentDialects = ["::mlir::qsim::QSimDialect"];
 }
