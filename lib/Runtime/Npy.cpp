@@ -340,8 +340,9 @@ std::string mlir::qsim::runtime::computeNpyByteSize(
   return {};
 }
 
-std::string mlir::qsim::runtime::parseNpy(const uint8_t *bytes, size_t size,
-                                          NpyArray &array) {
+std::string mlir::qsim::runtime::parseNpyHeader(const uint8_t *bytes,
+                                                size_t size,
+                                                NpyHeader &result) {
   if (size < kMagicLen + 2 || std::memcmp(bytes, kMagic, kMagicLen) != 0)
     return "not a .npy file (bad magic string)";
   unsigned major = bytes[kMagicLen], minor = bytes[kMagicLen + 1];
@@ -384,16 +385,54 @@ std::string mlir::qsim::runtime::parseNpy(const uint8_t *bytes, size_t size,
                                            numElements, numBytes);
       !err.empty())
     return err;
-  size_t available = size - prefix - headerLen;
-  if (available < numBytes)
-    return "truncated data: shape " + formatShape(shape) + " of '" + descr +
-           "' needs " + std::to_string(numBytes) + " bytes, the file has " +
-           std::to_string(available);
+  result.dtype = *dtype;
+  result.shape = std::move(shape);
+  result.dataOffset = prefix + headerLen;
+  result.dataBytes = numBytes;
+  return {};
+}
 
-  array.dtype = *dtype;
-  array.shape = std::move(shape);
-  const uint8_t *data = bytes + prefix + headerLen;
-  array.data.assign(data, data + numBytes);
+/// The error for a file whose data is shorter than its header announces.
+static std::string truncatedData(const NpyHeader &h, size_t available) {
+  return "truncated data: shape " + formatShape(h.shape) + " of '" +
+         getNpyDescr(h.dtype) + "' needs " + std::to_string(h.dataBytes) +
+         " bytes, the file has " + std::to_string(available);
+}
+
+std::string mlir::qsim::runtime::parseNpy(const uint8_t *bytes, size_t size,
+                                          NpyArray &array) {
+  NpyHeader header;
+  if (std::string err = parseNpyHeader(bytes, size, header); !err.empty())
+    return err;
+  size_t available = size - header.dataOffset;
+  if (available < header.dataBytes)
+    return truncatedData(header, available);
+  array.dtype = header.dtype;
+  array.shape = std::move(header.shape);
+  const uint8_t *data = bytes + header.dataOffset;
+  array.data.assign(data, data + header.dataBytes);
+  return {};
+}
+
+std::string mlir::qsim::runtime::readNpyHeader(const std::string &path,
+                                               NpyHeader &header) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in)
+    return "cannot open '" + path + "': " + std::strerror(errno);
+  size_t fileSize = static_cast<size_t>(in.tellg());
+  in.seekg(0);
+  // Headers are at most 4 GiB in theory; in practice numpy writes them
+  // padded to 64 bytes, and 64 KiB is plenty.
+  std::vector<uint8_t> bytes(std::min<size_t>(fileSize, 1 << 16));
+  in.read(reinterpret_cast<char *>(bytes.data()), bytes.size());
+  if (in.bad())
+    return "cannot read '" + path + "': " + std::strerror(errno);
+  if (std::string err = parseNpyHeader(bytes.data(), bytes.size(), header);
+      !err.empty())
+    return "'" + path + "': " + err;
+  size_t available = fileSize - header.dataOffset;
+  if (available < header.dataBytes)
+    return "'" + path + "': " + truncatedData(header, available);
   return {};
 }
 

@@ -86,6 +86,28 @@ std::string computeNpyByteSize(const std::vector<int64_t> &shape,
 [[nodiscard]] std::string parseNpy(const uint8_t *bytes, size_t size,
                                    NpyArray &array);
 
+/// What the header of a .npy file says, and where its data starts.
+struct NpyHeader {
+  NpyDType dtype = NpyDType::F32;
+  std::vector<int64_t> shape;
+  /// Offset of the first element from the start of the file.
+  size_t dataOffset = 0;
+  /// Bytes of data the header announces.
+  size_t dataBytes = 0;
+};
+
+/// Parses the header of a .npy file from its first `size` bytes (at least
+/// the whole header). Errors as parseNpy, except that the data is not
+/// checked.
+[[nodiscard]] std::string parseNpyHeader(const uint8_t *bytes, size_t size,
+                                         NpyHeader &header);
+
+/// Reads the header of the file at `path` and checks that the file holds all
+/// the data it announces (so streaming it cannot hit a truncated end); the
+/// error names the file. For reading large files in pieces.
+[[nodiscard]] std::string readNpyHeader(const std::string &path,
+                                        NpyHeader &header);
+
 /// Reads and parses the file at `path`; the error names the file.
 [[nodiscard]] std::string readNpyFile(const std::string &path, NpyArray &array);
 

@@ -147,6 +147,46 @@ def QSimCalibrate : Pass<"qsim-calibrate", "ModuleOp"> {
   let dependentDialects = ["::mlir::qsim::QSimDialect"];
 }
 
+def QSimInstrument : Pass<"qsim-instrument", "ModuleOp"> {
+  let summary = "Turn markers into calls of the statistics observer";
+  let description = [{
+    Prepares an annotated module for statistics collection (`qsim-collect`):
+    every `input`/`activation` marker becomes a call
+
+    ```mlir
+    %m = bufferization.to_buffer %x read_only : tensor<...> to memref<...>
+    %u = memref.cast %m : memref<...> to memref<*xf32>
+    func.call @qsim_observe(%id, %u) : (i64, memref<*xf32>) -> ()
+    ```
+
+    of an external function that the runtime provides (`qsim_observe(int64_t
+    point, int64_t rank, void *descriptor)` in C, include/qsim/Runtime/
+    Observer.h); the marker itself becomes the identity, and `weight`/`bias`
+    markers are dropped. Point `id`s number the observed points in program
+    order; the module gets `qsim.observed_points`, an array of
+    `{name, kind, loc}` dictionaries indexed by id, so a host maps ids back
+    to point names. Only f32 points can be observed.
+
+    Example:
+    ```mlir
+    // qsim-opt --qsim-annotate --qsim-instrument
+    %0 = qsim.annotate %x input "f.arg0" : tensor<1x8xf32>
+    // becomes a call of @qsim_observe with id 0, and uses of %0 use %x
+    ```
+  }];
+  let options = [
+    Option<"callee", "callee", "std::string", "\"qsim_observe\"",
+           "Name of the external observer function">
+  ];
+  let statistics = [
+    Statistic<"numObserved", "num-observed", "Points observed">
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def QSimRealize : Pass<"qsim-realize", "ModuleOp"> {
   let summary = "Rewrite simulated quantization into integer arithmetic";
   let description = [{
