@@ -1,0 +1,1 @@
+"""The Fashion-MNIST model zoo: training (train.py, needs PyTorch) and the committed models in examples/zoo/."""
