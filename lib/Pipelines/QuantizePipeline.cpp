@@ -31,6 +31,8 @@ void mlir::qsim::buildQSimQuantizePipeline(
   calibrate.tableFile = options.table;
   calibrate.perChannel = options.perChannel;
   calibrate.weightMethod = options.weightMethod;
+  calibrate.method = options.method;
+  calibrate.percentile = options.percentile;
   calibrate.bits = options.bits;
   calibrate.pow2 = options.pow2;
   calibrate.unsignedActivations = options.unsignedActivations;

@@ -1,6 +1,10 @@
 // RUN: qsim-opt %s --qsim-quantize="global-scale=4.0" | FileCheck %s
 // RUN: qsim-opt %s --qsim-quantize="global-scale=4.0 skip-first-convs=1" | FileCheck %s --check-prefix=SKIP
 // RUN: qsim-opt %s --qsim-quantize="global-scale=4.0" --qsim-cpu-pipeline | FileCheck %s --check-prefix=LLVM
+// RUN: not qsim-opt %s --qsim-quantize="method=bogus percentile=99.9" 2>&1 | FileCheck %s --check-prefix=METHOD
+
+// The calibration method reaches --qsim-calibrate.
+// METHOD: qsim-calibrate: unknown method 'bogus'
 
 // One flag from float TOSA to integer linalg on tensors: no qsim op left,
 // the conv reads int8 and accumulates in int32, the signature stays float.

@@ -83,6 +83,14 @@ struct QSimQuantizePipelineOptions
   PassOptions::Option<bool> perChannel{
       *this, "per-channel", llvm::cl::desc("Per-channel weight scales"),
       llvm::cl::init(true)};
+  PassOptions::Option<std::string> method{
+      *this, "method",
+      llvm::cl::desc("Activation threshold: max, pow2, percentile, mse or kl"),
+      llvm::cl::init("max")};
+  PassOptions::Option<double> percentile{
+      *this, "percentile",
+      llvm::cl::desc("Percentile of |x| for method=percentile"),
+      llvm::cl::init(99.99)};
   PassOptions::Option<std::string> weightMethod{
       *this, "weight-method", llvm::cl::desc("max or mse"),
       llvm::cl::init("max")};
