@@ -7,6 +7,12 @@ Subcommands:
   see docs/Import.md.  Errors in the model (unsupported op, attribute,
   dtype or shape) print ``qsim import-onnx: error: ...`` and exit with
   status 2.
+* ``qsim evaluate model.onnx [--batch B] [--limit N]``: float top-1 on the
+  Fashion-MNIST test set run by qsim-run, compared with PyTorch's for zoo
+  models (python/qsim/evaluate.py, docs/Zoo.md).
+* ``qsim quantize model.onnx [--calib N] [--method M] [--per-channel] ...``:
+  import, calibrate, quantize, compile, evaluate float and int8 on the test
+  set and print the table (python/qsim/quantize.py).
 """
 
 from __future__ import annotations
@@ -59,6 +65,24 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--verify", action="store_true",
                    help="check the result with build/bin/qsim-opt before writing it")
     p.set_defaults(func=_import_onnx)
+
+    from . import quantize
+
+    p = sub.add_parser("quantize", help="ONNX model -> int8; float and int8 "
+                       "accuracy and speed on Fashion-MNIST",
+                       description="Imports, calibrates and quantizes an ONNX "
+                       "model, compiles the float and int8 versions and evaluates "
+                       "both on the Fashion-MNIST test set.")
+    quantize.add_arguments(p)
+    p.set_defaults(func=quantize.run)
+
+    from . import evaluate
+
+    p = sub.add_parser("evaluate", help="float top-1 on Fashion-MNIST (qsim-run)",
+                       description="Float top-1 of an ONNX model on the Fashion-MNIST "
+                       "test set, run by qsim-run; compared with PyTorch's for zoo models.")
+    evaluate.add_arguments(p)
+    p.set_defaults(func=evaluate.run)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -1,0 +1,286 @@
+"""``qsim quantize``: an ONNX model to int8, with float and int8 accuracy and speed.
+
+Steps (every intermediate file is kept with ``--keep DIR``):
+
+1. import the ONNX model with a static batch (``float.mlir``);
+2. statistics (docs/Calibration.md): when ``build/bin/qsim-collect`` exists,
+   ``--calib`` training images (a seeded random sample) go through the
+   annotated float model and ``table.json`` (``qsim-calibration-table/1``)
+   is written; without it every activation gets the range
+   ``[-global_scale, global_scale]`` and the output says so;
+3. ``qsim-opt`` with the passes of ``--qsim-quantize`` spelled out
+   (annotate, calibrate with ``table=`` and ``method=``, realize,
+   canonicalize, cse, convert-qsim-to-linalg, canonicalize; the pipeline
+   flag does not forward ``method=``) -> ``int8.mlir``, plus the JSON report
+   of what was quantized;
+4. both modules are lowered once with ``--qsim-cpu-pipeline`` and run with
+   ``qsim-run`` over the test images (python/qsim/evaluate.py);
+5. a table: float top-1, int8 top-1, drop, per-image time of both.
+
+Per-layer SQNR (float vs int8 activations) and its plot are not done yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+import numpy as np
+
+from . import datasets, evaluate, tools
+
+__all__ = ["stats_tool", "pass_supports", "collect_table", "quantize_pipeline",
+           "QuantizeResult", "quantize_and_evaluate", "format_table", "main"]
+
+METHODS = ("max", "pow2", "percentile", "mse", "kl")
+
+
+def _help(tool: str) -> str:
+    path = tools.find_tool(tool)
+    if path is None:
+        return ""
+    proc = subprocess.run([str(path), "--help"], capture_output=True, text=True)
+    return proc.stdout + proc.stderr
+
+
+def stats_tool() -> Optional[Path]:
+    """``build/bin/qsim-collect`` (issue 4's statistics collector), if built."""
+    return tools.find_tool("qsim-collect")
+
+
+def pass_supports(pass_flag: str, option: str) -> bool:
+    """Whether the pass ``pass_flag`` of this qsim-opt has ``option``
+    (read from ``qsim-opt --help``)."""
+    text = _help("qsim-opt")
+    start = text.find(f"--{pass_flag} ")
+    if start < 0:
+        return False
+    for line in text[start:].splitlines()[1:]:
+        if not line.startswith("        --"):  # the next pass
+            break
+        if line.strip().split("=")[0].split(" ")[0] == f"--{option}":
+            return True
+    return False
+
+
+def _calib_batch(n: int, cap: int = 100) -> int:
+    """The calibration module's batch: the largest divisor of ``n`` up to
+    ``cap`` (qsim-collect needs ``n`` to be a multiple of it)."""
+    return max(d for d in range(1, min(n, cap) + 1) if n % d == 0)
+
+
+def collect_table(float_onnx: Path, x: np.ndarray, table: Path, workdir: Path) -> None:
+    """Statistics of ``x`` (docs/Calibration.md): import, ``--qsim-annotate``,
+    ``qsim-collect --data --output``.  The point names are those of the
+    module quantized later (both are annotated from the same import), so the
+    table applies to it whatever its batch."""
+    calib = workdir / "calib.mlir"
+    evaluate.import_model(float_onnx, _calib_batch(len(x)), calib)
+    annotated = workdir / "calib.annotated.mlir"
+    tools.run_tool("qsim-opt", [str(calib), "--qsim-annotate", "-o", str(annotated)],
+                   timeout=1800)
+    data = workdir / "calib.npy"
+    np.save(data, np.ascontiguousarray(x, dtype=np.float32))
+    tools.run_tool("qsim-collect", [str(annotated), f"--data={data}",
+                                    f"--output={table}", "--quiet"], timeout=3600)
+
+
+def quantize_pipeline(table: Optional[Path], method: str, per_channel: bool,
+                      global_scale: float, report: Path, annotate_options: str = "",
+                      calibrate_options: str = "") -> List[str]:
+    """The passes of ``--qsim-quantize`` spelled out, since it does not
+    forward ``method=`` to qsim-calibrate."""
+    ann = " ".join(o for o in (f"report={report}", annotate_options) if o)
+    cal = []
+    if table is not None:
+        cal.append(f"table={table}")
+        cal.append(f"method={method}")
+    cal.append(f"global-scale={global_scale!r}")
+    if per_channel:
+        cal.append("per-channel")
+    if calibrate_options:
+        cal.append(calibrate_options)
+    return [f"--qsim-annotate={ann}", f"--qsim-calibrate={' '.join(cal)}",
+            "--qsim-realize", "--canonicalize", "--cse",
+            "--convert-qsim-to-linalg", "--canonicalize"]
+
+
+@dataclass
+class QuantizeResult:
+    model: str
+    images: int
+    calibration: str
+    float_: evaluate.EvalResult
+    int8: evaluate.EvalResult
+    quantized_ops: int
+    float_ops: int
+
+    @property
+    def drop_points(self) -> float:
+        return 100.0 * (self.float_.top1 - self.int8.top1)
+
+    @property
+    def agreement(self) -> float:
+        return float((self.float_.predictions == self.int8.predictions).mean())
+
+    def as_dict(self) -> dict:
+        return {
+            "model": self.model, "images": self.images,
+            "calibration": self.calibration,
+            "float_top1": self.float_.top1, "int8_top1": self.int8.top1,
+            "drop_points": self.drop_points, "agreement": self.agreement,
+            "float_ms_per_image": self.float_.timing.per_image_ms,
+            "int8_ms_per_image": self.int8.timing.per_image_ms,
+            "batch": self.float_.timing.batch,
+            "quantized_ops": self.quantized_ops, "float_ops": self.float_ops,
+        }
+
+
+def format_table(results: Sequence[QuantizeResult]) -> str:
+    head = (f"{'model':<18} {'float top-1':>11} {'int8 top-1':>10} {'drop':>7} "
+            f"{'agree':>7} {'float ms/img':>12} {'int8 ms/img':>11}")
+    lines = [head, "-" * len(head)]
+    for r in results:
+        lines.append(
+            f"{r.model:<18} {100 * r.float_.top1:>10.2f}% {100 * r.int8.top1:>9.2f}% "
+            f"{r.drop_points:>6.2f}p {100 * r.agreement:>6.2f}% "
+            f"{r.float_.timing.per_image_ms:>12.3f} {r.int8.timing.per_image_ms:>11.3f}")
+    return "\n".join(lines)
+
+
+def _lower(src: Path, dst: Path) -> None:
+    tools.run_tool("qsim-opt", [str(src), "--qsim-cpu-pipeline", "-o", str(dst)],
+                   timeout=1800)
+
+
+def quantize_and_evaluate(onnx_path: Path, workdir: Path, *, calib: int = 500,
+                          method: str = "max", per_channel: bool = False,
+                          batch: int = 1000, limit: Optional[int] = None,
+                          global_scale: float = 8.0, annotate_options: str = "",
+                          calibrate_options: str = "",
+                          seed: int = 0, log=print) -> QuantizeResult:
+    workdir.mkdir(parents=True, exist_ok=True)
+    x, y = datasets.load_fashion_mnist("test", limit=limit)
+    batch = min(batch, len(x))
+    float_mlir = workdir / "float.mlir"
+    evaluate.import_model(onnx_path, batch, float_mlir)
+    log(f"imported {onnx_path} (batch {batch}) -> {float_mlir}")
+
+    table: Optional[Path] = None
+    if stats_tool() is None:
+        calibration = f"global-scale {global_scale:g} (qsim-collect is not built)"
+        log(f"statistics: qsim-collect is not built; every activation range is "
+            f"[-{global_scale:g}, {global_scale:g}] (global-scale), --calib and "
+            f"--method are not used")
+    elif not pass_supports("qsim-calibrate", "method"):
+        calibration = f"global-scale {global_scale:g} (qsim-calibrate has no method=)"
+        log(f"statistics: this qsim-opt's --qsim-calibrate has no method= option; "
+            f"using global-scale {global_scale:g}")
+    else:
+        xtr, _ = datasets.load_fashion_mnist("train")
+        pick = np.sort(np.random.default_rng(seed).permutation(len(xtr))[:calib])
+        table = workdir / "table.json"
+        t0 = time.time()
+        collect_table(Path(onnx_path), xtr[pick], table, workdir)
+        calibration = f"{method} on {calib} training images"
+        log(f"statistics: {calib} training images (seed {seed}) with qsim-collect "
+            f"-> {table} ({time.time() - t0:.1f} s)")
+
+    report = workdir / "report.json"
+    int8_mlir = workdir / "int8.mlir"
+    passes = quantize_pipeline(table, method, per_channel, global_scale, report,
+                               annotate_options, calibrate_options)
+    tools.run_tool("qsim-opt", [str(float_mlir), *passes, "-o", str(int8_mlir)],
+                   timeout=1800)
+    summary = json.loads(report.read_text()).get("summary", {})
+    log(f"qsim-opt {' '.join(passes[:2])}: {summary.get('quantized', '?')} ops "
+        f"quantized, {summary.get('float', '?')} left float")
+
+    results = {}
+    for name, src in (("float", float_mlir), ("int8", int8_mlir)):
+        low = workdir / f"{name}.llvm.mlir"
+        _lower(src, low)
+        results[name] = evaluate.evaluate_mlir(
+            low, x, y, name=name, progress=evaluate._progress(f"{name} (qsim-run)"))
+    return QuantizeResult(Path(onnx_path).stem, len(y), calibration,
+                          results["float"], results["int8"],
+                          int(summary.get("quantized", 0)), int(summary.get("float", 0)))
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", type=Path, help="the float .onnx model")
+    p.add_argument("--calib", type=int, default=500,
+                   help="training images for the statistics (default 500)")
+    p.add_argument("--method", choices=METHODS, default="max",
+                   help="activation threshold method (default max)")
+    p.add_argument("--per-channel", action="store_true",
+                   help="per-channel weight scales")
+    p.add_argument("--batch", type=int, default=1000,
+                   help="static batch of the compiled modules (default 1000)")
+    p.add_argument("--limit", type=int, default=None,
+                   help="evaluate on the first N test images only (default all 10,000)")
+    p.add_argument("--global-scale", type=float, default=8.0,
+                   help="activation range [-x, x] of points without statistics "
+                   "(all of them when no statistics tool is built; default 8)")
+    p.add_argument("--annotate-options", default="",
+                   help="more --qsim-annotate options, e.g. 'skip-first-convs=1'")
+    p.add_argument("--calibrate-options", default="",
+                   help="more --qsim-calibrate options, e.g. 'percentile=99.9 "
+                   "unsigned-activations'")
+    p.add_argument("--keep", type=Path, default=None,
+                   help="keep the intermediate files (MLIR, table, report) in this folder")
+    p.add_argument("--json", type=Path, default=None, help="write the results as JSON")
+
+
+def run(args) -> int:
+    def go(workdir: Path) -> QuantizeResult:
+        return quantize_and_evaluate(
+            args.model, workdir, calib=args.calib, method=args.method,
+            per_channel=args.per_channel, batch=args.batch, limit=args.limit,
+            global_scale=args.global_scale, annotate_options=args.annotate_options,
+            calibrate_options=args.calibrate_options)
+
+    try:
+        if args.keep is not None:
+            res = go(args.keep)
+        else:
+            with tempfile.TemporaryDirectory(prefix="qsim-quantize-") as d:
+                res = go(Path(d))
+    except (tools.ToolError, FileNotFoundError, datasets.DatasetError) as e:
+        print(f"qsim quantize: error: {e}", file=sys.stderr)
+        return 1
+    print()
+    print(f"{res.images} test images, calibration: {res.calibration}, "
+          f"{res.quantized_ops} ops quantized ({res.float_ops} float); "
+          f"times per image at batch {res.float_.timing.batch}, one thread")
+    print(format_table([res]))
+    out = res.as_dict()
+    info = evaluate.zoo_info(args.model)
+    if info is not None and "predictions" in info:
+        theirs = np.array([int(c) for c in info["predictions"]][:res.images])
+        ptc = int((theirs == res.float_.labels).sum())
+        ndiff = int((theirs != res.float_.predictions).sum())
+        print(f"PyTorch float top-1 (recorded in {args.model.with_suffix('.json').name}): "
+              f"{100 * ptc / res.images:.2f}%; qsim's float predictions differ on "
+              f"{ndiff} of {res.images} images")
+        out.update(pytorch_float_top1=ptc / res.images, pytorch_differing_images=ndiff)
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=1) + "\n")
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    p = argparse.ArgumentParser(prog="qsim quantize", description=__doc__.split("\n\n")[0])
+    add_arguments(p)
+    return run(p.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

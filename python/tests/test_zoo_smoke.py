@@ -1,0 +1,95 @@
+"""End-to-end smoke test on real data: a zoo model (examples/zoo) on the first
+few hundred Fashion-MNIST test images, through ``qsim quantize``'s path
+(import, quantize, lower, qsim-run).
+
+Asserted against agreement, not a hard-coded accuracy:
+
+* float, run by qsim-run, predicts the same class as onnxruntime on every
+  image but at most one (float32 implementations sum in different orders; an
+  image whose top-2 logits are within rounding may flip, which is rare), and
+  its logits match within a float32 tolerance;
+* int8 predicts the same class as float on >= 90% of the images.  A good
+  int8 model agrees on ~99% of them (the top-1 drop of a well-calibrated CNN
+  is well under a point); 90% leaves room for the build without statistics
+  collection, where every activation range is one global scale, and still
+  fails when quantization is broken (a wrong scale, shift or layout scrambles
+  the logits: agreement falls to chance, ~10-20%).
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("onnx")
+pytest.importorskip("onnxruntime")
+
+from qsim import datasets, evaluate, quantize, tools  # noqa: E402
+
+ZOO = tools.REPO_ROOT / "examples" / "zoo"
+MODEL = ZOO / "resnet_v1.onnx"
+IMAGES = 300
+BATCH = 300  # one qsim-run call each: every call JIT-compiles
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    if tools.find_tool("qsim-run") is None or tools.find_tool("qsim-opt") is None:
+        pytest.skip("qsim-run / qsim-opt are not built")
+    if not MODEL.is_file():
+        pytest.skip(f"{MODEL} missing")
+    try:
+        datasets.load_fashion_mnist("test", limit=1)
+    except datasets.DatasetError as e:
+        pytest.skip(str(e))
+    work = tmp_path_factory.mktemp("zoo")
+    return quantize.quantize_and_evaluate(MODEL, work, calib=100, batch=BATCH,
+                                          limit=IMAGES, log=lambda *_: None)
+
+
+def test_float_agrees_with_onnxruntime(result):
+    x, _ = datasets.load_fashion_mnist("test", limit=IMAGES)
+    ref = evaluate.ort_logits(MODEL, x)
+    ours = result.float_.logits
+    assert ours.shape == ref.shape == (IMAGES, 10)
+    np.testing.assert_allclose(ours, ref, rtol=1e-3, atol=1e-4)
+    assert int((ours.argmax(1) != ref.argmax(1)).sum()) <= 1
+
+
+def test_int8_agrees_with_float(result):
+    assert result.quantized_ops > 0
+    assert result.agreement >= 0.90, (
+        f"int8 agrees with float on {100 * result.agreement:.1f}% of "
+        f"{IMAGES} images ({result.calibration})")
+
+
+def test_timings_reported(result):
+    for r in (result.float_, result.int8):
+        assert r.timing.calls == -(-IMAGES // BATCH)
+        assert r.timing.per_image_ms > 0
+    assert "model" in quantize.format_table([result])
+
+
+# ---------------------------------------------------------------------------
+# Helpers of the quantize command (no tools needed)
+# ---------------------------------------------------------------------------
+
+
+def test_calibration_batch_divides_the_sample_count():
+    assert quantize._calib_batch(500) == 100
+    assert quantize._calib_batch(64) == 64
+    assert quantize._calib_batch(97) == 97
+    assert quantize._calib_batch(1000, cap=300) == 250
+
+
+def test_pipeline_spells_out_qsim_quantize():
+    passes = quantize.quantize_pipeline(Path("t.json"), "kl", True, 4.0, Path("r.json"),
+                                        "skip-first-convs=1", "percentile=99.9")
+    assert passes == [
+        "--qsim-annotate=report=r.json skip-first-convs=1",
+        "--qsim-calibrate=table=t.json method=kl global-scale=4.0 per-channel "
+        "percentile=99.9",
+        "--qsim-realize", "--canonicalize", "--cse", "--convert-qsim-to-linalg",
+        "--canonicalize"]
+    no_table = quantize.quantize_pipeline(None, "kl", False, 8.0, Path("r.json"))
+    assert no_table[1] == "--qsim-calibrate=global-scale=8.0"
