@@ -28,3 +28,30 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [config.qsim_tools_dir, config.llvm_tools_dir]
 tools = ["qsim-opt", "qsim-run", "qsim-collect"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# GPU tests (test/GPU). `ptxas`: the CUDA toolkit's assembler is on PATH or in
+# /usr/local/cuda/bin (PTX assembly and format=bin tests). `cuda-gpu`: a GPU is
+# actually usable (nvidia-smi lists one), for the execution tests; never set on
+# a machine without a GPU, whatever toolkit is installed.
+import shutil
+import subprocess
+
+_ptxas = shutil.which("ptxas") or shutil.which("ptxas", path="/usr/local/cuda/bin")
+if _ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", _ptxas))
+try:
+    _smi = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True,
+                          timeout=30)
+    if _smi.returncode == 0 and "GPU" in _smi.stdout:
+        config.available_features.add("cuda-gpu")
+except (OSError, subprocess.SubprocessError):
+    pass
+# Execution tests run through mlir-runner with upstream's runner utilities and
+# our CUDA runtime wrappers (built only where CMake finds the CUDA toolkit).
+config.substitutions.append(
+    ("%mlir_lib_dir", os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")))
+_cuda_rt = os.path.join(config.qsim_obj_root, "lib", "libqsim_cuda_runtime.so")
+if os.path.exists(_cuda_rt):
+    config.available_features.add("qsim-cuda-runtime")
+config.substitutions.append(("%qsim_cuda_runtime", _cuda_rt))

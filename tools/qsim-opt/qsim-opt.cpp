@@ -32,6 +32,7 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::qsim::registerQSimPasses();
   mlir::qsim::registerQSimCPUPipeline();
+  mlir::qsim::registerQSimGPUPipeline();
   mlir::qsim::registerQSimQuantizePipeline();
   mlir::qsim::registerQSimConversionPasses();
 

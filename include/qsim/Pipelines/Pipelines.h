@@ -121,6 +121,62 @@ void buildQSimQuantizePipeline(OpPassManager &pm,
 /// Registers `--qsim-quantize`.
 void registerQSimQuantizePipeline();
 
+/// Options of `--qsim-gpu-pipeline`.
+struct QSimGPUPipelineOptions
+    : public PassPipelineOptions<QSimGPUPipelineOptions> {
+  PassOptions::Option<std::string> chip{
+      *this, "chip", llvm::cl::desc("NVIDIA GPU architecture (sm_80, sm_90)"),
+      llvm::cl::init("sm_80")};
+  PassOptions::Option<std::string> features{
+      *this, "features",
+      llvm::cl::desc("NVPTX target features, e.g. +ptx80; default: the "
+                     "minimum PTX version of the chip"),
+      llvm::cl::init("")};
+  PassOptions::Option<unsigned> optLevel{
+      *this, "opt-level",
+      llvm::cl::desc("LLVM optimization level of the device code"),
+      llvm::cl::init(3)};
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("gpu-module-to-binary format: isa (PTX text, no CUDA "
+                     "needed), bin (cubin) or fatbin (both need ptxas and, "
+                     "for fatbin, fatbinary from the CUDA toolkit)"),
+      llvm::cl::init("isa")};
+  PassOptions::Option<std::string> toolkit{
+      *this, "toolkit",
+      llvm::cl::desc("CUDA toolkit path for format=bin/fatbin (default: "
+                     "what MLIR finds, e.g. CUDA_ROOT or /usr/local/cuda)"),
+      llvm::cl::init("")};
+  PassOptions::Option<unsigned> maxThreadsPerBlock{
+      *this, "max-threads-per-block",
+      llvm::cl::desc("Upper bound of the threads of one block (the tile of "
+                     "the innermost parallel dimensions)"),
+      llvm::cl::init(256)};
+  PassOptions::Option<bool> dp4a{
+      *this, "dp4a",
+      llvm::cl::desc("Rewrite i8 x i8 -> i32 reduction loops whose trip "
+                     "count is a multiple of 4 to nvvm.dot.accumulate.4way "
+                     "(PTX dp4a)"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> emitCInterface{
+      *this, "emit-c-interface",
+      llvm::cl::desc("Add llvm.emit_c_interface to every public function "
+                     "definition (as --qsim-cpu-pipeline does)"),
+      llvm::cl::init(true)};
+};
+
+/// Adds the GPU lowering to `pm` (which must run on builtin.module): the
+/// tensor-level steps and bufferization of the CPU pipeline, one kernel per
+/// linalg op tiled to blocks and threads, buffers in CUDA managed memory,
+/// NVVM for the kernels (serialized by gpu-module-to-binary into a
+/// gpu.binary) and the LLVM dialect for the host, which calls the mgpu*
+/// functions of a CUDA runtime wrapper library.
+void buildQSimGPUPipeline(OpPassManager &pm,
+                          const QSimGPUPipelineOptions &options);
+
+/// Registers `--qsim-gpu-pipeline`.
+void registerQSimGPUPipeline();
+
 } // namespace qsim
 } // namespace mlir
 
