@@ -270,7 +270,10 @@ struct GPUDeviceMemoryPass
 
   void runOnOperation() override {
     for (auto func : getOperation().getOps<func::FuncOp>()) {
-      if (func.isExternal())
+      // Functions without kernels stay on the host: they only ever see host
+      // buffers, since a function with kernels stages its arguments itself and
+      // returns malloc'ed results.
+      if (func.isExternal() || func.getOps<gpu::LaunchOp>().empty())
         continue;
       if (failed(runOnFunction(func)))
         return signalPassFailure();
@@ -321,9 +324,9 @@ struct GPUDeviceMemoryPass
       auto type = dyn_cast<MemRefType>(hostValue.getType());
       if (!type || hostValue.use_empty())
         return success();
-      if (!type.getLayout().isIdentity())
-        return emitError(loc, "qsim-gpu-pipeline: a non-identity layout "
-                              "buffer cannot be staged to the device: ")
+      if (!type.getLayout().isIdentity() || !type.hasStaticShape())
+        return emitError(loc, "qsim-gpu-pipeline: only static identity-layout "
+                              "buffers can be staged to the device, got ")
                << type;
       auto dev = gpu::AllocOp::create(b, loc, type, Type(), ValueRange(),
                                       ValueRange(), ValueRange(),
