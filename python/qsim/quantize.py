@@ -103,8 +103,8 @@ def quantize_pipeline(table: Optional[Path], method: str, per_channel: bool,
         cal.append(f"table={table}")
         cal.append(f"method={method}")
     cal.append(f"global-scale={global_scale!r}")
-    if per_channel:
-        cal.append("per-channel")
+    # qsim-calibrate's per-channel defaults to true: say it either way.
+    cal.append(f"per-channel={'true' if per_channel else 'false'}")
     if calibrate_options:
         cal.append(calibrate_options)
     return [f"--qsim-annotate={ann}", f"--qsim-calibrate={' '.join(cal)}",
@@ -221,7 +221,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--method", choices=METHODS, default="max",
                    help="activation threshold method (default max)")
     p.add_argument("--per-channel", action="store_true",
-                   help="per-channel weight scales")
+                   help="per-channel weight scales (default: one scale per weight "
+                   "tensor)")
     p.add_argument("--batch", type=int, default=1000,
                    help="static batch of the compiled modules (default 1000)")
     p.add_argument("--limit", type=int, default=None,

@@ -87,9 +87,9 @@ def test_pipeline_spells_out_qsim_quantize():
                                         "skip-first-convs=1", "percentile=99.9")
     assert passes == [
         "--qsim-annotate=report=r.json skip-first-convs=1",
-        "--qsim-calibrate=table=t.json method=kl global-scale=4.0 per-channel "
+        "--qsim-calibrate=table=t.json method=kl global-scale=4.0 per-channel=true "
         "percentile=99.9",
         "--qsim-realize", "--canonicalize", "--cse", "--convert-qsim-to-linalg",
         "--canonicalize"]
     no_table = quantize.quantize_pipeline(None, "kl", False, 8.0, Path("r.json"))
-    assert no_table[1] == "--qsim-calibrate=global-scale=8.0"
+    assert no_table[1] == "--qsim-calibrate=global-scale=8.0 per-channel=false"
