@@ -93,3 +93,24 @@ def test_pipeline_spells_out_qsim_quantize():
         "--canonicalize"]
     no_table = quantize.quantize_pipeline(None, "kl", False, 8.0, Path("r.json"))
     assert no_table[1] == "--qsim-calibrate=global-scale=8.0 per-channel=false"
+
+
+def test_float64_reference_decides_differences():
+    """The arbiter of float disagreements: the widened graph agrees with
+    onnxruntime to float32 rounding, and a planted disagreement is found and
+    decided against the planted class."""
+    if not MODEL.is_file():
+        pytest.skip(f"{MODEL} missing")
+    try:
+        x, _ = datasets.load_fashion_mnist("test", limit=8)
+    except datasets.DatasetError as e:
+        pytest.skip(str(e))
+    ref = evaluate.ort_logits(MODEL, x)
+    f64 = evaluate.float64_logits(MODEL, x)
+    assert f64.dtype == np.float64
+    np.testing.assert_allclose(f64, ref, rtol=1e-4, atol=1e-5)
+    other = ref.argmax(1)
+    other[3] = (other[3] + 1) % 10
+    rows = evaluate.explain_differences(MODEL, x, ref, other)
+    assert [r["image"] for r in rows] == [3]
+    assert rows[0]["float64"] == rows[0]["ours"] == rows[0]["onnxruntime"] != rows[0]["PyTorch"]
