@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Sets the project up (scripts/setup.sh), then runs the main job on the
-# bundled model: quantize it, compile float and int8 for the CPU, run both on
-# the same input and compare.
+# Sets the project up (scripts/setup.sh), then runs the main job:
+#
+#   bash scripts/main.sh                 # a bundled zoo model (ONNX, Fashion-MNIST):
+#                                        # import, statistics on 500 training images,
+#                                        # quantize, evaluate float and int8 on the
+#                                        # 10,000 test images, print the table
+#   bash scripts/main.sh model.onnx [qsim quantize options]
+#   bash scripts/main.sh model.mlir      # a TOSA model: quantize with global-scale,
+#                                        # run float and int8 side by side
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -9,10 +15,22 @@ cd "$ROOT"
 # shellcheck source=scripts/setup.sh
 source "$ROOT/scripts/setup.sh"
 
-# The main job; grows as the product does (calibration on data, ONNX models
-# and accuracy tables come with later issues).
 qsim_main_job() {
-  local model="${1:-examples/models/small_cnn.mlir}"
+  local model="${1:-examples/zoo/resnet_v1.onnx}"
+  if [[ "$model" == *.onnx ]]; then
+    shift || true
+    [[ $# -gt 0 ]] || set -- --calib 500 --per-channel
+    echo "[qsim] main: qsim quantize $model $*"
+    "$QSIM_VENV/bin/qsim" quantize "$model" "$@"
+    return
+  fi
+  qsim_mlir_demo "$model"
+}
+
+# A TOSA model: --qsim-quantize with a global scale, float and int8 side by
+# side on one input.
+qsim_mlir_demo() {
+  local model="$1"
   local out="$QSIM_BUILD_DIR/main"
   local opts="${QSIM_QUANTIZE_OPTIONS:-global-scale=6.0}"
   mkdir -p "$out"
