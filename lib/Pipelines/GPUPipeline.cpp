@@ -14,9 +14,8 @@
 // Strategy: every linalg op becomes one kernel. Its parallel dimensions are
 // tiled so that the innermost (contiguous, NHWC channel) dimensions map to
 // threadIdx.x/y/z and the tiles to blockIdx.x/y/z; reduction dimensions stay
-// sequential loops in each thread. Where such a loop multiplies sign-extended
-// i8 by i8 into an i32 sum, four iterations become one `dp4a`
-// (nvvm.dot.accumulate.4way).
+// sequential loops in each thread (i8 loads widened to i32 multiply-adds; the
+// dp4a rewrite of these loops is not done yet, see docs/GPU.md).
 //
 //===----------------------------------------------------------------------===//
 

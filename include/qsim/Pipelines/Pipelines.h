@@ -152,12 +152,6 @@ struct QSimGPUPipelineOptions
       llvm::cl::desc("Upper bound of the threads of one block (the tile of "
                      "the innermost parallel dimensions)"),
       llvm::cl::init(256)};
-  PassOptions::Option<bool> dp4a{
-      *this, "dp4a",
-      llvm::cl::desc("Rewrite i8 x i8 -> i32 reduction loops whose trip "
-                     "count is a multiple of 4 to nvvm.dot.accumulate.4way "
-                     "(PTX dp4a)"),
-      llvm::cl::init(true)};
   PassOptions::Option<bool> emitCInterface{
       *this, "emit-c-interface",
       llvm::cl::desc("Add llvm.emit_c_interface to every public function "
