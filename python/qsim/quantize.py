@@ -193,6 +193,7 @@ def quantize_and_evaluate(onnx_path: Path, workdir: Path, *, calib: int = 500,
         log(f"statistics: {calib} training images (seed {seed}) with qsim-collect "
             f"-> {table} ({time.time() - t0:.1f} s)")
 
+    calibration += ", per-channel weights" if per_channel else ", per-tensor weights"
     report = workdir / "report.json"
     int8_mlir = workdir / "int8.mlir"
     passes = quantize_pipeline(table, method, per_channel, global_scale, report,
