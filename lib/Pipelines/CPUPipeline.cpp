@@ -14,139 +14,24 @@
 
 #include "qsim/Pipelines/Pipelines.h"
 
+#include "PipelineUtils.h"
+
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
-#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
-#include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
-#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
-#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
-#include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
-#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
-#include "mlir/Conversion/MathToLibm/MathToLibm.h"
-#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
-#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
-#include "mlir/Conversion/TosaToArith/TosaToArith.h"
-#include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
-#include "mlir/Conversion/TosaToTensor/TosaToTensor.h"
-#include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
-#include "mlir/Dialect/Arith/Transforms/Passes.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
-#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
-#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
-#include "mlir/Dialect/MemRef/Transforms/Passes.h"
-#include "mlir/Dialect/Tosa/Transforms/Passes.h"
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
-#include "qsim/Conversion/Passes.h"
 
 using namespace mlir;
 
-namespace {
-
-/// Marks the public function definitions of a module as entry points: records
-/// their incoming function type under `qsim.entry_type`, marks their tensor
-/// arguments non-writable (a caller's input buffers must survive the call,
-/// e.g. to call again) and, when asked, requests the C interface. Upstream's
-/// `llvm-request-c-wrappers` marks every function, declarations included, which
-/// would redirect calls to external C functions (libm, runtime helpers) to
-/// `_mlir_ciface_` wrappers that do not exist; hence this pipeline-internal
-/// step. It is not registered as a flag: it is meaningful only at the head of
-/// this pipeline.
-struct MarkEntryPointsPass
-    : public PassWrapper<MarkEntryPointsPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(MarkEntryPointsPass)
-
-  explicit MarkEntryPointsPass(bool emitCInterface)
-      : emitCInterface(emitCInterface) {}
-
-  StringRef getArgument() const override {
-    return "qsim-cpu-mark-entry-points";
-  }
-  StringRef getDescription() const override {
-    return "Record the entry signature and request C wrappers of public "
-           "functions";
-  }
-
-  void runOnOperation() override {
-    for (auto func : getOperation().getOps<func::FuncOp>()) {
-      if (!func.isPublic() || func.isExternal())
-        continue;
-      // A module that is fed through twice keeps its original signature.
-      if (!func->hasAttr(qsim::kEntryTypeAttrName))
-        func->setAttr(qsim::kEntryTypeAttrName,
-                      TypeAttr::get(func.getFunctionType()));
-      for (auto [i, type] : llvm::enumerate(func.getArgumentTypes()))
-        if (isa<TensorType>(type))
-          func.setArgAttr(
-              i, bufferization::BufferizationDialect::kWritableAttrName,
-              BoolAttr::get(func.getContext(), false));
-      if (emitCInterface)
-        func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
-                      UnitAttr::get(func.getContext()));
-    }
-  }
-
-  bool emitCInterface;
-};
-
-} // namespace
-
 void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
                                       const QSimCPUPipelineOptions &options) {
-  pm.addPass(std::make_unique<MarkEntryPointsPass>(options.emitCInterface));
-  // qsim ops left in the module (a module stopped after --qsim-realize) are
-  // lowered first, so any stage of the flow runs.
-  pm.addPass(createConvertQSimToLinalg());
-
-  // TOSA to linalg, arith and tensor. This is upstream's
-  // `tosa-to-linalg-pipeline` without `tosa-validate`, which would reject
-  // models outside the TOSA profiles (the qsim passes produce i8 x i8 -> i32
-  // forms that are fine for linalg). `tosa-to-arith` must come after the
-  // linalg conversions: those read zero points from `tosa.const`, and they
-  // create the `tosa.apply_scale` ops of `tosa.rescale` that it lowers.
-  OpPassManager &funcPm = pm.nest<func::FuncOp>();
-  funcPm.addPass(tosa::createTosaOptionalDecompositionsPass());
-  funcPm.addPass(createCanonicalizerPass());
-  funcPm.addPass(tosa::createTosaInferShapesPass());
-  funcPm.addPass(tosa::createTosaMakeBroadcastablePass());
-  funcPm.addPass(tosa::createTosaToLinalgNamed());
-  funcPm.addPass(createCanonicalizerPass());
-  funcPm.addPass(tosa::createTosaToLinalg());
-  TosaToArithPassOptions toArith;
-  toArith.includeApplyRescale = true;
-  funcPm.addPass(createTosaToArithPass(toArith));
-  funcPm.addPass(createTosaToTensorPass());
-  // arith and math ops on whole tensors have no bufferization; as
-  // linalg.generic they do, and they fuse with their neighbours.
-  funcPm.addPass(createConvertElementwiseToLinalgPass());
-  // Fusing elementwise producers into consumers saves whole intermediate
-  // buffers (bias add + clamp after a convolution, rescale chains).
-  funcPm.addPass(createLinalgElementwiseOpFusionPass());
-  funcPm.addPass(createCanonicalizerPass());
-  funcPm.addPass(createCSEPass());
-
-  // Bufferization. Identity layouts at function boundaries give the contiguous
-  // descriptors that a C host passes; ownership-based deallocation (the
-  // upstream recommendation since the old buffer-deallocation pass was
-  // removed) frees temporaries and makes every returned buffer a fresh
-  // allocation owned by the caller, even one that aliases an argument or a
-  // constant global.
-  pm.addPass(bufferization::createEmptyTensorEliminationPass());
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  pm.addPass(createCanonicalizerPass());
-  bufferization::BufferDeallocationPipelineOptions dealloc;
-  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
-  pm.addPass(createConvertBufferizationToMemRefPass());
+  pm.addPass(createMarkEntryPointsPass("qsim-cpu-mark-entry-points",
+                                      options.emitCInterface,
+                                      /*registerGPUTranslations=*/false));
+  addTensorToBufferPasses(pm);
 
   // Loops. The place for tiling, packing and vectorization later.
   pm.nest<func::FuncOp>().addPass(createConvertLinalgToLoopsPass());
@@ -155,23 +40,8 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 
-  // To the LLVM dialect. Strided metadata expansion introduces affine.apply,
-  // hence the second affine lowering. Math ops LLVM has intrinsics for become
-  // intrinsics, the rest libm calls that the JIT resolves in the process.
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(arith::createArithExpandOpsPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createConvertFuncToLLVMPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
-  pm.addPass(createUBToLLVMConversionPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+  // To the LLVM dialect.
+  addHostToLLVMPasses(pm, /*gpuRuntimeCalls=*/false);
 }
 
 void mlir::qsim::registerQSimCPUPipeline() {

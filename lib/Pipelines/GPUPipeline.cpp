@@ -21,30 +21,16 @@
 
 #include "qsim/Pipelines/Pipelines.h"
 
+#include "PipelineUtils.h"
+
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
-#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
-#include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
-#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
-#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
 #include "mlir/Conversion/GPUCommon/GPUCommonPass.h"
 #include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
-#include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
-#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
-#include "mlir/Conversion/MathToLibm/MathToLibm.h"
-#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/SCFToGPU/SCFToGPUPass.h"
-#include "mlir/Conversion/TosaToArith/TosaToArith.h"
-#include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
-#include "mlir/Conversion/TosaToTensor/TosaToTensor.h"
-#include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Arith/Transforms/Passes.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
-#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
-#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
@@ -57,7 +43,6 @@
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
-#include "mlir/Dialect/Tosa/Transforms/Passes.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -66,67 +51,14 @@
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/Passes.h"
-#include "qsim/Conversion/Passes.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 
 namespace {
-
-//===----------------------------------------------------------------------===//
-// Entry points
-//===----------------------------------------------------------------------===//
-
-/// The GPU counterpart of the CPU pipeline's entry marking: the same
-/// `qsim.entry_type`, non-writable tensor arguments and C interface, so that a
-/// runner calls a GPU-lowered module exactly like a CPU-lowered one. (The CPU
-/// pass is private to CPUPipeline.cpp; sharing it is a follow-up.)
-struct GPUMarkEntryPointsPass
-    : public PassWrapper<GPUMarkEntryPointsPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GPUMarkEntryPointsPass)
-
-  explicit GPUMarkEntryPointsPass(bool emitCInterface)
-      : emitCInterface(emitCInterface) {}
-
-  StringRef getArgument() const override {
-    return "qsim-gpu-mark-entry-points";
-  }
-  StringRef getDescription() const override {
-    return "Record the entry signature and request C wrappers of public "
-           "functions";
-  }
-  /// gpu-module-to-binary translates each gpu.module to LLVM IR, which needs
-  /// the translation interfaces of the builtin, LLVM, GPU and NVVM dialects.
-  /// Registering them here makes the pipeline self-contained for any driver
-  /// (qsim-opt, qsim-run, an embedder), not only mlir-opt-like tools.
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registerAllGPUToLLVMIRTranslations(registry);
-  }
-
-  void runOnOperation() override {
-    for (auto func : getOperation().getOps<func::FuncOp>()) {
-      if (!func.isPublic() || func.isExternal())
-        continue;
-      if (!func->hasAttr(qsim::kEntryTypeAttrName))
-        func->setAttr(qsim::kEntryTypeAttrName,
-                      TypeAttr::get(func.getFunctionType()));
-      for (auto [i, type] : llvm::enumerate(func.getArgumentTypes()))
-        if (isa<TensorType>(type))
-          func.setArgAttr(
-              i, bufferization::BufferizationDialect::kWritableAttrName,
-              BoolAttr::get(func.getContext(), false));
-      if (emitCInterface)
-        func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
-                      UnitAttr::get(func.getContext()));
-    }
-  }
-
-  bool emitCInterface;
-};
 
 //===----------------------------------------------------------------------===//
 // Tiling parallel loops to blocks and threads
@@ -394,50 +326,16 @@ struct GPUDeviceMemoryPass
   }
 };
 
-//===----------------------------------------------------------------------===//
-// Passes of the pipeline
-//===----------------------------------------------------------------------===//
-
-/// TOSA to linalg/arith/tensor exactly as in the CPU pipeline (see there for
-/// why the order matters and why `tosa-validate` is left out).
-void addTosaToLinalg(OpPassManager &funcPm) {
-  funcPm.addPass(tosa::createTosaOptionalDecompositionsPass());
-  funcPm.addPass(createCanonicalizerPass());
-  funcPm.addPass(tosa::createTosaInferShapesPass());
-  funcPm.addPass(tosa::createTosaMakeBroadcastablePass());
-  funcPm.addPass(tosa::createTosaToLinalgNamed());
-  funcPm.addPass(createCanonicalizerPass());
-  funcPm.addPass(tosa::createTosaToLinalg());
-  TosaToArithPassOptions toArith;
-  toArith.includeApplyRescale = true;
-  funcPm.addPass(createTosaToArithPass(toArith));
-  funcPm.addPass(createTosaToTensorPass());
-  funcPm.addPass(createConvertElementwiseToLinalgPass());
-  funcPm.addPass(createLinalgElementwiseOpFusionPass());
-  funcPm.addPass(createCanonicalizerPass());
-  funcPm.addPass(createCSEPass());
-}
-
 } // namespace
 
 void mlir::qsim::buildQSimGPUPipeline(OpPassManager &pm,
                                       const QSimGPUPipelineOptions &options) {
-  pm.addPass(std::make_unique<GPUMarkEntryPointsPass>(options.emitCInterface));
-  pm.addPass(createConvertQSimToLinalg());
-  addTosaToLinalg(pm.nest<func::FuncOp>());
-
-  // Bufferization as on the CPU: identity layouts at function boundaries and
-  // ownership-based deallocation, so results are fresh buffers.
-  pm.addPass(bufferization::createEmptyTensorEliminationPass());
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  pm.addPass(createCanonicalizerPass());
-  bufferization::BufferDeallocationPipelineOptions dealloc;
-  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
-  pm.addPass(createConvertBufferizationToMemRefPass());
+  // The head of the CPU pipeline, so that a runner calls a GPU-lowered
+  // module exactly like a CPU-lowered one and results are fresh buffers.
+  pm.addPass(createMarkEntryPointsPass("qsim-gpu-mark-entry-points",
+                                      options.emitCInterface,
+                                      /*registerGPUTranslations=*/true));
+  addTensorToBufferPasses(pm);
 
   // One kernel per linalg op: parallel loops tiled to blocks and threads.
   OpPassManager &loops = pm.nest<func::FuncOp>();
@@ -476,21 +374,7 @@ void mlir::qsim::buildQSimGPUPipeline(OpPassManager &pm,
 
   // Host code to the LLVM dialect, as on the CPU, plus the mgpu* calls.
   pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(arith::createArithExpandOpsPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createConvertFuncToLLVMPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
-  pm.addPass(createUBToLLVMConversionPass());
-  pm.addPass(createGpuToLLVMConversionPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+  addHostToLLVMPasses(pm, /*gpuRuntimeCalls=*/true);
 
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = options.format;
