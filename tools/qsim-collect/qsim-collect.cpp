@@ -22,31 +22,22 @@
 //===----------------------------------------------------------------------===//
 
 #include "qsim/Calibration/Table.h"
-#include "qsim/Dialect/QSim/Extensions/QuantizableOpInterfaceImpl.h"
-#include "qsim/Dialect/QSim/IR/QSimDialect.h"
 #include "qsim/Dialect/QSim/Transforms/Passes.h"
-#include "qsim/Pipelines/Pipelines.h"
+#include "qsim/Runtime/JitModule.h"
 #include "qsim/Runtime/Npy.h"
 #include "qsim/Runtime/Observer.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/ExecutionEngine/CRunnerUtils.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
-#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Support/FileUtilities.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
-#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
@@ -56,6 +47,7 @@
 #include <fstream>
 
 using namespace mlir;
+using mlir::qsim::runtime::formatShape;
 namespace cal = mlir::qsim::calibration;
 namespace rt = mlir::qsim::runtime;
 
@@ -64,15 +56,6 @@ namespace {
 int fail(const llvm::Twine &message) {
   llvm::errs() << "qsim-collect: error: " << message << "\n";
   return 1;
-}
-
-std::string shapeToString(ArrayRef<int64_t> shape) {
-  std::string s = "(";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  if (shape.size() == 1)
-    s += ",";
-  return s + ")";
 }
 
 /// One observed point: what the table records.
@@ -121,8 +104,6 @@ struct Fnv1a {
     return buf;
   }
 };
-
-constexpr uintptr_t kGlobalMarker = 0xdeadbeef;
 
 } // namespace
 
@@ -194,25 +175,18 @@ int main(int argc, char **argv) {
   int64_t numSamples = data.shape[0];
   if (numSamples == 0)
     return fail("data '" + dataFile + "' is empty: shape " +
-                shapeToString(data.shape) + " holds no sample");
+                formatShape(data.shape) + " holds no sample");
 
   DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  registry.insert<qsim::QSimDialect>();
-  qsim::registerQuantizableOpInterfaceExternalModels(registry);
-  registerAllToLLVMIRTranslations(registry);
+  rt::registerJitDialects(registry);
   MLIRContext context(registry);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  std::string errorMessage;
-  auto file = openInputFile(inputFilename, &errorMessage);
-  if (!file)
-    return fail("cannot open '" + inputFilename + "': " + errorMessage);
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-  if (!module)
-    return fail("cannot parse '" + inputFilename + "'");
+  llvm::Expected<OwningOpRef<ModuleOp>> loaded =
+      rt::loadModuleFile(inputFilename, context, sourceMgr);
+  if (!loaded)
+    return fail(llvm::toString(loaded.takeError()));
+  OwningOpRef<ModuleOp> module = std::move(*loaded);
 
   // The entry: one f32 tensor argument (B, ...) matching the samples.
   func::FuncOp entry;
@@ -251,9 +225,9 @@ int main(int argc, char **argv) {
   int64_t modelBatch = argShape[0];
   if (!llvm::equal(argShape.drop_front(), ArrayRef(data.shape).drop_front()))
     return fail("data '" + dataFile + "' has shape " +
-                shapeToString(data.shape) + ", '" + name + "' takes " +
-                shapeToString(argShape) + " (expects (N, " +
-                shapeToString(argShape.drop_front()).substr(1) + ")");
+                formatShape(data.shape) + ", '" + name + "' takes " +
+                formatShape(argShape) + " (expects (N, " +
+                formatShape(argShape.drop_front()).substr(1) + ")");
   if (batchSize == 0)
     batchSize = modelBatch;
   if (batchSize % modelBatch)
@@ -284,49 +258,16 @@ int main(int argc, char **argv) {
     p.loc = d.getAs<StringAttr>("loc").str();
     collector.points.push_back(std::move(p));
   }
-  PassManager lower(&context, ModuleOp::getOperationName());
-  qsim::buildQSimCPUPipeline(lower, qsim::QSimCPUPipelineOptions());
-  if (failed(lower.run(*module)))
-    return fail("lowering '" + inputFilename +
-                "' with --qsim-cpu-pipeline failed");
+  if (llvm::Error err = rt::lowerWithCPUPipeline(*module, inputFilename,
+                                                 /*applyCLOptions=*/false))
+    return fail(llvm::toString(std::move(err)));
 
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
-  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!tmBuilder)
-    return fail("cannot detect the host target: " +
-                llvm::toString(tmBuilder.takeError()));
-  tmBuilder->setCodeGenOptLevel(
-      static_cast<llvm::CodeGenOptLevel>(optLevel.getValue()));
-  auto tm = tmBuilder->createTargetMachine();
-  if (!tm)
-    return fail("cannot create the host target machine: " +
-                llvm::toString(tm.takeError()));
-  ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = makeOptimizingTransformer(optLevel, 0, tm->get());
-  engineOptions.jitCodeGenOptLevel =
-      static_cast<llvm::CodeGenOptLevel>(optLevel.getValue());
-  engineOptions.enableGDBNotificationListener = false;
-  engineOptions.enablePerfNotificationListener = false;
-  auto engine = ExecutionEngine::create(*module, engineOptions, std::move(*tm));
+  llvm::Expected<std::unique_ptr<ExecutionEngine>> engine =
+      rt::createJitEngine(*module, inputFilename, name, optLevel,
+                          {{"qsim_observe", reinterpret_cast<void *>(&qsimObserve)}});
   if (!engine)
-    return fail("cannot JIT-compile '" + inputFilename +
-                "': " + llvm::toString(engine.takeError()));
-  (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
-    llvm::orc::SymbolMap symbols;
-    symbols[interner("memrefCopy")] = {
-        llvm::orc::ExecutorAddr::fromPtr(&memrefCopy),
-        llvm::JITSymbolFlags::Exported};
-    symbols[interner("qsim_observe")] = {
-        llvm::orc::ExecutorAddr::fromPtr(&qsimObserve),
-        llvm::JITSymbolFlags::Exported};
-    return symbols;
-  });
-  (*engine)->initialize();
-  std::string cifaceName = "_mlir_ciface_" + name;
-  if (auto lookup = (*engine)->lookupPacked(cifaceName); !lookup)
-    return fail("JIT compilation of '" + cifaceName +
-                "' failed: " + llvm::toString(lookup.takeError()));
+    return fail(llvm::toString(engine.takeError()));
+  std::string cifaceName = (rt::kCIfacePrefix + name).str();
   rt::setObserver(observeCallback, &collector);
 
   // Descriptors: one input of the model batch; results come back through an
@@ -337,23 +278,16 @@ int main(int argc, char **argv) {
   size_t sampleBytes = sampleElems * sizeof(float);
   std::vector<float> pending; // samples waiting to fill a model batch
   size_t rank = argShape.size();
-  std::vector<int64_t> inDesc(3 + 2 * rank);
+  std::vector<int64_t> inDesc(rt::getDescriptorWords(rank));
   size_t resultWords = 0;
   SmallVector<size_t> resultOffsets;
   for (Type t : ftype.getResults()) {
     resultOffsets.push_back(resultWords);
-    resultWords += 3 + 2 * cast<RankedTensorType>(t).getRank();
+    resultWords += rt::getDescriptorWords(cast<RankedTensorType>(t).getRank());
   }
   std::vector<int64_t> resultStorage(std::max<size_t>(resultWords, 1));
   auto runBatch = [&](float *batch) -> llvm::Error {
-    inDesc[0] = inDesc[1] = static_cast<int64_t>(reinterpret_cast<uintptr_t>(batch));
-    inDesc[2] = 0;
-    int64_t stride = 1;
-    for (size_t d = rank; d-- > 0;) {
-      inDesc[3 + d] = argShape[d];
-      inDesc[3 + rank + d] = stride;
-      stride *= argShape[d];
-    }
+    rt::fillContiguousDescriptor(inDesc.data(), batch, argShape);
     std::fill(resultStorage.begin(), resultStorage.end(), 0);
     void *resultPtr = resultStorage.data(), *inPtr = inDesc.data();
     SmallVector<void *> packed;
@@ -362,13 +296,8 @@ int main(int argc, char **argv) {
     packed.push_back(&inPtr);
     if (llvm::Error e = (*engine)->invokePacked(cifaceName, packed))
       return e;
-    std::set<uintptr_t> freed;
-    for (size_t off : resultOffsets) {
-      auto p = static_cast<uintptr_t>(resultStorage[off]);
-      if (p && p != kGlobalMarker && p != reinterpret_cast<uintptr_t>(batch) &&
-          freed.insert(p).second)
-        std::free(reinterpret_cast<void *>(p));
-    }
+    rt::freeResultBuffers(resultStorage, resultOffsets,
+                          {reinterpret_cast<uintptr_t>(batch)});
     return llvm::Error::success();
   };
 

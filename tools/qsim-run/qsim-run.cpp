@@ -17,33 +17,23 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "qsim/Dialect/QSim/Extensions/QuantizableOpInterfaceImpl.h"
-#include "qsim/Dialect/QSim/IR/QSimDialect.h"
 #include "qsim/Pipelines/Pipelines.h"
+#include "qsim/Runtime/JitModule.h"
 #include "qsim/Runtime/Npy.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/ExecutionEngine/CRunnerUtils.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
-#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Support/FileUtilities.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
-#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -59,6 +49,11 @@
 #include <vector>
 
 using namespace mlir;
+using mlir::qsim::runtime::fillContiguousDescriptor;
+using mlir::qsim::runtime::formatShape;
+using mlir::qsim::runtime::freeResultBuffers;
+using mlir::qsim::runtime::getDescriptorWords;
+using mlir::qsim::runtime::kCIfacePrefix;
 using mlir::qsim::runtime::NpyArray;
 using mlir::qsim::runtime::NpyDType;
 
@@ -75,15 +70,6 @@ std::string typeToString(Type type) {
   llvm::raw_string_ostream os(s);
   type.print(os);
   return s;
-}
-
-std::string shapeToString(ArrayRef<int64_t> shape) {
-  std::string s = "(";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  if (shape.size() == 1)
-    s += ",";
-  return s + ")";
 }
 
 /// The .npy dtype that holds elements of `type`, if qsim-run supports it.
@@ -169,8 +155,6 @@ bool isInLLVMDialect(ModuleOp module) {
   });
   return allLLVM;
 }
-
-constexpr llvm::StringLiteral kCIfacePrefix = "_mlir_ciface_";
 
 /// The function to run and its signature from before the lowering.
 struct Entry {
@@ -259,12 +243,6 @@ std::optional<Entry> findEntry(ModuleOp module, StringRef requested,
        listNames(candidates) + "); choose one with --entry=NAME");
   return std::nullopt;
 }
-
-/// A ranked memref descriptor as the C interface lays it out:
-/// {T *allocated, T *aligned, int64_t offset, int64_t sizes[rank],
-///  int64_t strides[rank]}; every field is 8 bytes, a rank-0 descriptor has
-/// only the first three.
-size_t descriptorWords(size_t rank) { return 3 + 2 * rank; }
 
 /// Copies the elements a result descriptor points to into a contiguous array
 /// (the JIT'd code may return strided views).
@@ -380,7 +358,7 @@ void printNested(llvm::raw_ostream &os, const NpyArray &array, size_t dim,
 void printArray(llvm::raw_ostream &os, const NpyArray &array, unsigned index,
                 Type type) {
   os << "result #" << index << ": " << typeToString(type) << " shape "
-     << shapeToString(array.shape) << " dtype "
+     << formatShape(array.shape) << " dtype "
      << qsim::runtime::getNpyDescr(array.dtype) << "\n";
   if (array.getNumElements() == 0) {
     os << "[]\n";
@@ -395,10 +373,6 @@ double millisecondsSince(std::chrono::steady_clock::time_point start) {
              std::chrono::steady_clock::now() - start)
       .count();
 }
-
-/// memref.get_global of a constant lowers to a descriptor whose allocated
-/// pointer is this marker; such a buffer must never be freed.
-constexpr uintptr_t kGlobalMarker = 0xdeadbeef;
 
 } // namespace
 
@@ -451,24 +425,16 @@ int main(int argc, char **argv) {
     return fail("--opt-level must be 0, 1, 2 or 3");
 
   DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  registry.insert<qsim::QSimDialect>();
-  qsim::registerQuantizableOpInterfaceExternalModels(registry);
-  registerAllToLLVMIRTranslations(registry);
+  qsim::runtime::registerJitDialects(registry);
   MLIRContext context(registry);
 
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  std::string errorMessage;
-  std::unique_ptr<llvm::MemoryBuffer> file =
-      openInputFile(inputFilename, &errorMessage);
-  if (!file)
-    return fail("cannot open '" + inputFilename + "': " + errorMessage);
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-  if (!module)
-    return fail("cannot parse '" + inputFilename + "'");
+  llvm::Expected<OwningOpRef<ModuleOp>> loaded =
+      qsim::runtime::loadModuleFile(inputFilename, context, sourceMgr);
+  if (!loaded)
+    return fail(llvm::toString(loaded.takeError()));
+  OwningOpRef<ModuleOp> module = std::move(*loaded);
 
   // Find the entry and check everything about it and the inputs before
   // spending time on compilation.
@@ -519,10 +485,10 @@ int main(int argc, char **argv) {
                   qsim::runtime::getNpyDescr(spec.dtype) + "')");
     if (!llvm::equal(inputs[i].shape, spec.shape))
       return fail("input #" + llvm::Twine(i) + " '" + path + "' has shape " +
-                  shapeToString(inputs[i].shape) + ", argument #" +
+                  formatShape(inputs[i].shape) + ", argument #" +
                   llvm::Twine(i) + " of '" + entry->name + "' is " +
                   typeToString(spec.type) + " (expects shape " +
-                  shapeToString(spec.shape) + ")");
+                  formatShape(spec.shape) + ")");
   }
 
   // Lower and compile.
@@ -532,14 +498,9 @@ int main(int argc, char **argv) {
   // other flow gives no such guarantee, so its results are leaked.
   bool ownsResults = true;
   if (!lowered) {
-    PassManager pm(&context, ModuleOp::getOperationName());
-    if (failed(applyPassManagerCLOptions(pm)))
-      return fail("cannot apply the pass manager options");
-    qsim::QSimCPUPipelineOptions pipelineOptions;
-    qsim::buildQSimCPUPipeline(pm, pipelineOptions);
-    if (failed(pm.run(*module)))
-      return fail("lowering '" + inputFilename +
-                  "' with --qsim-cpu-pipeline failed");
+    if (llvm::Error err = qsim::runtime::lowerWithCPUPipeline(
+            *module, inputFilename, /*applyCLOptions=*/true))
+      return fail(llvm::toString(std::move(err)));
     if (!isInLLVMDialect(*module))
       return fail("'" + inputFilename +
                   "' still has ops outside the LLVM dialect after "
@@ -549,45 +510,12 @@ int main(int argc, char **argv) {
     ownsResults = func && func->hasAttr(qsim::kEntryTypeAttrName);
   }
 
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
-  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!tmBuilder)
-    return fail("cannot detect the host target: " +
-                llvm::toString(tmBuilder.takeError()));
-  tmBuilder->setCodeGenOptLevel(static_cast<llvm::CodeGenOptLevel>(
-      static_cast<int>(optLevel.getValue())));
-  auto tm = tmBuilder->createTargetMachine();
-  if (!tm)
-    return fail("cannot create the host target machine: " +
-                llvm::toString(tm.takeError()));
-  auto transformer =
-      makeOptimizingTransformer(optLevel, /*sizeLevel=*/0, tm->get());
-  ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = transformer;
-  engineOptions.jitCodeGenOptLevel =
-      static_cast<llvm::CodeGenOptLevel>(static_cast<int>(optLevel.getValue()));
-  // No debugger or profiler registration: it costs time and is not needed.
-  engineOptions.enableGDBNotificationListener = false;
-  engineOptions.enablePerfNotificationListener = false;
-  auto engine = ExecutionEngine::create(*module, engineOptions, std::move(*tm));
+  llvm::Expected<std::unique_ptr<ExecutionEngine>> engine =
+      qsim::runtime::createJitEngine(*module, inputFilename, entry->name,
+                                     optLevel);
   if (!engine)
-    return fail("cannot JIT-compile '" + inputFilename +
-                "': " + llvm::toString(engine.takeError()));
-  // memref.copy of non-contiguous views lowers to a call of the C runner
-  // utilities' memrefCopy; bind it to the copy linked into this tool.
-  (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
-    llvm::orc::SymbolMap symbols;
-    symbols[interner("memrefCopy")] = {
-        llvm::orc::ExecutorAddr::fromPtr(&memrefCopy),
-        llvm::JITSymbolFlags::Exported};
-    return symbols;
-  });
-  (*engine)->initialize();
+    return fail(llvm::toString(engine.takeError()));
   std::string cifaceName = (kCIfacePrefix + entry->name).str();
-  if (auto lookup = (*engine)->lookupPacked(cifaceName); !lookup)
-    return fail("JIT compilation of '" + cifaceName +
-                "' failed: " + llvm::toString(lookup.takeError()));
   double compileMs = millisecondsSince(compileStart);
 
   // Descriptors: inputs point into the .npy data (the pipeline marks entry
@@ -598,17 +526,10 @@ int main(int argc, char **argv) {
   std::set<uintptr_t> inputPointers;
   for (auto [i, spec] : llvm::enumerate(argSpecs)) {
     size_t rank = spec.shape.size();
-    std::vector<int64_t> desc(descriptorWords(rank));
+    std::vector<int64_t> desc(getDescriptorWords(rank));
     uint8_t *data =
         inputs[i].data.empty() ? emptyStorage : inputs[i].data.data();
-    desc[0] = desc[1] = static_cast<int64_t>(reinterpret_cast<uintptr_t>(data));
-    desc[2] = 0;
-    int64_t stride = 1;
-    for (size_t d = rank; d-- > 0;) {
-      desc[3 + d] = spec.shape[d];
-      desc[3 + rank + d] = stride;
-      stride *= spec.shape[d];
-    }
+    fillContiguousDescriptor(desc.data(), data, spec.shape);
     inputPointers.insert(reinterpret_cast<uintptr_t>(data));
     inputDescriptors.push_back(std::move(desc));
   }
@@ -616,7 +537,7 @@ int main(int argc, char **argv) {
   SmallVector<size_t> resultOffsets;
   for (const TensorSpec &spec : resultSpecs) {
     resultOffsets.push_back(resultWords);
-    resultWords += descriptorWords(spec.shape.size());
+    resultWords += getDescriptorWords(spec.shape.size());
   }
   std::vector<int64_t> resultStorage(std::max<size_t>(resultWords, 1));
 
@@ -632,16 +553,8 @@ int main(int argc, char **argv) {
     packedArgs.push_back(&p);
 
   auto freeResults = [&]() {
-    if (!ownsResults)
-      return;
-    std::set<uintptr_t> freed;
-    for (size_t offset : resultOffsets) {
-      auto allocated = static_cast<uintptr_t>(resultStorage[offset]);
-      if (!allocated || allocated == kGlobalMarker ||
-          inputPointers.count(allocated) || !freed.insert(allocated).second)
-        continue;
-      std::free(reinterpret_cast<void *>(allocated));
-    }
+    if (ownsResults)
+      freeResultBuffers(resultStorage, resultOffsets, inputPointers);
   };
 
   std::vector<double> runMs;

@@ -1,0 +1,156 @@
+//===- JitModule.cpp - loading, lowering and JIT-compiling a module -------===//
+//
+// Part of the qsim-mlir project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qsim/Runtime/JitModule.h"
+
+#include "qsim/Dialect/QSim/Extensions/QuantizableOpInterfaceImpl.h"
+#include "qsim/Dialect/QSim/IR/QSimDialect.h"
+#include "qsim/Pipelines/Pipelines.h"
+
+#include "mlir/ExecutionEngine/CRunnerUtils.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+
+#include <cstdlib>
+
+using namespace mlir;
+using namespace mlir::qsim::runtime;
+
+static llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+void mlir::qsim::runtime::registerJitDialects(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<qsim::QSimDialect>();
+  qsim::registerQuantizableOpInterfaceExternalModels(registry);
+  registerAllToLLVMIRTranslations(registry);
+}
+
+llvm::Expected<OwningOpRef<ModuleOp>>
+mlir::qsim::runtime::loadModuleFile(StringRef filename, MLIRContext &context,
+                                    llvm::SourceMgr &sourceMgr) {
+  std::string errorMessage;
+  std::unique_ptr<llvm::MemoryBuffer> file =
+      openInputFile(filename, &errorMessage);
+  if (!file)
+    return makeError("cannot open '" + filename + "': " + errorMessage);
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return makeError("cannot parse '" + filename + "'");
+  return module;
+}
+
+llvm::Error mlir::qsim::runtime::lowerWithCPUPipeline(ModuleOp module,
+                                                      StringRef filename,
+                                                      bool applyCLOptions) {
+  PassManager pm(module.getContext(), ModuleOp::getOperationName());
+  if (applyCLOptions && failed(applyPassManagerCLOptions(pm)))
+    return makeError("cannot apply the pass manager options");
+  qsim::buildQSimCPUPipeline(pm, qsim::QSimCPUPipelineOptions());
+  if (failed(pm.run(module)))
+    return makeError("lowering '" + filename +
+                     "' with --qsim-cpu-pipeline failed");
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::unique_ptr<ExecutionEngine>>
+mlir::qsim::runtime::createJitEngine(ModuleOp module, StringRef filename,
+                                     StringRef entry, unsigned optLevel,
+                                     ArrayRef<JitSymbol> symbols) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!tmBuilder)
+    return makeError("cannot detect the host target: " +
+                     llvm::toString(tmBuilder.takeError()));
+  auto codeGenOptLevel =
+      static_cast<llvm::CodeGenOptLevel>(static_cast<int>(optLevel));
+  tmBuilder->setCodeGenOptLevel(codeGenOptLevel);
+  auto tm = tmBuilder->createTargetMachine();
+  if (!tm)
+    return makeError("cannot create the host target machine: " +
+                     llvm::toString(tm.takeError()));
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer =
+      makeOptimizingTransformer(optLevel, /*sizeLevel=*/0, tm->get());
+  engineOptions.jitCodeGenOptLevel = codeGenOptLevel;
+  // No debugger or profiler registration: it costs time and is not needed.
+  engineOptions.enableGDBNotificationListener = false;
+  engineOptions.enablePerfNotificationListener = false;
+  auto engine = ExecutionEngine::create(module, engineOptions, std::move(*tm));
+  if (!engine)
+    return makeError("cannot JIT-compile '" + filename +
+                     "': " + llvm::toString(engine.takeError()));
+  // memref.copy of non-contiguous views lowers to a call of the C runner
+  // utilities' memrefCopy; bind it to the copy linked into this library.
+  SmallVector<JitSymbol> bound{{"memrefCopy", reinterpret_cast<void *>(&memrefCopy)}};
+  bound.append(symbols.begin(), symbols.end());
+  (*engine)->registerSymbols([&](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbolMap;
+    for (const JitSymbol &symbol : bound)
+      symbolMap[interner(symbol.name)] = {
+          llvm::orc::ExecutorAddr::fromPtr(symbol.address),
+          llvm::JITSymbolFlags::Exported};
+    return symbolMap;
+  });
+  (*engine)->initialize();
+  std::string cifaceName = (kCIfacePrefix + entry).str();
+  if (auto lookup = (*engine)->lookupPacked(cifaceName); !lookup)
+    return makeError("JIT compilation of '" + cifaceName +
+                     "' failed: " + llvm::toString(lookup.takeError()));
+  return std::move(*engine);
+}
+
+void mlir::qsim::runtime::fillContiguousDescriptor(int64_t *descriptor,
+                                                   const void *data,
+                                                   ArrayRef<int64_t> shape) {
+  size_t rank = shape.size();
+  descriptor[0] = descriptor[1] =
+      static_cast<int64_t>(reinterpret_cast<uintptr_t>(data));
+  descriptor[2] = 0;
+  int64_t stride = 1;
+  for (size_t d = rank; d-- > 0;) {
+    descriptor[3 + d] = shape[d];
+    descriptor[3 + rank + d] = stride;
+    stride *= shape[d];
+  }
+}
+
+void mlir::qsim::runtime::freeResultBuffers(
+    ArrayRef<int64_t> storage, ArrayRef<size_t> offsets,
+    const std::set<uintptr_t> &notOwned) {
+  // Results may share a buffer with each other.
+  std::set<uintptr_t> freed;
+  for (size_t offset : offsets) {
+    auto allocated = static_cast<uintptr_t>(storage[offset]);
+    if (!allocated || allocated == kGlobalMarker ||
+        notOwned.count(allocated) || !freed.insert(allocated).second)
+      continue;
+    std::free(reinterpret_cast<void *>(allocated));
+  }
+}
+
+std::string mlir::qsim::runtime::formatShape(ArrayRef<int64_t> shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  if (shape.size() == 1)
+    s += ",";
+  return s + ")";
+}
