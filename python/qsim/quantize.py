@@ -10,9 +10,9 @@ Steps (every intermediate file is kept with ``--keep DIR``):
    ``[-global_scale, global_scale]`` and the output says so;
 3. ``qsim-opt`` with the passes of ``--qsim-quantize`` spelled out
    (annotate, calibrate with ``table=`` and ``method=``, realize,
-   canonicalize, cse, convert-qsim-to-linalg, canonicalize; the pipeline
-   flag does not forward ``method=``) -> ``int8.mlir``, plus the JSON report
-   of what was quantized;
+   canonicalize, cse, convert-qsim-to-linalg, canonicalize: the passes of
+   the pipeline flag, which did not forward ``method=`` in earlier builds)
+   -> ``int8.mlir``, plus the JSON report of what was quantized;
 4. both modules are lowered once with ``--qsim-cpu-pipeline`` and run with
    ``qsim-run`` over the test images (python/qsim/evaluate.py);
 5. a table: float top-1, int8 top-1, drop, per-image time of both.
@@ -95,8 +95,8 @@ def collect_table(float_onnx: Path, x: np.ndarray, table: Path, workdir: Path) -
 def quantize_pipeline(table: Optional[Path], method: str, per_channel: bool,
                       global_scale: float, report: Path, annotate_options: str = "",
                       calibrate_options: str = "") -> List[str]:
-    """The passes of ``--qsim-quantize`` spelled out, since it does not
-    forward ``method=`` to qsim-calibrate."""
+    """The passes of ``--qsim-quantize`` spelled out (its builds before
+    046379f did not forward ``method=`` to qsim-calibrate)."""
     ann = " ".join(o for o in (f"report={report}", annotate_options) if o)
     cal = []
     if table is not None:
