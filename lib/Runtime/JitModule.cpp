@@ -86,9 +86,13 @@ mlir::qsim::runtime::createJitEngine(ModuleOp module, StringRef filename,
   if (!tm)
     return makeError("cannot create the host target machine: " +
                      llvm::toString(tm.takeError()));
-  ExecutionEngineOptions engineOptions;
-  engineOptions.transformer =
+  // ExecutionEngineOptions::transformer is a function_ref: the function it
+  // refers to must outlive ExecutionEngine::create, so it is a local here
+  // (assigning the temporary directly left the IR unoptimized).
+  std::function<llvm::Error(llvm::Module *)> transformer =
       makeOptimizingTransformer(optLevel, /*sizeLevel=*/0, tm->get());
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = transformer;
   engineOptions.jitCodeGenOptLevel = codeGenOptLevel;
   // No debugger or profiler registration: it costs time and is not needed.
   engineOptions.enableGDBNotificationListener = false;
