@@ -55,6 +55,14 @@ std::optional<nm::FixedPointMultiplier> multiplierFor(double real) {
   return nm::deriveFixedPointMultiplier(real);
 }
 
+/// A zero-filled int32 tensor: the init of an integer linalg reduction.
+Value zeroAccumulator(OpBuilder &b, Location loc, RankedTensorType type) {
+  Value empty =
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  Value zero = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
+  return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+}
+
 class Realizer {
 public:
   Realizer(func::FuncOp func) : func(func), ctx(func.getContext()) {}
@@ -310,14 +318,11 @@ LogicalResult Realizer::realizeLinalgContraction(linalg::LinalgOp op,
   OpBuilder b(op);
   Location loc = op.getLoc();
   auto accTy = withElementType(resTy, intType(32));
-  Value empty = tensor::EmptyOp::create(b, loc, accTy.getShape(), intType(32));
-  Value zero = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
-  Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+  Value init = zeroAccumulator(b, loc, accTy);
   SmallVector<NamedAttribute> attrs;
   for (NamedAttribute a : op->getAttrs())
     if (a.getName() != "operandSegmentSizes")
       attrs.push_back(a);
-  OperationState state(loc, op->getName());
   Operation *acc =
       llvm::TypeSwitch<Operation *, Operation *>(op.getOperation())
           .Case<linalg::Conv2DNhwcFhwcOp, linalg::Conv2DNhwcHwcfOp,
@@ -452,18 +457,10 @@ LogicalResult Realizer::realizeAdd(tosa::AddOp op, SimQuantizeOp out) {
     }
     sc = std::ldexp(std::max(s1, range2), -(29 - static_cast<int>(bits)));
     // x (scale s, zero point zp) -> x - zp at the common scale sc.
-    auto rescale = [&](QVal v, double s) -> Value {
-      std::optional<nm::FixedPointMultiplier> m = multiplierFor(s / sc);
-      if (!m)
-        return {};
-      auto i64 = IntegerType::get(ctx, 64);
-      return RequantizeOp::create(
-          b, loc, withElementType(v.value.getType(), i32), v.value,
-          DenseI32ArrayAttr::get(ctx, {m->multiplier}),
-          DenseI32ArrayAttr::get(ctx, {m->shift}), IntegerAttr(),
-          IntegerAttr::get(i64, v.params.getZeroPoint()),
-          IntegerAttr::get(i64, 0), IntegerAttr(), IntegerAttr(), UnitAttr(),
-          UnitAttr(), RoundingModeAttr::get(ctx, out.getRounding()));
+    auto rescale = [&](QVal v, double s) {
+      return requantize(b, loc, v.value, {s / sc}, v.params.getZeroPoint(),
+                        std::nullopt, QuantParamsAttr(), i32,
+                        out.getRounding());
     };
     a32 = rescale(*lhs, s1);
     if (rhs) {
@@ -616,9 +613,7 @@ LogicalResult Realizer::realizeAvgPool(tosa::AvgPool2dOp op,
   Type i32 = intType(32);
   Value x32 = widen(b, loc, *x);
   auto accTy = withElementType(resTy, i32);
-  Value empty = tensor::EmptyOp::create(b, loc, accTy.getShape(), i32);
-  Value zero = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
-  Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+  Value init = zeroAccumulator(b, loc, accTy);
   Value window = tensor::EmptyOp::create(b, loc, kernel, i32);
   auto sum = linalg::PoolingNhwcSumOp::create(
       b, loc, TypeRange{accTy}, ValueRange{x32, window}, ValueRange{init},
