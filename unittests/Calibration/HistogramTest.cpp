@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qsim/Calibration/Histogram.h"
+#include "Distributions.h"
 
 #include <gtest/gtest.h>
 
@@ -13,17 +14,9 @@
 #include <random>
 
 using namespace mlir::qsim::calibration;
+using namespace qsim_test;
 
 namespace {
-
-std::vector<float> gaussian(size_t n, double sigma, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> d(0.0, sigma);
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = static_cast<float>(d(rng));
-  return v;
-}
 
 TEST(HistogramTest, RangeIsSmallestPowerOfTwoAboveMax) {
   Histogram h(16);

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qsim/Calibration/ScaleSelection.h"
+#include "Distributions.h"
 
 #include <gtest/gtest.h>
 
@@ -19,42 +20,9 @@
 #include <random>
 
 using namespace mlir::qsim::calibration;
+using namespace qsim_test;
 
 namespace {
-
-std::vector<float> uniform(size_t n, double lo, double hi, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> d(lo, hi);
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = static_cast<float>(d(rng));
-  return v;
-}
-
-std::vector<float> gaussian(size_t n, double sigma, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> d(0.0, sigma);
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = static_cast<float>(d(rng));
-  return v;
-}
-
-/// Laplace(0, b) by inverse CDF, plus `outliers` values at +-outlier.
-std::vector<float> laplace(size_t n, double b, size_t outliers, double outlier,
-                           uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> u(-0.5, 0.5);
-  std::vector<float> v(n);
-  for (float &x : v) {
-    double r = u(rng);
-    x = static_cast<float>(-b * (r < 0 ? -1 : 1) *
-                           std::log(1 - 2 * std::fabs(r)));
-  }
-  for (size_t i = 0; i < outliers; ++i)
-    v[i * (n / outliers)] = static_cast<float>(i % 2 ? outlier : -outlier);
-  return v;
-}
 
 Histogram histogramOf(const std::vector<float> &v) {
   Histogram h;
