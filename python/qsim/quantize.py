@@ -15,9 +15,12 @@ Steps (every intermediate file is kept with ``--keep DIR``):
    -> ``int8.mlir``, plus the JSON report of what was quantized;
 4. both modules are lowered once with ``--qsim-cpu-pipeline`` and run with
    ``qsim-run`` over the test images (python/qsim/evaluate.py);
-5. a table: float top-1, int8 top-1, drop, per-image time of both.
-
-Per-layer SQNR (float vs int8 activations) and its plot are not done yet.
+5. a table: float top-1, int8 top-1, drop, per-image time of both;
+6. per-layer SQNR (python/qsim/sqnr.py): float vs int8 output of every
+   quantized layer on the first ``--sqnr-images`` test images (default
+   256), the 5 worst printed after the table and all of them plotted to
+   ``--plot`` (PNG; default ``DIR/sqnr.png`` with ``--keep DIR``, else
+   ``<model>.sqnr.png`` in the current directory).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
-from . import datasets, evaluate, tools
+from . import datasets, evaluate, sqnr as sqnr_mod, tools
 
 __all__ = ["stats_tool", "pass_supports", "collect_table", "quantize_pipeline",
            "QuantizeResult", "quantize_and_evaluate", "format_table", "main"]
@@ -121,6 +124,12 @@ class QuantizeResult:
     int8: evaluate.EvalResult
     quantized_ops: int
     float_ops: int
+    sqnr: Optional[sqnr_mod.SqnrResult] = None
+    # Images (of the SQNR ones) where the instrumented int8 module's class
+    # differs from int8.mlir's, and the largest logit difference: both 0
+    # unless adding the extra results changed the int8 model.
+    sqnr_class_diffs: int = 0
+    sqnr_max_logit_diff: float = 0.0
 
     @property
     def drop_points(self) -> float:
@@ -140,6 +149,12 @@ class QuantizeResult:
             "int8_ms_per_image": self.int8.timing.per_image_ms,
             "batch": self.float_.timing.batch,
             "quantized_ops": self.quantized_ops, "float_ops": self.float_ops,
+            **({"sqnr_images": self.sqnr.images,
+                "sqnr": [l.as_dict() for l in self.sqnr.layers],
+                "sqnr_skipped": self.sqnr.skipped,
+                "sqnr_int8_class_diffs": self.sqnr_class_diffs,
+                "sqnr_int8_max_logit_diff": self.sqnr_max_logit_diff}
+               if self.sqnr is not None else {}),
         }
 
 
@@ -165,7 +180,11 @@ def quantize_and_evaluate(onnx_path: Path, workdir: Path, *, calib: int = 500,
                           batch: int = 1000, limit: Optional[int] = None,
                           global_scale: float = 8.0, annotate_options: str = "",
                           calibrate_options: str = "",
-                          seed: int = 0, log=print) -> QuantizeResult:
+                          seed: int = 0, sqnr_images: int = 0,
+                          log=print) -> QuantizeResult:
+    """Import, calibrate, quantize, evaluate float and int8 (see the module
+    doc); with ``sqnr_images > 0`` also the per-layer SQNR on the first
+    ``sqnr_images`` test images (``QuantizeResult.sqnr``)."""
     workdir.mkdir(parents=True, exist_ok=True)
     x, y = datasets.load_fashion_mnist("test", limit=limit)
     batch = min(batch, len(x))
@@ -194,6 +213,8 @@ def quantize_and_evaluate(onnx_path: Path, workdir: Path, *, calib: int = 500,
             f"-> {table} ({time.time() - t0:.1f} s)")
 
     calibration += ", per-channel weights" if per_channel else ", per-tensor weights"
+    if calibrate_options:
+        calibration += f", {calibrate_options}"
     report = workdir / "report.json"
     int8_mlir = workdir / "int8.mlir"
     passes = quantize_pipeline(table, method, per_channel, global_scale, report,
@@ -210,9 +231,19 @@ def quantize_and_evaluate(onnx_path: Path, workdir: Path, *, calib: int = 500,
         _lower(src, low)
         results[name] = evaluate.evaluate_mlir(
             low, x, y, name=name, progress=evaluate._progress(f"{name} (qsim-run)"))
-    return QuantizeResult(Path(onnx_path).stem, len(y), calibration,
-                          results["float"], results["int8"],
-                          int(summary.get("quantized", 0)), int(summary.get("float", 0)))
+    res = QuantizeResult(Path(onnx_path).stem, len(y), calibration,
+                         results["float"], results["int8"],
+                         int(summary.get("quantized", 0)), int(summary.get("float", 0)))
+    if sqnr_images > 0:
+        n = min(sqnr_images, len(x))
+        t0 = time.time()
+        res.sqnr = sqnr_mod.measure(Path(onnx_path), x[:n], passes, workdir / "sqnr")
+        ours = results["int8"].logits[:n]
+        res.sqnr_class_diffs = int((res.sqnr.int8_logits.argmax(1) != ours.argmax(1)).sum())
+        res.sqnr_max_logit_diff = float(np.abs(res.sqnr.int8_logits - ours).max())
+        log(f"SQNR: {len(res.sqnr.layers)} layers on {n} test images "
+            f"({time.time() - t0:.1f} s)")
+    return res
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -238,6 +269,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "unsigned-activations'")
     p.add_argument("--keep", type=Path, default=None,
                    help="keep the intermediate files (MLIR, table, report) in this folder")
+    p.add_argument("--sqnr-images", type=int, default=256,
+                   help="per-layer SQNR (float vs int8) on the first N test images "
+                   "(default 256; 0: no SQNR and no plot)")
+    p.add_argument("--plot", type=Path, default=None,
+                   help="PNG of the per-layer SQNR (default: DIR/sqnr.png with "
+                   "--keep DIR, else <model>.sqnr.png in the current directory)")
     p.add_argument("--json", type=Path, default=None, help="write the results as JSON")
 
 
@@ -247,7 +284,7 @@ def run(args) -> int:
             args.model, workdir, calib=args.calib, method=args.method,
             per_channel=args.per_channel, batch=args.batch, limit=args.limit,
             global_scale=args.global_scale, annotate_options=args.annotate_options,
-            calibrate_options=args.calibrate_options)
+            calibrate_options=args.calibrate_options, sqnr_images=args.sqnr_images)
 
     try:
         if args.keep is not None:
@@ -273,6 +310,21 @@ def run(args) -> int:
               f"{100 * ptc / res.images:.2f}%; qsim's float predictions differ on "
               f"{ndiff} of {res.images} images")
         out.update(pytorch_float_top1=ptc / res.images, pytorch_differing_images=ndiff)
+    if res.sqnr is not None:
+        print()
+        print(sqnr_mod.format_worst(res.sqnr))
+        if res.sqnr_class_diffs or res.sqnr_max_logit_diff:
+            print(f"  warning: the SQNR module's int8 logits differ from int8.mlir's "
+                  f"(max |diff| {res.sqnr_max_logit_diff:.3g}, classes differ on "
+                  f"{res.sqnr_class_diffs} images)")
+        plot = args.plot
+        if plot is None:
+            plot = (args.keep / "sqnr.png" if args.keep is not None
+                    else Path(f"{args.model.stem}.sqnr.png"))
+        sqnr_mod.plot(res.sqnr, plot, title=f"{args.model.stem}: per-layer SQNR, "
+                      f"float vs int8 ({res.calibration}), {res.sqnr.images} test images")
+        print(f"per-layer SQNR plot: {plot}")
+        out["sqnr_plot"] = str(plot)
     if args.json:
         args.json.write_text(json.dumps(out, indent=1) + "\n")
     return 0

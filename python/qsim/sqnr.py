@@ -1,0 +1,328 @@
+"""Per-layer SQNR of an int8 model against its float model.
+
+For every quantized op ``P`` of ``--qsim-annotate``'s report whose output
+point ``P.out`` exists, the SQNR of the int8 model's value there against
+the float model's, over all elements of ``n`` images::
+
+    SQNR(P) = 10 log10( sum f^2 / sum (f - q)^2 )   [dB]
+
+``f`` is the float model's tensor, ``q`` the int8 model's int8 tensor
+dequantized with the point's scale and zero point.  Errors accumulate along
+the network (every layer sees the int8 model's own inputs), as in the
+deployed model.  A layer whose error is zero or below 1e-12 of its signal
+reads ``MAX_DB`` (120 dB), so every value is finite.
+
+How the tensors are obtained, with the existing tools only (no C++):
+
+* float: the imported module printed with its locations
+  (``-mlir-print-debuginfo -mlir-print-local-scope``); the importer names
+  every op's location after the ONNX node, which is also the report's point
+  name, so ``P.out`` is the result of the last op located at ``P`` with the
+  marker's type (``tensor<...xf32>``).
+* int8: ``--qsim-annotate --qsim-calibrate --qsim-realize`` with the options
+  of ``qsim quantize``, printed with locations, before canonicalization
+  (which fuses a ReLU into the requantize of its conv and so removes the
+  conv's own output): ``P.out`` is the last ``tensor<...xi8>`` result
+  located at ``P``; its quantization parameters are those of the
+  ``qsim.sim_quantize`` of ``P.out`` after ``--qsim-calibrate``.
+* both modules get these values as extra results (the int8 one through a
+  ``qsim.dequantize``), then the int8 module goes through the rest of the
+  ``qsim quantize`` passes (canonicalize, cse, convert-qsim-to-linalg,
+  canonicalize); both are lowered with ``--qsim-cpu-pipeline`` and run by
+  ``qsim-run`` batch by batch; the sums are accumulated in numpy.
+  Its first result is the int8 model's logits, which
+  :func:`measure` returns, so a caller can check that the extra results
+  changed nothing.
+
+Points whose value cannot be found (an op realized in a form this does not
+recognise) are skipped and listed in ``SqnrResult.skipped``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from . import evaluate, tools
+
+__all__ = ["MAX_DB", "LayerSqnr", "SqnrResult", "measure", "format_worst",
+           "plot", "sqnr_db"]
+
+#: SQNR reported when the noise is zero or negligible (< 1e-12 of the signal).
+MAX_DB = 120.0
+
+#: Categories left out of the ranking and the plot: they move int8 values
+#: without arithmetic, so their SQNR repeats their input's.
+MOVE_CATEGORIES = ("reshape",)
+
+_LOC_FLAGS = ["-mlir-print-debuginfo", "-mlir-print-local-scope"]
+_OP_RE = re.compile(r'^\s*(%[\w$.-]+) = \S.*?(tensor<[0-9x]+x(?:f32|i8)>)\s*'
+                    r'loc\("((?:[^"\\]|\\.)*)"\)\s*$')
+
+
+def sqnr_db(signal: float, noise: float) -> float:
+    """``10 log10(signal / noise)``, ``MAX_DB`` when the noise is (nearly) 0."""
+    if noise <= signal * 1e-12:
+        return MAX_DB
+    return float(min(MAX_DB, 10.0 * np.log10(signal / noise)))
+
+
+@dataclass
+class LayerSqnr:
+    point: str            # the op's point name (its ONNX node)
+    op: str               # e.g. tosa.conv2d
+    category: str         # the annotate report's category (conv, add, ...)
+    shape: Tuple[int, ...]
+    signal: float = 0.0   # sum f^2
+    noise: float = 0.0    # sum (f - q)^2
+
+    @property
+    def db(self) -> float:
+        return sqnr_db(self.signal, self.noise)
+
+    def as_dict(self) -> dict:
+        return {"point": self.point, "op": self.op, "category": self.category,
+                "sqnr_db": self.db}
+
+
+@dataclass
+class SqnrResult:
+    layers: List[LayerSqnr]          # network order, MOVE_CATEGORIES left out
+    images: int
+    int8_logits: np.ndarray          # first result of the instrumented int8 module
+    float_logits: np.ndarray
+    skipped: List[str] = field(default_factory=list)
+
+    def worst(self, k: int = 5) -> List[LayerSqnr]:
+        """The ``k`` layers of lowest SQNR, worst first (ties: network order)."""
+        order = sorted(range(len(self.layers)), key=lambda i: (self.layers[i].db, i))
+        return [self.layers[i] for i in order[:k]]
+
+
+# ---------------------------------------------------------------------------
+# Finding the values and adding them as results
+# ---------------------------------------------------------------------------
+
+
+def _last_by_loc(text: str, elt: str) -> Dict[Tuple[str, str], str]:
+    """``(loc, type) -> SSA name`` of the last op located at ``loc`` with a
+    result of that type whose element type is ``elt``."""
+    out: Dict[Tuple[str, str], str] = {}
+    for line in text.splitlines():
+        m = _OP_RE.match(line)
+        if m and m.group(2).endswith("x" + elt + ">"):
+            out[(m.group(3), m.group(2))] = m.group(1)
+    return out
+
+
+_SIMQ_RE = re.compile(r'qsim\.sim_quantize %[\w$.-]+ (<[^>]*>) \{[^}]*point = '
+                      r'"((?:[^"\\]|\\.)*)"[^}]*\} : (tensor<[0-9x]+xf32>)')
+
+
+def _point_types(calibrated: str) -> Dict[str, Tuple[str, str]]:
+    """``point -> (quantized type '<s8, scale = ...>', tensor type)`` of the
+    simulated quantizations of a calibrated module."""
+    return {m.group(2): (m.group(1), m.group(3)) for m in _SIMQ_RE.finditer(calibrated)}
+
+
+def _add_results(text: str, values: Sequence[str], types: Sequence[str],
+                 extra_lines: Sequence[str] = ()) -> str:
+    """The module (one function, one block; custom or generic form) with
+    ``values`` of ``types`` returned after its own results; ``extra_lines``
+    go before the return."""
+    lines = text.splitlines()
+
+    def widen(res: str) -> str:
+        res = res.strip()
+        res = res[1:-1] if res.startswith("(") else res
+        return f"({', '.join([res, *types])})"
+
+    fidx = next(i for i, l in enumerate(lines) if re.match(r'\s*"?func\.func\b', l))
+    ridx = next(i for i, l in enumerate(lines)
+                if re.match(r'\s*(?:(?:func\.)?return\b|"func\.return")', l))
+    m = (re.match(r"^(.*\)) -> (.*?)( \{\s*)$", lines[fidx])  # custom form
+         or re.match(r"^(.*function_type = \(.*?\)) -> (.*?)(, sym_name = .*)$",
+                     lines[fidx]))
+    if not m:
+        raise ValueError(f"unexpected function signature: {lines[fidx][:200]}")
+    lines[fidx] = f"{m.group(1)} -> {widen(m.group(2))}{m.group(3)}"
+    vals = ", ".join(values)
+    r = re.match(r'^(\s*)"func\.return"\((.*?)\) : \((.*?)\) -> \(\)(.*)$', lines[ridx])
+    if r:  # generic form
+        lines[ridx] = (f'{r.group(1)}"func.return"({r.group(2)}, {vals}) : '
+                       f"{widen(r.group(3))} -> (){r.group(4)}")
+    else:
+        r = re.match(r"^(\s*)((?:func\.)?return) (.*?) : (.*?)( loc\(.*\))?\s*$",
+                     lines[ridx])
+        if not r:
+            raise ValueError(f"unexpected return: {lines[ridx][:200]}")
+        lines[ridx] = (f"{r.group(1)}{r.group(2)} {r.group(3)}, {vals} : "
+                       f"{widen(r.group(4))[1:-1]}{r.group(5) or ''}")
+    ind = re.match(r"^(\s*)", lines[ridx]).group(1)
+    lines[ridx:ridx] = [ind + l for l in extra_lines]
+    return "\n".join(lines) + "\n"
+
+
+def _report_points(report: Path) -> List[Tuple[str, str, str]]:
+    """``(point, op, category)`` of the quantized ops with an output marker."""
+    out = []
+    for fn in json.loads(report.read_text()).get("functions", []):
+        for op in fn.get("ops", []):
+            if op.get("status") == "quantized" and f"{op['point']}.out" in op.get("markers", []):
+                out.append((op["point"], op["op"], op.get("category", "")))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Measuring
+# ---------------------------------------------------------------------------
+
+
+def _opt(src: Path, args: Sequence[str], dst: Path) -> str:
+    tools.run_tool("qsim-opt", [str(src), *args, "-o", str(dst)], timeout=1800)
+    return dst.read_text()
+
+
+def measure(onnx_path: Path, x: np.ndarray, passes: Sequence[str], workdir: Path,
+            batch: int = 256, include_moves: bool = False) -> SqnrResult:
+    """Per-layer SQNR of the int8 model that ``passes`` (``--qsim-annotate=
+    report=...``, ``--qsim-calibrate=...``, ``--qsim-realize``, then the
+    clean-up and lowering passes, as :func:`qsim.quantize.quantize_pipeline`
+    returns them) make of ``onnx_path``, on the images ``x``.
+
+    ``passes[0]`` must be the annotate pass and ``passes[2]`` the realize
+    pass; the report is written to ``workdir/sqnr.report.json`` instead of
+    the report option of ``passes[0]``.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    if not (passes[0].startswith("--qsim-annotate") and passes[2] == "--qsim-realize"):
+        raise ValueError(f"unexpected passes: {passes[:3]}")
+    batch = max(1, min(batch, len(x)))
+    report = workdir / "sqnr.report.json"
+    ann = re.sub(r"report=\S+", f"report={report}", passes[0])
+    if "report=" not in ann:
+        ann = f"--qsim-annotate=report={report} " + ann.partition("=")[2] \
+            if "=" in ann else f"--qsim-annotate=report={report}"
+    head = [ann, passes[1]]
+
+    fmlir = workdir / "sqnr.float.mlir"
+    evaluate.import_model(onnx_path, batch, fmlir)
+    ftext = _opt(fmlir, _LOC_FLAGS, workdir / "sqnr.float.loc.mlir")
+    cal = _opt(fmlir, head, workdir / "sqnr.calibrated.mlir")
+    # Generic form: the custom printers of qsim.mul/add shorten their f64
+    # scales, and the verifier wants them exact when the text is read back.
+    rtext = _opt(fmlir, [*head, passes[2], *_LOC_FLAGS, "-mlir-print-op-generic"],
+                 workdir / "sqnr.realized.mlir")
+
+    types = _point_types(cal)
+    fvals, qvals = _last_by_loc(ftext, "f32"), _last_by_loc(rtext, "i8")
+    layers: List[LayerSqnr] = []
+    fret, qret, qlines, ftypes, skipped = [], [], [], [], []
+    for point, op, cat in _report_points(report):
+        if cat in MOVE_CATEGORIES and not include_moves:
+            continue
+        qt = types.get(f"{point}.out")
+        if qt is None:
+            skipped.append(point)
+            continue
+        ftype = qt[1]
+        itype = ftype[:-len("f32>")] + "i8>"
+        fv, qv = fvals.get((point, ftype)), qvals.get((point, itype))
+        if fv is None or qv is None:
+            skipped.append(point)
+            continue
+        k = len(layers)
+        layers.append(LayerSqnr(point, op, cat, tools.parse_tensor_type(ftype)[0]))
+        fret.append(fv)
+        ftypes.append(ftype)
+        qret.append(f"%qsim_sqnr_{k}")
+        qlines.append(f'%qsim_sqnr_{k} = "qsim.dequantize"({qv}) <{{params = '
+                      f'#qsim.params{qt[0]}}}> : ({itype}) -> {ftype}')
+
+    fsrc = workdir / "sqnr.float.out.mlir"
+    fsrc.write_text(_add_results(ftext, fret, ftypes))
+    qsrc = workdir / "sqnr.int8.realized.out.mlir"
+    qsrc.write_text(_add_results(rtext, qret, ftypes, qlines))
+    qint = workdir / "sqnr.int8.out.mlir"
+    _opt(qsrc, passes[3:], qint)
+    lowered = []
+    for name, src in (("float", fsrc), ("int8", qint)):
+        low = workdir / f"sqnr.{name}.llvm.mlir"
+        _opt(src, ["--qsim-cpu-pipeline"], low)
+        lowered.append(low)
+
+    n = len(x)
+    logits = {"float": [], "int8": []}
+    with_tmp = workdir / "sqnr.run"
+    with_tmp.mkdir(exist_ok=True)
+    xin = with_tmp / "x.npy"
+    for i in range(0, n, batch):
+        xb = np.ascontiguousarray(x[i:i + batch], dtype=np.float32)
+        m = len(xb)
+        if m < batch:
+            xb = np.concatenate([xb, np.zeros((batch - m, *xb.shape[1:]), np.float32)])
+        np.save(xin, xb)
+        outs = {}
+        for name, low in zip(("float", "int8"), lowered):
+            files = [with_tmp / f"{name}.{j}.npy" for j in range(len(layers) + 1)]
+            tools.run_tool("qsim-run", [str(low), f"--input={xin}",
+                                        *[f"--output={f}" for f in files]], timeout=1800)
+            outs[name] = [np.load(f) for f in files]
+            logits[name].append(outs[name][0][:m])
+        for j, layer in enumerate(layers, start=1):
+            f = outs["float"][j][:m].astype(np.float64)
+            q = outs["int8"][j][:m].astype(np.float64)
+            layer.signal += float(np.sum(f * f))
+            layer.noise += float(np.sum((f - q) ** 2))
+    return SqnrResult(layers, n, np.concatenate(logits["int8"]),
+                      np.concatenate(logits["float"]), skipped)
+
+
+# ---------------------------------------------------------------------------
+# Output
+# ---------------------------------------------------------------------------
+
+
+def format_worst(res: SqnrResult, k: int = 5) -> str:
+    lines = [f"worst {min(k, len(res.layers))} of {len(res.layers)} layers by SQNR "
+             f"(float vs int8 outputs, {res.images} test images):"]
+    w = max([len(l.point) for l in res.worst(k)] + [5])
+    for l in res.worst(k):
+        lines.append(f"  {l.point:<{w}}  {l.op:<16} {l.db:7.2f} dB")
+    if res.skipped:
+        lines.append(f"  (not measured: {', '.join(res.skipped)})")
+    return "\n".join(lines)
+
+
+def plot(res: SqnrResult, path: Path, title: str = "", k: int = 5) -> Path:
+    """A bar chart of the SQNR of every layer in network order, the ``k``
+    worst in red; PNG, deterministic (Agg, no timestamp metadata)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    worst = {id(l) for l in res.worst(k)}
+    names = [l.point for l in res.layers]
+    vals = [l.db for l in res.layers]
+    colors = ["#d62728" if id(l) in worst else "#1f77b4" for l in res.layers]
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.32 * len(names) + 2.0), 4.8), dpi=100)
+    ax.bar(range(len(vals)), vals, color=colors)
+    ax.set_xticks(range(len(vals)))
+    ax.set_xticklabels(names, rotation=75, ha="right", fontsize=7)
+    ax.set_ylabel("SQNR (dB)")
+    ax.set_xlabel(f"quantized layer output (network order; red: the {len(worst)} worst)")
+    ax.set_title(title or f"per-layer SQNR, float vs int8, {res.images} images",
+                 fontsize=10)
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_axisbelow(True)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return path
