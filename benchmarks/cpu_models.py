@@ -1,0 +1,431 @@
+#!/usr/bin/env python3
+"""CPU model benchmark: per-image latency of whole models, ours (int8 and
+fp32) against ONNX Runtime (fp32 and int8), one thread.
+
+Printed, not asserted. Usage:
+
+    benchmarks/cpu_models.py [--quick] [--bin build/bin] [--models resnet_v1,...,resnet50]
+                             [--batches 1,16] [--resnet-batch16] [--keep DIR]
+
+Models: the zoo (examples/zoo/*.onnx, input N x 1 x 28 x 28) and a
+random-weight ResNet-50-shaped graph at 224 x 224 (python/qsim/resnet50.py;
+--quick makes it a quarter width, one block per stage, 64 x 64). Paths:
+
+* ours fp32: `qsim import-onnx` (evaluate.import_model, static batch B),
+  qsim-opt --qsim-cpu-pipeline[="microkernels=auto"] to the LLVM dialect,
+  qsim-run --repeat=N --time;
+* ours int8: statistics with qsim-collect on the calibration inputs
+  (quantize.collect_table), the passes of --qsim-quantize with that table
+  (method max, per-channel weights, unsigned-activations when available:
+  quantize.quantize_pipeline), then as fp32;
+* ORT fp32: onnxruntime, CPUExecutionProvider, all graph optimizations;
+* ORT int8: onnxruntime.quantization.quant_pre_process (shape inference,
+  BN folding), then quantize_static (QDQ, per-channel, MinMax, uint8
+  activations / int8 weights by default) on the same calibration inputs,
+  then as ORT fp32.
+
+Calibration inputs: 100 Fashion-MNIST training images (a seeded sample;
+uniform random images when the data set is missing) for the zoo, 4 random
+normal images for ResNet-50. One thread everywhere (qsim-run is single
+threaded; ORT intra_op_num_threads=1, inter_op_num_threads=1, sequential).
+Times: the minimum call time over repeated calls (about --target seconds of
+calls each) divided by the batch; compile time excluded. A check table
+compares the outputs (ours fp32 vs ORT fp32, int8 vs fp32 cosine).
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+for p in (ROOT / "python", ROOT / "benchmarks"):
+    if str(p) not in sys.path:
+        sys.path.insert(0, str(p))
+
+import cpu_kernels as ck  # noqa: E402
+
+ZOO = ROOT / "examples" / "zoo"
+ZOO_MODELS = ("resnet_v1", "resnet_v2", "mobilenet_v2", "vgg")
+
+_COMPILE_RE = re.compile(r"^compile:\s*([0-9.]+)\s*ms", re.M)
+
+
+# ---------------------------------------------------------------------------
+# Inputs
+# ---------------------------------------------------------------------------
+
+
+def zoo_inputs(n_calib: int, n_eval: int, seed: int = 0) -> Tuple[np.ndarray, np.ndarray, str]:
+    """(calibration, evaluation) images for the zoo and where they came from."""
+    from qsim import datasets
+
+    try:
+        xtr, _ = datasets.load_fashion_mnist("train")
+        xte, _ = datasets.load_fashion_mnist("test", limit=n_eval)
+        pick = np.sort(np.random.default_rng(seed).permutation(len(xtr))[:n_calib])
+        return xtr[pick], xte, f"{n_calib} Fashion-MNIST training images"
+    except datasets.DatasetError:
+        rng = np.random.default_rng(seed)
+        return (rng.uniform(0, 1, (n_calib, 1, 28, 28)).astype(np.float32),
+                rng.uniform(0, 1, (n_eval, 1, 28, 28)).astype(np.float32),
+                f"{n_calib} uniform random images (Fashion-MNIST not found)")
+
+
+def random_inputs(shape: Sequence[int], n: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal((n, *shape)).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------
+# Ours
+# ---------------------------------------------------------------------------
+
+
+def calibrate_options() -> Tuple[str, bool]:
+    """Extra --qsim-calibrate options (unsigned-activations when this build
+    has it, as the main job uses) and whether per-channel is available."""
+    from qsim import quantize
+
+    opts = "unsigned-activations" if quantize.pass_supports(
+        "qsim-calibrate", "unsigned-activations") else ""
+    return opts, quantize.pass_supports("qsim-calibrate", "per-channel")
+
+
+def ours_quantize(onnx_path: Path, float_mlir: Path, int8_mlir: Path, table: Optional[Path],
+                  workdir: Path) -> str:
+    """int8 module from the float import (table from collect_table)."""
+    from qsim import quantize, tools
+
+    opts, per_channel = calibrate_options()
+    report = workdir / (int8_mlir.stem + ".report.json")
+    passes = quantize.quantize_pipeline(table, "max", per_channel, 8.0, report,
+                                        calibrate_options=opts)
+    tools.run_tool("qsim-opt", [str(float_mlir), *passes, "-o", str(int8_mlir)],
+                   timeout=3600)
+    return (f"{'table (max)' if table else 'global-scale 8'}, "
+            f"{'per-channel' if per_channel else 'per-tensor'} weights"
+            + (f", {opts}" if opts else ""))
+
+
+@dataclass
+class OurTiming:
+    ms_per_image: float
+    compile_s: float
+    output: np.ndarray
+
+
+def time_ours(tools: ck.Tools, module: Path, x: np.ndarray, work: Path,
+              target_s: float) -> OurTiming:
+    """qsim-run --time on the lowered module: one call, then (if the call
+    is short) enough calls for about target_s; minimum call time / batch."""
+    xin, yout = work / f"{module.stem}.x.npy", work / f"{module.stem}.y.npy"
+    np.save(xin, np.ascontiguousarray(x, np.float32))
+
+    def go(repeat: int) -> Tuple[float, float]:
+        out = ck.run([tools.qsim_run, module, f"--input={xin}", f"--output={yout}",
+                      f"--repeat={repeat}", "--time"], timeout=3600)
+        m, c = ck._RUN_RE.search(out), _COMPILE_RE.search(out)
+        return float(m.group(3)) / 1000.0, float(c.group(1)) / 1000.0 if c else float("nan")
+
+    t, comp = go(1)
+    if t < target_s / 2:
+        t2, comp = go(int(min(100, max(2, target_s / max(t, 1e-6)))))
+        t = min(t, t2)
+    return OurTiming(1000.0 * t / len(x), comp, np.load(yout))
+
+
+# ---------------------------------------------------------------------------
+# ONNX Runtime
+# ---------------------------------------------------------------------------
+
+
+def ort_session(path: Path):
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+
+
+def ort_quantize(src: Path, dst: Path, calib: np.ndarray, activation: str = "uint8") -> None:
+    """quant_pre_process (ORT's recommended step: shape inference and the
+    basic graph optimizations, which fold BN into the convs), then
+    quantize_static: QDQ, per-channel, MinMax on `calib` (one image per
+    calibration batch)."""
+    import logging
+
+    from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod,
+                                          QuantFormat, QuantType, quantize_static)
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    pre = dst.with_suffix(".pre.onnx")
+    level = logging.getLogger().level
+    logging.getLogger().setLevel(logging.ERROR)
+    try:
+        quant_pre_process(str(src), str(pre))
+    finally:
+        logging.getLogger().setLevel(level)
+    name = ort_session(src).get_inputs()[0].name
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.it = iter([{name: calib[i:i + 1]} for i in range(len(calib))])
+
+        def get_next(self):
+            return next(self.it, None)
+
+    logging.getLogger().setLevel(logging.ERROR)
+    try:
+        quantize_static(str(pre), str(dst), Reader(), quant_format=QuantFormat.QDQ,
+                        per_channel=True, calibrate_method=CalibrationMethod.MinMax,
+                        activation_type=(QuantType.QUInt8 if activation == "uint8"
+                                         else QuantType.QInt8),
+                        weight_type=QuantType.QInt8)
+    finally:
+        logging.getLogger().setLevel(level)
+
+
+def time_ort(path: Path, x: np.ndarray, target_s: float) -> Tuple[float, np.ndarray]:
+    """(ms per image, output): minimum call time over ~target_s of calls."""
+    sess = ort_session(path)
+    name = sess.get_inputs()[0].name
+    y = sess.run(None, {name: x})[0]   # warm-up
+    best, total, n = float("inf"), 0.0, 0
+    while n < 3 or (total < target_s and n < 200):
+        t0 = time.perf_counter()
+        sess.run(None, {name: x})
+        dt = time.perf_counter() - t0
+        best, total, n = min(best, dt), total + dt, n + 1
+    return 1000.0 * best / len(x), y
+
+
+# ---------------------------------------------------------------------------
+# Driver
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    model: str
+    batch: int
+    ours_fp32: Optional[float] = None
+    ours_int8: Optional[float] = None
+    ort_fp32: Optional[float] = None
+    ort_int8: Optional[float] = None
+    checks: Dict[str, float] = field(default_factory=dict)
+    notes: List[str] = field(default_factory=list)
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = a.reshape(-1).astype(np.float64), b.reshape(-1).astype(np.float64)
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-30))
+
+
+def bench_model(name: str, onnx_path: Path, calib: np.ndarray, xeval: np.ndarray,
+                batches: Sequence[int], tools: ck.Tools, variant: str, work: Path,
+                target_s: float, ort_activation: str, log) -> List[Row]:
+    from qsim import evaluate, quantize
+
+    mwork = work / name
+    mwork.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    table: Optional[Path] = None
+    if quantize.stats_tool() is not None:
+        table = mwork / "table.json"
+        quantize.collect_table(onnx_path, calib, table, mwork)
+    log(f"[{name}] statistics on {len(calib)} inputs: {time.time() - t0:.1f} s")
+    ort_int8 = mwork / "ort.int8.onnx"
+    t0 = time.time()
+    ort_quantize(onnx_path, ort_int8, calib, ort_activation)
+    log(f"[{name}] ORT quantize_static: {time.time() - t0:.1f} s")
+    rows = []
+    for b in batches:
+        row = Row(name, b)
+        x = xeval[:b]
+        if len(x) < b:
+            x = np.concatenate([x] * math.ceil(b / len(x)))[:b]
+        t0 = time.time()
+        fl = mwork / f"float.b{b}.mlir"
+        evaluate.import_model(onnx_path, b, fl)
+        i8 = mwork / f"int8.b{b}.mlir"
+        how = ours_quantize(onnx_path, fl, i8, table, mwork)
+        outs = {}
+        for tag, src in (("fp32", fl), ("int8", i8)):
+            low = mwork / f"{tag}.b{b}.llvm.mlir"
+            try:
+                ck.compile_module(tools, src, low, variant, timeout=3600)
+                r = time_ours(tools, low, x, mwork, target_s)
+            except ck.ToolFailed as e:
+                row.notes.append(f"ours {tag} failed: {str(e)[:300]}")
+                continue
+            setattr(row, f"ours_{tag}", r.ms_per_image)
+            outs[f"ours_{tag}"] = r.output
+            row.notes.append(f"ours {tag} JIT compile {r.compile_s:.1f} s")
+        log(f"[{name}] batch {b}: ours ({how}; {variant}): {time.time() - t0:.1f} s")
+        for tag, path in (("fp32", onnx_path), ("int8", ort_int8)):
+            ms, y = time_ort(path, x, target_s)
+            setattr(row, f"ort_{tag}", ms)
+            outs[f"ort_{tag}"] = y
+        if "ours_fp32" in outs:
+            ref = outs["ort_fp32"]
+            row.checks["ours fp32 vs ORT fp32 max rel err"] = float(
+                np.abs(outs["ours_fp32"] - ref).max() / (np.abs(ref).max() + 1e-30))
+        for who in ("ours", "ort"):
+            if f"{who}_int8" in outs and f"{who}_fp32" in outs:
+                row.checks[f"{who} int8 vs fp32 cosine"] = cosine(outs[f"{who}_int8"],
+                                                                  outs[f"{who}_fp32"])
+        rows.append(row)
+        log(f"[{name}] batch {b}: " + _fmt_row(row))
+    return rows
+
+
+def _f(v: Optional[float], spec: str) -> str:
+    return format(v, spec) if v is not None else "-".rjust(int(spec.split(".")[0]))
+
+
+def _ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
+    return a / b if a and b else None
+
+
+def _fmt_row(r: Row) -> str:
+    return (f"{r.model:14s} {r.batch:5d} {_f(r.ours_fp32, '10.3f')} {_f(r.ours_int8, '10.3f')} "
+            f"{_f(r.ort_fp32, '10.3f')} {_f(r.ort_int8, '10.3f')} "
+            f"{_f(_ratio(r.ours_fp32, r.ours_int8), '14.2f')} "
+            f"{_f(_ratio(r.ours_int8, r.ort_int8), '14.2f')}")
+
+
+def table(rows: Sequence[Row]) -> str:
+    head = (f"{'model':14s} {'batch':>5s} {'ours fp32':>10s} {'ours int8':>10s} "
+            f"{'ORT fp32':>10s} {'ORT int8':>10s} {'ours fp32/i8':>14s} {'ours/ORT i8':>14s}")
+    lines = [head, "-" * len(head)] + [_fmt_row(r) for r in rows]
+    lines.append("(ms per image, one thread; 'ours fp32/i8': int8 speed-up over our fp32; "
+                 "'ours/ORT i8': our int8 time over ORT's, > 1 = slower)")
+    return "\n".join(lines)
+
+
+def check_table(rows: Sequence[Row]) -> str:
+    keys = ["ours fp32 vs ORT fp32 max rel err", "ours int8 vs fp32 cosine",
+            "ort int8 vs fp32 cosine"]
+    head = f"{'model':14s} {'batch':>5s} " + " ".join(f"{k:>34s}" for k in keys)
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        lines.append(f"{r.model:14s} {r.batch:5d} " + " ".join(
+            f"{_f(r.checks.get(k), '34.5f') if 'cosine' in k else _f(r.checks.get(k), '34.2e')}"
+            for k in keys))
+    return "\n".join(lines)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bin", type=Path, default=ck.default_bin())
+    ap.add_argument("--quick", action="store_true",
+                   help="resnet_v1 and a tiny ResNet-50 (width 0.25, one block per "
+                   "stage, 64x64), batch 1, short timings")
+    ap.add_argument("--models", default=None,
+                    help=f"comma list of {', '.join(ZOO_MODELS)}, resnet50")
+    ap.add_argument("--batches", default="1,16", help="zoo batches (default 1,16)")
+    ap.add_argument("--resnet-batch16", action="store_true",
+                    help="ResNet-50 also at batch 16 (slow on plain loops)")
+    ap.add_argument("--resnet-width", type=float, default=None)
+    ap.add_argument("--resnet-depth", default=None, help="blocks per stage, e.g. 3,4,6,3")
+    ap.add_argument("--resnet-image", type=int, default=None)
+    ap.add_argument("--resnet-calib", type=int, default=4, help="random calibration inputs")
+    ap.add_argument("--microkernels", choices=("auto", "none"), default="auto",
+                    help="pipeline option for our modules when available (default auto)")
+    ap.add_argument("--ort-activation", choices=("uint8", "int8"), default="uint8")
+    ap.add_argument("--target", type=float, default=1.0,
+                    help="seconds of timed calls per measurement (default 1)")
+    ap.add_argument("--keep", type=Path, default=None)
+    args = ap.parse_args(argv)
+    tools = ck.Tools(args.bin)
+    os.environ.setdefault("QSIM_BUILD_DIR", str(args.bin.parent))
+    if not tools.qsim_opt.is_file() or not tools.qsim_run.is_file():
+        print(f"qsim-opt / qsim-run not found in {args.bin}", file=sys.stderr)
+        return 1
+    import onnx
+    import onnxruntime
+
+    from qsim import resnet50
+
+    caps = ck.probe(tools)
+    variant = args.microkernels if caps.microkernels else "default"
+    host = ck.host_info()
+    quick = args.quick
+    models = (args.models.split(",") if args.models else
+              (["resnet_v1", "resnet50"] if quick else [*ZOO_MODELS, "resnet50"]))
+    batches = [int(b) for b in args.batches.split(",")] if not quick else [1]
+    target = args.target if not quick else min(args.target, 0.3)
+    width = args.resnet_width or (0.25 if quick else 1.0)
+    depth = (tuple(int(d) for d in args.resnet_depth.split(",")) if args.resnet_depth
+             else ((1, 1, 1, 1) if quick else resnet50.RESNET50_DEPTH))
+    if len(depth) == 1:
+        depth = depth * 4
+    image = args.resnet_image or (64 if quick else 224)
+
+    print(f"commit {ck.git_commit()}; CPU: {host['model']}, {host['cores']} logical cores; "
+          f"features: " + " ".join(k for k, v in host["features"].items() if v))
+    print(f"onnxruntime {onnxruntime.__version__}, onnx {onnx.__version__}; one thread")
+    print("our pipeline: " + (f'--qsim-cpu-pipeline="microkernels={variant}"'
+                              if variant != "default" else
+                              "--qsim-cpu-pipeline (microkernels= not available: "
+                              "the fast path is not available)"))
+    ctx = tempfile.TemporaryDirectory(prefix="qsim-models-") if args.keep is None else None
+    work = Path(ctx.name) if ctx else args.keep
+    work.mkdir(parents=True, exist_ok=True)
+    t_start = time.time()
+    rows: List[Row] = []
+    try:
+        for name in models:
+            if name == "resnet50":
+                path = work / "resnet50.onnx"
+                m = resnet50.build_resnet50(width, depth, image)
+                onnx.save(m, str(path))
+                macs = resnet50.count_macs(m)
+                label = ("resnet50" if (width, tuple(depth), image) ==
+                         (1.0, resnet50.RESNET50_DEPTH, 224) else "resnet50-mini")
+                print(f"\n{label}: width {width}, depth {list(depth)}, {image}x{image}, "
+                      f"{macs / 1e9:.2f} GMAC/image, random weights (seed 0), "
+                      f"calibration: {args.resnet_calib} random normal inputs")
+                calib = random_inputs((3, image, image), args.resnet_calib, 0)
+                xeval = random_inputs((3, image, image), 16, 1)
+                bs = [1, 16] if args.resnet_batch16 else [1]
+                rows += bench_model(label, path, calib, xeval, bs, tools, variant, work,
+                                    target, args.ort_activation, print)
+            else:
+                path = ZOO / f"{name}.onnx"
+                if not path.is_file():
+                    print(f"{path} missing, skipped")
+                    continue
+                calib, xeval, what = zoo_inputs(100, max(batches))
+                print(f"\n{name}: calibration: {what}")
+                rows += bench_model(name, path, calib, xeval, batches, tools, variant, work,
+                                    target, args.ort_activation, print)
+        print()
+        print(table(rows))
+        print()
+        print(check_table(rows))
+        for r in rows:
+            for n in r.notes:
+                print(f"note: {r.model} batch {r.batch}: {n}")
+        print(f"\ntotal {time.time() - t_start:.0f} s")
+    finally:
+        if ctx:
+            ctx.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
