@@ -7,7 +7,7 @@
 // CHECK:       .version 8.0
 // CHECK:       .target sm_90
 // CHECK:       .visible .entry int8_matmul_kernel(
-// CHECK:       ld.global.s8
+// CHECK:       dp4a.s32.s32
 
 func.func @int8_matmul(%a: tensor<1x16x32xi8>, %b: tensor<1x32x8xi8>) -> tensor<1x16x8xi32> {
   %zp = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>

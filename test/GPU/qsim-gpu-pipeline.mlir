@@ -4,8 +4,9 @@
 
 // The int8 forms of --qsim-realize (i8 x i8 -> i32 conv2d with an input zero
 // point and an i32 bias, per-channel rescale to i8, ReLU clamp; an i8 matmul)
-// become one kernel per linalg op, serialized to PTX for sm_80 (the default),
-// and a host side in the LLVM dialect that launches them.
+// become kernels (one per linalg op, element-wise consumers fused into their
+// producer's kernel), serialized to PTX for sm_80 (the default), and a host
+// side in the LLVM dialect that launches them.
 
 // Host: only LLVM dialect ops, gpu.binary and gpu.launch_func remain; the
 // entry keeps its tensor signature and C wrapper like the CPU pipeline's.
@@ -28,24 +29,38 @@
 // HOST:         gpu.launch_func
 // HOST:       gpu.binary @int8_matmul_kernel [#gpu.object<#nvvm.target<O = 3, chip = "sm_80">
 
-// Device: every kernel is a PTX .entry for sm_80. The convolution (kernel
-// _1, after the bias broadcast) loads i8 operands, widens them, subtracts the
-// input zero point and accumulates in 32-bit integers.
-// PTX-LABEL: // gpu.binary @int8_conv_kernel_1
+// Device: every kernel is a PTX .entry for sm_80. The convolution's bias
+// initialization, its reduction and the requantize epilogue are one kernel
+// (_0, after the pad fill): the int8 reduction runs on dp4a over 4-byte
+// loads (a second dp4a with ones sums the weights for the input zero point),
+// the accumulator stays in a register and is stored once (it is also a
+// result), then the epilogue stores the i8 value.
+// PTX-LABEL: // gpu.binary @int8_conv_kernel_0
 // PTX:       .target sm_80
 // PTX:       .visible .entry int8_conv_kernel(
-// PTX:       ld.global.s8
-// PTX:       add.s32
+// PTX-NOT:   st.global
+// PTX:       ld.global.b32
+// PTX:       dp4a.s32.s32
+// PTX-NOT:   st.global
 // PTX:       st.global.b32
+// PTX-NOT:   st.global
+// PTX:       mul.wide.s32
+// PTX:       shr.s64 {{.*}}, 38;
+// PTX:       st.global.b8
 // PTX:       ret;
-// PTX-LABEL: // gpu.binary @int8_matmul_kernel_3
+// The matmul: zero initialization and reduction in one kernel; the right
+// operand's k is its strided dimension, so four byte loads feed each dp4a.
+// PTX-LABEL: // gpu.binary @int8_matmul_kernel
 // PTX:       .target sm_80
 // PTX:       .visible .entry int8_matmul_kernel(
-// PTX:       ld.global.s8
-// PTX:       ret;
+// PTX:       ld.global.b8
+// PTX:       dp4a.s32.s32
+// PTX-NOT:   st.global
+// PTX:       st.global.b32
+// PTX-NEXT:  ret;
 // No call may stay unresolved: format=isa links no libdevice.
 // PTX-NOT:   .extern
-// PTX:       // 6 PTX object(s)
+// PTX:       // 3 PTX object(s)
 
 func.func @int8_conv(%x: tensor<1x6x5x8xi8>, %w: tensor<4x3x3x8xi8>, %b: tensor<4xi32>)
     -> (tensor<1x6x5x4xi32>, tensor<1x6x5x4xi8>) {
