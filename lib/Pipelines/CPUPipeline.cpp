@@ -6,9 +6,10 @@
 //
 // `--qsim-cpu-pipeline`: a composition of upstream passes that lowers TOSA,
 // linalg, tensor, arith and math on ranked static tensors to the LLVM dialect
-// for mlir::ExecutionEngine. Loops are plain scf loops for now; tiling,
-// packing and vectorization slot in between bufferization and the lowering to
-// loops later.
+// for mlir::ExecutionEngine. Convolutions and matmuls with constant weights
+// become register-tiled vector micro-kernels with fused epilogues
+// (--convert-linalg-to-cpu-kernels, option `microkernels`); everything else
+// is lowered to plain scf loops.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +19,9 @@
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "qsim/Conversion/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Pass/PassManager.h"
@@ -31,16 +35,29 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
   pm.addPass(createMarkEntryPointsPass("qsim-cpu-mark-entry-points",
                                       options.emitCInterface,
                                       /*registerGPUTranslations=*/false));
-  addTensorToBufferPasses(pm);
+  std::string microkernels = options.microkernels;
+  addTensorToBufferPasses(pm, [&](OpPassManager &funcPm) {
+    if (microkernels == "none")
+      return;
+    ConvertLinalgToCPUKernelsOptions kernels;
+    kernels.target = microkernels;
+    funcPm.addPass(createConvertLinalgToCPUKernels(kernels));
+    funcPm.addPass(createCanonicalizerPass());
+    funcPm.addPass(createCSEPass());
+  });
 
-  // Loops. The place for tiling, packing and vectorization later.
+  // Loops for the remaining linalg ops; the vector ops of the micro-kernels
+  // (1-D transfers become plain or masked loads and stores).
   pm.nest<func::FuncOp>().addPass(createConvertLinalgToLoopsPass());
+  pm.nest<func::FuncOp>().addPass(createLoopInvariantCodeMotionPass());
+  pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 
   // To the LLVM dialect.
+  pm.addPass(createConvertVectorToLLVMPass());
   addHostToLLVMPasses(pm, /*gpuRuntimeCalls=*/false);
 }
 

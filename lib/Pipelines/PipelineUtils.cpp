@@ -105,7 +105,9 @@ mlir::qsim::createMarkEntryPointsPass(StringRef argument, bool emitCInterface,
                                                registerGPUTranslations);
 }
 
-void mlir::qsim::addTensorToBufferPasses(OpPassManager &pm) {
+void mlir::qsim::addTensorToBufferPasses(
+    OpPassManager &pm,
+    llvm::function_ref<void(OpPassManager &funcPm)> beforeBufferize) {
   // qsim ops left in the module (a module stopped after --qsim-realize) are
   // lowered first, so any stage of the flow runs.
   pm.addPass(createConvertQSimToLinalg());
@@ -136,6 +138,8 @@ void mlir::qsim::addTensorToBufferPasses(OpPassManager &pm) {
   funcPm.addPass(createLinalgElementwiseOpFusionPass());
   funcPm.addPass(createCanonicalizerPass());
   funcPm.addPass(createCSEPass());
+  if (beforeBufferize)
+    beforeBufferize(funcPm);
 
   // Bufferization. Identity layouts at function boundaries give the contiguous
   // descriptors that a C host passes; ownership-based deallocation (the

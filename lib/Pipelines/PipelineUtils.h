@@ -40,8 +40,12 @@ std::unique_ptr<Pass> createMarkEntryPointsPass(llvm::StringRef argument,
 /// ops to linalg, TOSA to linalg/arith/tensor, elementwise ops to fused
 /// linalg.generic, then One-Shot Bufferize with identity layouts at function
 /// boundaries and ownership-based deallocation. Every returned buffer is a
-/// fresh allocation owned by the caller.
-void addTensorToBufferPasses(OpPassManager &pm);
+/// fresh allocation owned by the caller. `beforeBufferize`, when given, adds
+/// target-specific tensor-level passes (on func.func) between the fusion and
+/// bufferization.
+void addTensorToBufferPasses(
+    OpPassManager &pm,
+    llvm::function_ref<void(OpPassManager &funcPm)> beforeBufferize = {});
 
 /// Adds the lowering of the host code (memref, arith, math, index, cf, ub,
 /// func on control flow) to the LLVM dialect. With `gpuRuntimeCalls`,

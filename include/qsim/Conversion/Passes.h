@@ -7,6 +7,7 @@
 #ifndef QSIM_CONVERSION_PASSES_H
 #define QSIM_CONVERSION_PASSES_H
 
+#include "qsim/Conversion/LinalgToCPUKernels/LinalgToCPUKernels.h"
 #include "qsim/Conversion/QSimToLinalg/QSimToLinalg.h"
 
 namespace mlir {

@@ -76,4 +76,68 @@ def ConvertQSimToLinalg : Pass<"convert-qsim-to-linalg", "ModuleOp"> {
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// LinalgToCPUKernels
+//===----------------------------------------------------------------------===//
+
+def ConvertLinalgToCPUKernels
+    : Pass<"convert-linalg-to-cpu-kernels", "func::FuncOp"> {
+  let summary = "Lower int8 and f32 convolutions and matmuls with constant "
+                "weights to register-tiled x86 vector micro-kernels with "
+                "fused epilogues";
+  let description = [{
+    Rewrites, on tensors, each `linalg.conv_2d_nhwc_fhwc`,
+    `linalg.conv_2d_nhwc_hwcf` (and their `_q` forms with constant zero
+    points), `linalg.matmul` and single-batch `linalg.batch_matmul` whose
+    weights are a constant, whose operands are `i8 x i8 -> i32` or
+    `f32 x f32 -> f32`, into a loop nest of register-tiled micro-kernels:
+
+    * The weights are packed at compile time into
+      `[F/L][KH][KW][C/G][L][G]` (L output channels per vector, G products
+      per 32-bit lane); the accumulator start values (bias, the
+      initialising `linalg.fill` or the broadcast of a 1-D constant, and the
+      zero-point and sign corrections below) become one constant per
+      channel.
+    * A tile of MR output pixels x NV vectors of L output channels lives in
+      registers; the reduction over KH x KW x C/G broadcasts G input bytes
+      per pixel and issues one dot instruction per accumulator:
+      `vpdpbusd` (AVX-512 VNNI, u8 x s8: the input is flipped to unsigned by
+      `x ^ 0x80` and `128 * sum(w)` is subtracted from the start value),
+      `vpmaddwd` on sign-extended i16 pairs (AVX2 / AVX-512BW, exact), or
+      `vector.fma` for f32.
+    * Epilogue fusion: an elementwise `linalg.generic` that is the only user
+      of the convolution (bias add, requantize, clamp, narrowing to i8,
+      residual add) is vectorized lane by lane (the same arith/math ops on
+      vectors) and runs on the accumulators in registers, so the convolution
+      writes its final element type (i8) and no i32 tensor is stored.
+
+    The integer results are bit-identical to the plain lowering: the sums
+    are the same modulo 2^32 and the epilogue executes the same scalar ops
+    per lane. Ops that do not match (other element types, non-constant
+    weights, a weight zero point other than 0) are left alone.
+
+    `target=auto` picks the best instruction set the host CPU has
+    (`avx512-vnni`, `avx512`, `avx2`), and does nothing without AVX2;
+    naming a target produces code for it whatever the host (for inspection
+    with `llc`; it only runs on a CPU with those features). With
+    `report-int32`, every i32 tensor that an op still writes for another
+    op to read is reported with a remark.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"auto\"",
+           "Instruction set: auto, avx512-vnni, avx512, avx2">,
+    Option<"fp32", "fp32", "bool", /*default=*/"true",
+           "Also lower f32 convolutions and matmuls to FMA micro-kernels">,
+    Option<"reportInt32", "report-int32", "bool", /*default=*/"false",
+           "Emit a remark for every i32 tensor left between two ops">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
 #endif // QSIM_CONVERSION_PASSES_TD

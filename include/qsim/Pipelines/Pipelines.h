@@ -31,6 +31,14 @@ struct QSimCPUPipelineOptions
                      "mlir::ExecutionEngine) calls it as "
                      "_mlir_ciface_<name> with memref descriptors"),
       llvm::cl::init(true)};
+  PassOptions::Option<std::string> microkernels{
+      *this, "microkernels",
+      llvm::cl::desc("Register-tiled micro-kernels for int8/f32 convolutions "
+                     "and matmuls (--convert-linalg-to-cpu-kernels): auto "
+                     "(the host's best: avx512-vnni, avx512, avx2; none "
+                     "without AVX2), none (plain loops), or a named target "
+                     "(code for inspection; it runs only on such a CPU)"),
+      llvm::cl::init("auto")};
 };
 
 /// Name of the attribute that the CPU pipeline puts on every public function
@@ -156,19 +164,6 @@ struct QSimGPUPipelineOptions
       *this, "emit-c-interface",
       llvm::cl::desc("Add llvm.emit_c_interface to every public function "
                      "definition (as --qsim-cpu-pipeline does)"),
-      llvm::cl::init(true)};
-  PassOptions::Option<bool> fuseEpilogues{
-      *this, "fuse-epilogues",
-      llvm::cl::desc("Fuse element-wise loops into the kernel of the loop "
-                     "nest that produces their operands (requantize into the "
-                     "conv/matmul kernel), keeping i32 accumulators in "
-                     "registers"),
-      llvm::cl::init(true)};
-  PassOptions::Option<bool> dp4a{
-      *this, "dp4a",
-      llvm::cl::desc("Compute i8 x i8 -> i32 reductions with the 4-way byte "
-                     "dot product (PTX dp4a; needs sm_61 or newer, ignored "
-                     "for older chips)"),
       llvm::cl::init(true)};
 };
 

@@ -1,0 +1,55 @@
+//===- LinalgToCPUKernels.h - linalg to x86 micro-kernels -------*- C++ -*-===//
+//
+// Part of the qsim-mlir project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QSIM_CONVERSION_LINALGTOCPUKERNELS_LINALGTOCPUKERNELS_H
+#define QSIM_CONVERSION_LINALGTOCPUKERNELS_LINALGTOCPUKERNELS_H
+
+#include "mlir/Pass/Pass.h"
+
+#include <optional>
+#include <string>
+
+namespace mlir {
+class DialectRegistry;
+class RewritePatternSet;
+
+namespace qsim {
+
+#define GEN_PASS_DECL_CONVERTLINALGTOCPUKERNELS
+#include "qsim/Conversion/Passes.h.inc"
+
+/// The instruction set a micro-kernel is generated for.
+enum class CPUKernelISA {
+  AVX2,       ///< vpmaddwd ymm on i16 pairs, fp32 FMA ymm
+  AVX512,     ///< vpmaddwd zmm on i16 pairs, fp32 FMA zmm
+  AVX512VNNI, ///< vpdpbusd zmm (u8 x s8 quadruples), fp32 FMA zmm
+};
+
+/// Parses "avx2", "avx512", "avx512-vnni"; "auto" returns the best one the
+/// host CPU supports, or std::nullopt when it has no AVX2 (or the name is
+/// unknown: `known` tells which).
+std::optional<CPUKernelISA> resolveCPUKernelISA(llvm::StringRef name,
+                                                bool *known = nullptr);
+
+/// The LLVM target features a micro-kernel for `isa` needs.
+llvm::StringRef getCPUKernelFeatures(CPUKernelISA isa);
+
+/// Registers what the kernels need of other dialects: the memory effects of
+/// `llvm.call_intrinsic` (none for the x86 dot intrinsics the kernels call),
+/// without which buffer deallocation rejects them. The pass does this itself;
+/// a pipeline that only uses the patterns calls it.
+void registerCPUKernelInterfaces(DialectRegistry &registry);
+
+/// Adds the patterns that rewrite int8 (and, with `fp32`, f32) convolutions
+/// and matmuls with constant weights, plus their elementwise consumer, into
+/// register-tiled micro-kernels for `isa`.
+void populateLinalgToCPUKernelsPatterns(RewritePatternSet &patterns,
+                                        CPUKernelISA isa, bool fp32);
+
+} // namespace qsim
+} // namespace mlir
+
+#endif // QSIM_CONVERSION_LINALGTOCPUKERNELS_LINALGTOCPUKERNELS_H

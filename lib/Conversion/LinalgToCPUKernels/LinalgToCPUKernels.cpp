@@ -1,0 +1,1061 @@
+//===- LinalgToCPUKernels.cpp - linalg to x86 micro-kernels ---------------===//
+//
+// Part of the qsim-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Register-tiled micro-kernels for convolutions and matmuls with constant
+// weights, generated on tensors so that One-Shot Bufferize and the upstream
+// vector lowering do the rest.
+//
+// Upstream alone falls short here (measured, see docs/Performance.md): tiling
+// and vectorizing an i8 x i8 -> i32 linalg.matmul widens every element and
+// multiplies in i32 (vpmulld), about 1% of the VNNI peak; the x86vector
+// dialect's only int8 dot op lowers to vpdpbssd (AVX-VNNI-INT8), which common
+// AVX-512 CPUs lack. So the dot instructions are emitted here through
+// `llvm.call_intrinsic`, on weights packed at compile time.
+//
+// The problem every matched op is brought to: an input X addressed as
+// (n, h, w, c) (a matmul is a 1x1 convolution over "pixels" m), constant
+// weights w(f, kh, kw, c), M = N * OH * OW output pixels and F output
+// channels, an output written as a 2-D [M][F] tensor and reshaped to the
+// op's (or its epilogue's) result type.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qsim/Conversion/LinalgToCPUKernels/LinalgToCPUKernels.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/TargetParser/Host.h"
+
+namespace mlir {
+namespace qsim {
+#define GEN_PASS_DEF_CONVERTLINALGTOCPUKERNELS
+#include "qsim/Conversion/Passes.h.inc"
+} // namespace qsim
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::qsim;
+
+//===----------------------------------------------------------------------===//
+// Targets
+//===----------------------------------------------------------------------===//
+
+std::optional<CPUKernelISA> mlir::qsim::resolveCPUKernelISA(StringRef name,
+                                                            bool *known) {
+  if (known)
+    *known = true;
+  if (name == "auto") {
+    llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+    auto has = [&](StringRef f) { return features.lookup(f); };
+    if (has("avx512f") && has("avx512bw") && has("avx512vnni"))
+      return CPUKernelISA::AVX512VNNI;
+    if (has("avx512f") && has("avx512bw"))
+      return CPUKernelISA::AVX512;
+    if (has("avx2") && has("fma"))
+      return CPUKernelISA::AVX2;
+    return std::nullopt;
+  }
+  std::optional<CPUKernelISA> isa =
+      llvm::StringSwitch<std::optional<CPUKernelISA>>(name)
+          .Case("avx512-vnni", CPUKernelISA::AVX512VNNI)
+          .Case("avx512", CPUKernelISA::AVX512)
+          .Case("avx2", CPUKernelISA::AVX2)
+          .Default(std::nullopt);
+  if (!isa && known)
+    *known = false;
+  return isa;
+}
+
+StringRef mlir::qsim::getCPUKernelFeatures(CPUKernelISA isa) {
+  switch (isa) {
+  case CPUKernelISA::AVX2:
+    return "+avx2,+fma";
+  case CPUKernelISA::AVX512:
+    return "+avx512f,+avx512bw,+fma";
+  case CPUKernelISA::AVX512VNNI:
+    return "+avx512f,+avx512bw,+avx512vnni,+fma";
+  }
+  llvm_unreachable("unknown ISA");
+}
+
+namespace {
+
+constexpr StringLiteral kVNNIIntrinsic = "llvm.x86.avx512.vpdpbusd.512";
+constexpr StringLiteral kMAdd512Intrinsic = "llvm.x86.avx512.pmaddw.d.512";
+constexpr StringLiteral kMAdd256Intrinsic = "llvm.x86.avx2.pmadd.wd";
+
+/// How one kind of micro-kernel computes: L 32-bit lanes per accumulator,
+/// G products summed per lane by one dot instruction, the packed weight
+/// element type, and the register budget of the tile.
+struct KernelKind {
+  enum Dot { VNNI, MAdd, FMA } dot;
+  unsigned lanes;
+  unsigned group;
+  unsigned accRegs;
+  unsigned maxVectors;
+  StringRef intrinsic; // empty for FMA
+
+  static KernelKind get(CPUKernelISA isa, bool isFloat) {
+    bool zmm = isa != CPUKernelISA::AVX2;
+    if (isFloat)
+      return zmm ? KernelKind{FMA, 16, 1, 24, 4, ""}
+                 : KernelKind{FMA, 8, 1, 12, 3, ""};
+    switch (isa) {
+    case CPUKernelISA::AVX512VNNI:
+      return {VNNI, 16, 4, 24, 4, kVNNIIntrinsic};
+    case CPUKernelISA::AVX512:
+      return {MAdd, 16, 2, 24, 4, kMAdd512Intrinsic};
+    case CPUKernelISA::AVX2:
+      return {MAdd, 8, 2, 12, 2, kMAdd256Intrinsic};
+    }
+    llvm_unreachable("unknown ISA");
+  }
+};
+
+/// Where an epilogue operand comes from, per output element (m, f).
+enum class OperandKind { Accumulator, Full, Channel, Scalar };
+
+/// One matched convolution or matmul, brought to the common form.
+struct Problem {
+  Operation *op = nullptr;
+  Value input;        // rank 2 (m, c), 3 (1, m, c) or 4 (n, h, w, c)
+  int64_t N = 1, OH = 1, OW = 1, KH = 1, KW = 1;
+  int64_t SH = 1, SW = 1, DH = 1, DW = 1;
+  int64_t C = 0, F = 0;
+  bool isFloat = false;
+  // Weights in logical order w(f, kh, kw, c), as int64 or float.
+  SmallVector<int64_t> wInt;
+  SmallVector<float> wFloat;
+  int64_t inputZeroPoint = 0;
+  // Accumulator start: a constant per channel, or the op's init tensor.
+  std::optional<SmallVector<int64_t>> initInt;
+  std::optional<SmallVector<float>> initFloat;
+  Value initTensor; // when not constant
+  // The fused elementwise consumer, if any.
+  linalg::GenericOp epilogue;
+  unsigned accArg = 0;
+  SmallVector<OperandKind> argKinds;
+
+  int64_t M() const { return N * OH * OW; }
+  int64_t weightIndex(int64_t f, int64_t kh, int64_t kw, int64_t c) const {
+    return ((f * KH + kh) * KW + kw) * C + c;
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Matching
+//===----------------------------------------------------------------------===//
+
+static std::optional<int64_t> getConstantInt(Value v) {
+  APInt value;
+  if (matchPattern(v, m_ConstantInt(&value)))
+    return value.getSExtValue();
+  return std::nullopt;
+}
+
+/// Reads a constant tensor into `ints` or `floats` in row-major order.
+static bool readConstant(Value v, SmallVectorImpl<int64_t> &ints,
+                         SmallVectorImpl<float> &floats, bool isFloat) {
+  DenseElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return false;
+  if (isFloat) {
+    if (!attr.getElementType().isF32())
+      return false;
+    for (float x : attr.getValues<float>())
+      floats.push_back(x);
+    return true;
+  }
+  if (!isa<IntegerType>(attr.getElementType()))
+    return false;
+  for (const APInt &x : attr.getValues<APInt>())
+    ints.push_back(x.getSExtValue());
+  return true;
+}
+
+static bool isIntType(Type t, unsigned width) {
+  auto it = dyn_cast<IntegerType>(t);
+  return it && it.getWidth() == width && !it.isUnsigned();
+}
+
+/// Element types: i8 x i8 -> i32, or f32 (with `fp32`).
+static bool matchElementTypes(Type x, Type w, Type out, bool fp32,
+                              bool &isFloat) {
+  if (isIntType(x, 8) && isIntType(w, 8) && isIntType(out, 32)) {
+    isFloat = false;
+    return true;
+  }
+  if (fp32 && x.isF32() && w.isF32() && out.isF32()) {
+    isFloat = true;
+    return true;
+  }
+  return false;
+}
+
+static SmallVector<int64_t> attrValues(DenseIntElementsAttr attr) {
+  SmallVector<int64_t> values;
+  if (attr)
+    for (const APInt &v : attr.getValues<APInt>())
+      values.push_back(v.getSExtValue());
+  return values;
+}
+
+/// The accumulator start of `init` (the op's output operand): a linalg.fill
+/// of a constant, the broadcast of a constant 1-D tensor along the last
+/// dimension, or anything else (read as a tensor).
+static void matchInit(Value init, Problem &p) {
+  if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
+    Value scalar = fill.getInputs()[0];
+    if (p.isFloat) {
+      FloatAttr f;
+      if (matchPattern(scalar, m_Constant(&f))) {
+        p.initFloat = SmallVector<float>(p.F, f.getValue().convertToFloat());
+        return;
+      }
+    } else if (std::optional<int64_t> c = getConstantInt(scalar)) {
+      p.initInt = SmallVector<int64_t>(p.F, *c);
+      return;
+    }
+  }
+  if (auto g = init.getDefiningOp<linalg::GenericOp>()) {
+    unsigned rank = cast<ShapedType>(init.getType()).getRank();
+    if (g.getNumDpsInputs() == 1 && g.getNumDpsInits() == 1 &&
+        g.getNumParallelLoops() == g.getNumLoops()) {
+      AffineMap inMap = g.getIndexingMapsArray()[0];
+      AffineMap outMap = g.getIndexingMapsArray()[1];
+      auto yield = cast<linalg::YieldOp>(g.getBody()->getTerminator());
+      if (outMap.isIdentity() && inMap.getNumResults() == 1 &&
+          inMap.getResult(0) == getAffineDimExpr(rank - 1, g.getContext()) &&
+          yield.getNumOperands() == 1 &&
+          yield.getOperand(0) == g.getBody()->getArgument(0)) {
+        SmallVector<int64_t> ints;
+        SmallVector<float> floats;
+        if (readConstant(g.getDpsInputs()[0], ints, floats, p.isFloat)) {
+          if (p.isFloat && (int64_t)floats.size() == p.F) {
+            p.initFloat = std::move(floats);
+            return;
+          }
+          if (!p.isFloat && (int64_t)ints.size() == p.F) {
+            p.initInt = std::move(ints);
+            return;
+          }
+        }
+      }
+    }
+  }
+  p.initTensor = init;
+}
+
+/// The elementwise consumer that can run on the accumulators: the only user
+/// of the result, all-parallel, identity output map, every other input read
+/// at the same element, per channel or as a scalar, and a body of arith/math
+/// ops on scalars.
+static void matchEpilogue(Value result, Problem &p) {
+  if (!result.hasOneUse())
+    return;
+  auto g = dyn_cast<linalg::GenericOp>(*result.getUsers().begin());
+  if (!g || g.getNumDpsInits() != 1 || g->getNumResults() != 1 ||
+      g.getNumParallelLoops() != g.getNumLoops() || g.hasIndexSemantics())
+    return;
+  auto resultType = cast<RankedTensorType>(result.getType());
+  unsigned rank = resultType.getRank();
+  auto outType = dyn_cast<RankedTensorType>(g->getResult(0).getType());
+  if (!outType || outType.getShape() != resultType.getShape())
+    return;
+  SmallVector<AffineMap> maps = g.getIndexingMapsArray();
+  if (!maps.back().isIdentity() || g.getNumLoops() != rank)
+    return;
+  // The output's block argument must be unused: the init is not read.
+  Block *body = g.getBody();
+  if (!body->getArgument(g.getNumDpsInputs()).use_empty())
+    return;
+  SmallVector<OperandKind> kinds;
+  std::optional<unsigned> accArg;
+  for (OpOperand *in : g.getDpsInputOperands()) {
+    AffineMap map = maps[in->getOperandNumber()];
+    Type elt = getElementTypeOrSelf(in->get().getType());
+    if (!elt.isIntOrFloat())
+      return;
+    if (in->get() == result && map.isIdentity() && !accArg) {
+      accArg = in->getOperandNumber();
+      kinds.push_back(OperandKind::Accumulator);
+      continue;
+    }
+    if (in->get() == result)
+      return;
+    if (map.isIdentity()) {
+      kinds.push_back(OperandKind::Full);
+    } else if (map.getNumResults() == 1 &&
+               map.getResult(0) == getAffineDimExpr(rank - 1, g.getContext())) {
+      kinds.push_back(OperandKind::Channel);
+    } else if (llvm::all_of(map.getResults(), [](AffineExpr e) {
+                 auto c = dyn_cast<AffineConstantExpr>(e);
+                 return c && c.getValue() == 0;
+               })) {
+      kinds.push_back(OperandKind::Scalar);
+    } else {
+      return;
+    }
+  }
+  if (!accArg)
+    return;
+  auto isScalar = [](Type t) { return t.isIntOrFloat(); };
+  for (Operation &op : body->without_terminator()) {
+    Dialect *dialect = op.getDialect();
+    if (!dialect || (!isa<arith::ArithDialect>(dialect) &&
+                     !isa<math::MathDialect>(dialect)))
+      return;
+    if (op.getNumRegions() != 0 || op.getNumResults() != 1 ||
+        !llvm::all_of(op.getOperandTypes(), isScalar) ||
+        !llvm::all_of(op.getResultTypes(), isScalar))
+      return;
+  }
+  p.epilogue = g;
+  p.accArg = *accArg;
+  p.argKinds = std::move(kinds);
+}
+
+/// Brings a supported op to the common form, or fails.
+static FailureOr<Problem> matchProblem(linalg::LinalgOp op, bool fp32) {
+  Problem p;
+  p.op = op;
+  if (op->getNumResults() != 1 || !op.hasPureTensorSemantics())
+    return failure();
+  Value x = op.getDpsInputs()[0];
+  Value w = op.getDpsInputs()[1];
+  Value init = op.getDpsInits()[0];
+  auto xType = dyn_cast<RankedTensorType>(x.getType());
+  auto wType = dyn_cast<RankedTensorType>(w.getType());
+  auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  if (!xType || !wType || !outType || !xType.hasStaticShape() ||
+      !wType.hasStaticShape() || !outType.hasStaticShape())
+    return failure();
+  if (!matchElementTypes(xType.getElementType(), wType.getElementType(),
+                         outType.getElementType(), fp32, p.isFloat))
+    return failure();
+  p.input = x;
+
+  // Zero points of the quantized forms: the weight one must be 0.
+  if (isa<linalg::Conv2DNhwcFhwcQOp, linalg::Conv2DNhwcHwcfQOp,
+          linalg::QuantizedMatmulOp, linalg::QuantizedBatchMatmulOp>(op)) {
+    std::optional<int64_t> izp = getConstantInt(op.getDpsInputs()[2]);
+    std::optional<int64_t> wzp = getConstantInt(op.getDpsInputs()[3]);
+    if (!izp || !wzp || *wzp != 0)
+      return failure();
+    p.inputZeroPoint = *izp;
+  }
+
+  SmallVector<int64_t> wInts;
+  SmallVector<float> wFloats;
+  if (!readConstant(w, wInts, wFloats, p.isFloat))
+    return failure();
+  auto weightAt = [&](int64_t logical) -> std::pair<int64_t, float> {
+    return p.isFloat ? std::make_pair(int64_t(0), wFloats[logical])
+                     : std::make_pair(wInts[logical], 0.0f);
+  };
+
+  // Layout of the weights: source index of w(f, kh, kw, c).
+  std::function<int64_t(int64_t, int64_t, int64_t, int64_t)> source;
+  ArrayRef<int64_t> ws = wType.getShape();
+  ArrayRef<int64_t> os = outType.getShape();
+  if (isa<linalg::Conv2DNhwcFhwcOp, linalg::Conv2DNhwcFhwcQOp,
+          linalg::Conv2DNhwcHwcfOp, linalg::Conv2DNhwcHwcfQOp>(op)) {
+    SmallVector<int64_t> strides, dilations;
+    if (auto c = dyn_cast<linalg::Conv2DNhwcFhwcOp>(op.getOperation())) {
+      strides = attrValues(c.getStrides());
+      dilations = attrValues(c.getDilations());
+    } else if (auto c = dyn_cast<linalg::Conv2DNhwcFhwcQOp>(op.getOperation())) {
+      strides = attrValues(c.getStrides());
+      dilations = attrValues(c.getDilations());
+    } else if (auto c = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op.getOperation())) {
+      strides = attrValues(c.getStrides());
+      dilations = attrValues(c.getDilations());
+    } else if (auto c = dyn_cast<linalg::Conv2DNhwcHwcfQOp>(op.getOperation())) {
+      strides = attrValues(c.getStrides());
+      dilations = attrValues(c.getDilations());
+    }
+    if (strides.size() != 2 || dilations.size() != 2)
+      return failure();
+    p.SH = strides[0];
+    p.SW = strides[1];
+    p.DH = dilations[0];
+    p.DW = dilations[1];
+    p.N = os[0];
+    p.OH = os[1];
+    p.OW = os[2];
+    p.F = os[3];
+    p.C = xType.getShape()[3];
+    bool fhwc = isa<linalg::Conv2DNhwcFhwcOp, linalg::Conv2DNhwcFhwcQOp>(op);
+    p.KH = fhwc ? ws[1] : ws[0];
+    p.KW = fhwc ? ws[2] : ws[1];
+    int64_t C = p.C, F = p.F, KH = p.KH, KW = p.KW;
+    if (fhwc)
+      source = [=](int64_t f, int64_t kh, int64_t kw, int64_t c) {
+        return ((f * KH + kh) * KW + kw) * C + c;
+      };
+    else
+      source = [=](int64_t f, int64_t kh, int64_t kw, int64_t c) {
+        return ((kh * KW + kw) * C + c) * F + f;
+      };
+  } else if (isa<linalg::MatmulOp, linalg::QuantizedMatmulOp>(op) ||
+             isa<linalg::BatchMatmulOp, linalg::QuantizedBatchMatmulOp>(op)) {
+    if (auto mm = dyn_cast<linalg::MatmulOp>(op.getOperation()))
+      if (!linalg::MatmulOp::isDefaultIndexingMaps(mm.getIndexingMaps()))
+        return failure();
+    if (auto bmm = dyn_cast<linalg::BatchMatmulOp>(op.getOperation()))
+      if (!linalg::BatchMatmulOp::isDefaultIndexingMaps(
+              bmm.getIndexingMaps()))
+        return failure();
+    bool batch = xType.getRank() == 3;
+    if (batch && (xType.getShape()[0] != 1 || ws[0] != 1))
+      return failure();
+    p.OW = xType.getShape()[batch ? 1 : 0];
+    p.C = xType.getShape()[batch ? 2 : 1];
+    p.F = ws[batch ? 2 : 1];
+    int64_t F = p.F;
+    source = [=](int64_t f, int64_t, int64_t, int64_t c) {
+      return c * F + f;
+    };
+  } else {
+    return failure();
+  }
+  if (p.M() * p.F != outType.getNumElements())
+    return failure();
+
+  int64_t total = p.F * p.KH * p.KW * p.C;
+  if (p.isFloat)
+    p.wFloat.resize(total);
+  else
+    p.wInt.resize(total);
+  for (int64_t f = 0; f < p.F; ++f)
+    for (int64_t kh = 0; kh < p.KH; ++kh)
+      for (int64_t kw = 0; kw < p.KW; ++kw)
+        for (int64_t c = 0; c < p.C; ++c) {
+          auto [i, fl] = weightAt(source(f, kh, kw, c));
+          int64_t dst = p.weightIndex(f, kh, kw, c);
+          if (p.isFloat)
+            p.wFloat[dst] = fl;
+          else
+            p.wInt[dst] = i;
+        }
+
+  matchInit(init, p);
+  matchEpilogue(op->getResult(0), p);
+  return p;
+}
+
+//===----------------------------------------------------------------------===//
+// Code generation
+//===----------------------------------------------------------------------===//
+
+class KernelBuilder {
+public:
+  KernelBuilder(RewriterBase &rewriter, Location loc, Problem &p,
+                KernelKind kind)
+      : b(rewriter), loc(loc), p(p), kind(kind) {}
+
+  /// Emits the kernel and returns the value replacing the op (or its
+  /// epilogue).
+  Value build();
+
+private:
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  VectorType vecType(Type elt, int64_t n) { return VectorType::get({n}, elt); }
+  Type accElt() {
+    return p.isFloat ? Type(b.getF32Type()) : Type(b.getI32Type());
+  }
+  VectorType accType() { return vecType(accElt(), kind.lanes); }
+
+  void packWeights();
+  void prepareInput();
+  Value readWeights(Value fVector, Value kh, Value kw, Value cg);
+  Value broadcastInput(ArrayRef<Value> pixel, Value kh, Value kw, Value cg);
+  Value dot(Value acc, Value a, Value w);
+  SmallVector<Value> pixelCoordinates(Value m);
+  Value tile(Value out, Value m0, int64_t mr, Value f0, int64_t nv,
+             int64_t fValid);
+  Value epilogue(Value acc, Value m, Value f, int64_t valid);
+
+  RewriterBase &b;
+  Location loc;
+  Problem &p;
+  KernelKind kind;
+
+  int64_t Cp = 0, CG = 0, FB = 0; // padded channels, channel groups, blocks
+  Value x;                        // the input, channels padded to Cp
+  Value packed;                   // packed weights, 1-D
+  Value start;                    // constant accumulator start, 1-D [FB*L]
+  Value init2d;                   // the op's init as [M][F] (non-constant)
+  SmallVector<Value> epilogueInputs; // per generic input: 2-D/1-D/scalar
+  Type outElt;
+};
+
+void KernelBuilder::packWeights() {
+  const int64_t L = kind.lanes, G = kind.group;
+  Cp = llvm::alignTo(p.C, G);
+  CG = Cp / G;
+  FB = llvm::divideCeil(p.F, L);
+  int64_t size = FB * p.KH * p.KW * CG * L * G;
+  auto at = [&](int64_t fb, int64_t kh, int64_t kw, int64_t cg, int64_t l,
+                int64_t g) {
+    return ((((fb * p.KH + kh) * p.KW + kw) * CG + cg) * L + l) * G + g;
+  };
+  auto forEach = [&](auto fn) {
+    for (int64_t f = 0; f < p.F; ++f)
+      for (int64_t kh = 0; kh < p.KH; ++kh)
+        for (int64_t kw = 0; kw < p.KW; ++kw)
+          for (int64_t c = 0; c < p.C; ++c)
+            fn(f, kh, kw, c,
+               at(f / L, kh, kw, c / G, f % L, c % G));
+  };
+
+  // Accumulator start per channel; corrections for the integer forms:
+  // sum((x - zp) * w) = sum(x' * w) - (bias_x + zp) * sum(w), where x' = x
+  // (+128 for the unsigned VNNI operand, computed as x ^ 0x80).
+  int64_t xBias = kind.dot == KernelKind::VNNI ? 128 : 0;
+  if (p.isFloat) {
+    SmallVector<float> data(size, 0.0f);
+    forEach([&](int64_t f, int64_t kh, int64_t kw, int64_t c, int64_t i) {
+      data[i] = p.wFloat[p.weightIndex(f, kh, kw, c)];
+    });
+    auto type = RankedTensorType::get({size}, b.getF32Type());
+    packed = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, ArrayRef<float>(data)));
+    SmallVector<float> s(FB * L, 0.0f);
+    if (p.initFloat)
+      for (int64_t f = 0; f < p.F; ++f)
+        s[f] = (*p.initFloat)[f];
+    auto sType = RankedTensorType::get({FB * L}, b.getF32Type());
+    start = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(sType, ArrayRef<float>(s)));
+    return;
+  }
+  SmallVector<int64_t> colsum(p.F, 0);
+  Type wElt = kind.dot == KernelKind::VNNI ? b.getI8Type() : b.getI16Type();
+  auto type = RankedTensorType::get({size}, wElt);
+  if (kind.dot == KernelKind::VNNI) {
+    SmallVector<int8_t> data(size, 0);
+    forEach([&](int64_t f, int64_t kh, int64_t kw, int64_t c, int64_t i) {
+      int64_t v = p.wInt[p.weightIndex(f, kh, kw, c)];
+      data[i] = static_cast<int8_t>(v);
+      colsum[f] += v;
+    });
+    packed = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, ArrayRef<int8_t>(data)));
+  } else {
+    SmallVector<int16_t> data(size, 0);
+    forEach([&](int64_t f, int64_t kh, int64_t kw, int64_t c, int64_t i) {
+      int64_t v = p.wInt[p.weightIndex(f, kh, kw, c)];
+      data[i] = static_cast<int16_t>(v);
+      colsum[f] += v;
+    });
+    packed = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, ArrayRef<int16_t>(data)));
+  }
+  SmallVector<int32_t> s(FB * L, 0);
+  for (int64_t f = 0; f < p.F; ++f) {
+    uint64_t v = p.initInt ? static_cast<uint64_t>((*p.initInt)[f]) : 0;
+    v -= static_cast<uint64_t>(xBias + p.inputZeroPoint) *
+         static_cast<uint64_t>(colsum[f]);
+    s[f] = static_cast<int32_t>(static_cast<uint32_t>(v));
+  }
+  auto sType = RankedTensorType::get({FB * L}, b.getI32Type());
+  start = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(sType, ArrayRef<int32_t>(s)));
+}
+
+Value KernelBuilder::readWeights(Value fVector, Value kh, Value kw, Value cg) {
+  const int64_t L = kind.lanes, G = kind.group;
+  // ((((fv * KH + kh) * KW + kw) * CG + cg) * L * G
+  Value i = arith::MulIOp::create(b, loc, fVector, index(p.KH));
+  i = arith::AddIOp::create(b, loc, i, kh);
+  i = arith::MulIOp::create(b, loc, i, index(p.KW));
+  i = arith::AddIOp::create(b, loc, i, kw);
+  i = arith::MulIOp::create(b, loc, i, index(CG));
+  i = arith::AddIOp::create(b, loc, i, cg);
+  i = arith::MulIOp::create(b, loc, i, index(L * G));
+  Type elt = cast<RankedTensorType>(packed.getType()).getElementType();
+  Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(elt));
+  return vector::TransferReadOp::create(b, loc, vecType(elt, L * G), packed,
+                                        ValueRange{i}, pad,
+                                        ArrayRef<bool>{true});
+}
+
+SmallVector<Value> KernelBuilder::pixelCoordinates(Value m) {
+  // m -> (n, oh * SH, ow * SW)
+  Value ow = arith::RemUIOp::create(b, loc, m, index(p.OW));
+  Value t = arith::DivUIOp::create(b, loc, m, index(p.OW));
+  Value oh = arith::RemUIOp::create(b, loc, t, index(p.OH));
+  Value n = arith::DivUIOp::create(b, loc, t, index(p.OH));
+  Value h = arith::MulIOp::create(b, loc, oh, index(p.SH));
+  Value w = arith::MulIOp::create(b, loc, ow, index(p.SW));
+  return {n, h, w};
+}
+
+Value KernelBuilder::broadcastInput(ArrayRef<Value> pixel, Value kh, Value kw,
+                                    Value cg) {
+  const int64_t L = kind.lanes, G = kind.group;
+  Value h = arith::AddIOp::create(
+      b, loc, pixel[1], arith::MulIOp::create(b, loc, kh, index(p.DH)));
+  Value w = arith::AddIOp::create(
+      b, loc, pixel[2], arith::MulIOp::create(b, loc, kw, index(p.DW)));
+  Value c = arith::MulIOp::create(b, loc, cg, index(G));
+  SmallVector<Value> idx;
+  switch (cast<RankedTensorType>(x.getType()).getRank()) {
+  case 2:
+    idx = {w, c};
+    break;
+  case 3:
+    idx = {pixel[0], w, c};
+    break;
+  default:
+    idx = {pixel[0], h, w, c};
+  }
+  Type xElt = cast<RankedTensorType>(x.getType()).getElementType();
+  if (kind.dot == KernelKind::FMA) {
+    Value s = tensor::ExtractOp::create(b, loc, x, idx);
+    return vector::BroadcastOp::create(b, loc, accType(), s);
+  }
+  // G prepared input values (u8 for VNNI, i16 for vpmaddwd: see
+  // prepareInput) form one 32-bit word, broadcast to every lane: a single
+  // vpbroadcastd from memory.
+  Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(xElt));
+  Value raw = vector::TransferReadOp::create(b, loc, vecType(xElt, G), x, idx,
+                                             pad, ArrayRef<bool>{true});
+  Value word =
+      vector::BitCastOp::create(b, loc, vecType(b.getI32Type(), 1), raw);
+  Value s = vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0});
+  Value splat = vector::BroadcastOp::create(b, loc, accType(), s);
+  return vector::BitCastOp::create(b, loc, vecType(xElt, G * L), splat);
+}
+
+/// The input in the form the dot instruction takes, computed once per
+/// element rather than once per use: flipped to unsigned (x ^ 0x80) for
+/// vpdpbusd, sign-extended to i16 for vpmaddwd.
+void KernelBuilder::prepareInput() {
+  if (kind.dot == KernelKind::FMA)
+    return;
+  auto xType = cast<RankedTensorType>(x.getType());
+  Type elt = kind.dot == KernelKind::VNNI ? b.getI8Type() : b.getI16Type();
+  auto type = RankedTensorType::get(xType.getShape(), elt);
+  Value empty = tensor::EmptyOp::create(b, loc, type.getShape(), elt);
+  AffineMap id = b.getMultiDimIdentityMap(type.getRank());
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  bool vnni = kind.dot == KernelKind::VNNI;
+  x = linalg::GenericOp::create(
+          b, loc, TypeRange{type}, ValueRange{x}, ValueRange{empty},
+          ArrayRef<AffineMap>{id, id}, iterators,
+          [&](OpBuilder &nb, Location nloc, ValueRange args) {
+            Value v;
+            if (vnni)
+              v = arith::XOrIOp::create(
+                  nb, nloc, args[0],
+                  arith::ConstantOp::create(
+                      nb, nloc, nb.getI8IntegerAttr(int8_t(-128))));
+            else
+              v = arith::ExtSIOp::create(nb, nloc, nb.getI16Type(), args[0]);
+            linalg::YieldOp::create(nb, nloc, v);
+          })
+          .getResult(0);
+}
+
+Value KernelBuilder::dot(Value acc, Value a, Value w) {
+  switch (kind.dot) {
+  case KernelKind::FMA:
+    return vector::FMAOp::create(b, loc, a, w, acc);
+  case KernelKind::VNNI:
+    return LLVM::CallIntrinsicOp::create(b, loc, accType(),
+                                         b.getStringAttr(kind.intrinsic),
+                                         ValueRange{acc, a, w})
+        .getResult(0);
+  case KernelKind::MAdd: {
+    Value prod = LLVM::CallIntrinsicOp::create(b, loc, accType(),
+                                               b.getStringAttr(kind.intrinsic),
+                                               ValueRange{a, w})
+                     .getResult(0);
+    return arith::AddIOp::create(b, loc, acc, prod);
+  }
+  }
+  llvm_unreachable("unknown dot");
+}
+
+/// The epilogue on one accumulator vector of output pixel m, channels
+/// [f, f + L), of which `valid` exist.
+Value KernelBuilder::epilogue(Value acc, Value m, Value f, int64_t valid) {
+  const int64_t L = kind.lanes;
+  if (!p.epilogue)
+    return acc;
+  bool inBounds = valid == L;
+  IRMapping map;
+  Block *body = p.epilogue.getBody();
+  for (auto [i, kind_] : llvm::enumerate(p.argKinds)) {
+    BlockArgument arg = body->getArgument(i);
+    Type elt = arg.getType();
+    Value v;
+    switch (kind_) {
+    case OperandKind::Accumulator:
+      v = acc;
+      break;
+    case OperandKind::Full:
+    case OperandKind::Channel: {
+      Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(elt));
+      SmallVector<Value> idx;
+      if (kind_ == OperandKind::Full)
+        idx = {m, f};
+      else
+        idx = {f};
+      v = vector::TransferReadOp::create(b, loc, vecType(elt, L),
+                                         epilogueInputs[i], idx, pad,
+                                         ArrayRef<bool>{inBounds});
+      break;
+    }
+    case OperandKind::Scalar: {
+      auto t = cast<RankedTensorType>(epilogueInputs[i].getType());
+      SmallVector<Value> zeros(t.getRank(), index(0));
+      Value s = tensor::ExtractOp::create(b, loc, epilogueInputs[i], zeros);
+      v = vector::BroadcastOp::create(b, loc, vecType(elt, L), s);
+      break;
+    }
+    }
+    map.map(arg, v);
+  }
+  for (Operation &op : body->without_terminator()) {
+    if (auto c = dyn_cast<arith::ConstantOp>(op)) {
+      auto t = vecType(c.getType(), L);
+      map.map(c.getResult(),
+              arith::ConstantOp::create(
+                  b, loc, SplatElementsAttr::get(t, c.getValue())));
+      continue;
+    }
+    // Scalars from outside the body are splat.
+    for (Value operand : op.getOperands())
+      if (!map.contains(operand))
+        map.map(operand, vector::BroadcastOp::create(
+                             b, loc, vecType(operand.getType(), L), operand));
+    Operation *clone = b.clone(op, map);
+    for (OpResult r : clone->getResults())
+      r.setType(vecType(r.getType(), L));
+  }
+  Value yielded = body->getTerminator()->getOperand(0);
+  if (!map.contains(yielded)) // a value from outside or a block argument
+    return vector::BroadcastOp::create(b, loc, vecType(yielded.getType(), L),
+                                       yielded);
+  return map.lookup(yielded);
+}
+
+/// One register tile: pixels [m0, m0 + mr) x channel vectors
+/// [f0, f0 + nv * L), of which `fValid` channels exist in the last vector.
+Value KernelBuilder::tile(Value out, Value m0, int64_t mr, Value f0,
+                          int64_t nv, int64_t fValid) {
+  const int64_t L = kind.lanes;
+  SmallVector<SmallVector<Value>> pixels;
+  SmallVector<Value> ms;
+  for (int64_t i = 0; i < mr; ++i) {
+    Value m = arith::AddIOp::create(b, loc, m0, index(i));
+    ms.push_back(m);
+    pixels.push_back(pixelCoordinates(m));
+  }
+  SmallVector<Value> fs, fVectors;
+  for (int64_t j = 0; j < nv; ++j) {
+    Value f = arith::AddIOp::create(b, loc, f0, index(j * L));
+    fs.push_back(f);
+    fVectors.push_back(arith::DivUIOp::create(b, loc, f, index(L)));
+  }
+  // Accumulator start values.
+  SmallVector<Value> accs;
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(accElt()));
+  for (int64_t i = 0; i < mr; ++i)
+    for (int64_t j = 0; j < nv; ++j) {
+      Value s = vector::TransferReadOp::create(b, loc, accType(), start,
+                                               ValueRange{fs[j]}, zero,
+                                               ArrayRef<bool>{true});
+      if (init2d) {
+        bool inBounds = j + 1 < nv || fValid == L;
+        Value v = vector::TransferReadOp::create(
+            b, loc, accType(), init2d, ValueRange{ms[i], fs[j]}, zero,
+            ArrayRef<bool>{inBounds});
+        s = p.isFloat ? Value(arith::AddFOp::create(b, loc, s, v))
+                      : Value(arith::AddIOp::create(b, loc, s, v));
+      }
+      accs.push_back(s);
+    }
+
+  auto loop = [&](int64_t ub, ValueRange init,
+                  function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+    auto forOp = scf::ForOp::create(
+        b, loc, index(0), index(ub), index(1), init,
+        [&](OpBuilder &, Location, Value iv, ValueRange args) {
+          scf::YieldOp::create(b, loc, body(iv, args));
+        });
+    return SmallVector<Value>(forOp.getResults());
+  };
+  accs = loop(p.KH, accs, [&](Value kh, ValueRange a1) {
+    return loop(p.KW, a1, [&](Value kw, ValueRange a2) {
+      return loop(CG, a2, [&](Value cg, ValueRange a3) {
+        SmallVector<Value> ws;
+        for (int64_t j = 0; j < nv; ++j)
+          ws.push_back(readWeights(fVectors[j], kh, kw, cg));
+        SmallVector<Value> next(a3.begin(), a3.end());
+        for (int64_t i = 0; i < mr; ++i) {
+          Value a = broadcastInput(pixels[i], kh, kw, cg);
+          for (int64_t j = 0; j < nv; ++j)
+            next[i * nv + j] = dot(next[i * nv + j], a, ws[j]);
+        }
+        return next;
+      });
+    });
+  });
+
+  for (int64_t i = 0; i < mr; ++i)
+    for (int64_t j = 0; j < nv; ++j) {
+      int64_t valid = j + 1 < nv ? L : fValid;
+      Value v = epilogue(accs[i * nv + j], ms[i], fs[j], valid);
+      out = vector::TransferWriteOp::create(b, loc, v, out,
+                                            ValueRange{ms[i], fs[j]},
+                                            ArrayRef<bool>{valid == L})
+                .getResult();
+    }
+  return out;
+}
+
+Value KernelBuilder::build() {
+  const int64_t L = kind.lanes, M = p.M();
+  packWeights();
+
+  // Input channels padded to a multiple of G (the weights are 0 there).
+  x = p.input;
+  auto xType = cast<RankedTensorType>(x.getType());
+  if (Cp != p.C) {
+    SmallVector<OpFoldResult> low(xType.getRank(), b.getIndexAttr(0));
+    SmallVector<OpFoldResult> high(xType.getRank(), b.getIndexAttr(0));
+    high.back() = b.getIndexAttr(Cp - p.C);
+    SmallVector<int64_t> shape(xType.getShape());
+    shape.back() = Cp;
+    Value zero =
+        arith::ConstantOp::create(b, loc, b.getZeroAttr(xType.getElementType()));
+    x = tensor::PadOp::create(b, loc,
+                              RankedTensorType::get(shape,
+                                                    xType.getElementType()),
+                              x, low, high, zero);
+  }
+  prepareInput();
+
+  auto to2d = [&](Value v) -> Value {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getRank() == 2)
+      return v;
+    ReassociationIndices rows;
+    for (int64_t d = 0; d + 1 < t.getRank(); ++d)
+      rows.push_back(d);
+    return tensor::CollapseShapeOp::create(
+        b, loc, v,
+        ArrayRef<ReassociationIndices>{rows, {t.getRank() - 1}});
+  };
+  if (p.initTensor)
+    init2d = to2d(p.initTensor);
+  Value finalValue =
+      p.epilogue ? p.epilogue->getResult(0) : p.op->getResult(0);
+  auto finalType = cast<RankedTensorType>(finalValue.getType());
+  outElt = finalType.getElementType();
+  if (p.epilogue)
+    for (auto [i, k] : llvm::enumerate(p.argKinds)) {
+      Value in = p.epilogue.getDpsInputs()[i];
+      epilogueInputs.push_back(k == OperandKind::Full ? to2d(in) : in);
+    }
+
+  Value out = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{M, p.F},
+                                      outElt);
+
+  int64_t nvMax = std::min<int64_t>(kind.maxVectors, FB);
+  int64_t mr = std::max<int64_t>(
+      1, std::min<int64_t>({kind.accRegs / nvMax, 16, M}));
+  int64_t fMainBlocks = p.F / (nvMax * L);
+  int64_t mMain = M / mr * mr;
+
+  // Pixels of one channel block: full tiles, then the remainder.
+  auto pixelsLoop = [&](Value o, Value f0, int64_t nv, int64_t fValid) {
+    auto forOp = scf::ForOp::create(
+        b, loc, index(0), index(mMain), index(mr), ValueRange{o},
+        [&](OpBuilder &, Location, Value m0, ValueRange args) {
+          scf::YieldOp::create(b, loc,
+                               tile(args[0], m0, mr, f0, nv, fValid));
+        });
+    o = forOp.getResult(0);
+    if (mMain < M)
+      o = tile(o, index(mMain), M - mMain, f0, nv, fValid);
+    return o;
+  };
+  if (fMainBlocks > 0) {
+    auto forOp = scf::ForOp::create(
+        b, loc, index(0), index(fMainBlocks * nvMax * L), index(nvMax * L),
+        ValueRange{out}, [&](OpBuilder &, Location, Value f0, ValueRange args) {
+          scf::YieldOp::create(b, loc, pixelsLoop(args[0], f0, nvMax, L));
+        });
+    out = forOp.getResult(0);
+  }
+  int64_t fDone = fMainBlocks * nvMax * L;
+  if (fDone < p.F) {
+    int64_t rest = p.F - fDone;
+    int64_t nv = llvm::divideCeil(rest, L);
+    int64_t fValid = rest - (nv - 1) * L;
+    out = pixelsLoop(out, index(fDone), nv, fValid);
+  }
+
+  if (finalType.getRank() == 2)
+    return out;
+  ReassociationIndices rows;
+  for (int64_t d = 0; d + 1 < finalType.getRank(); ++d)
+    rows.push_back(d);
+  return tensor::ExpandShapeOp::create(
+      b, loc, finalType, out,
+      ArrayRef<ReassociationIndices>{rows, {finalType.getRank() - 1}});
+}
+
+//===----------------------------------------------------------------------===//
+// Memory effects of the dot intrinsics
+//===----------------------------------------------------------------------===//
+
+/// `llvm.call_intrinsic` has no memory-effect interface, and ownership-based
+/// buffer deallocation rejects ops with unknown effects. The x86 arithmetic
+/// intrinsics the kernels call are pure; every other intrinsic is reported
+/// as reading and writing any memory, which is what "unknown" meant.
+struct CallIntrinsicEffects
+    : public MemoryEffectOpInterface::ExternalModel<CallIntrinsicEffects,
+                                                    LLVM::CallIntrinsicOp> {
+  void getEffects(Operation *op,
+                  SmallVectorImpl<SideEffects::EffectInstance<
+                      MemoryEffects::Effect>> &effects) const {
+    StringRef name = cast<LLVM::CallIntrinsicOp>(op).getIntrin();
+    if (llvm::is_contained(ArrayRef<StringRef>{kVNNIIntrinsic,
+                                               kMAdd512Intrinsic,
+                                               kMAdd256Intrinsic},
+                           name))
+      return;
+    effects.emplace_back(MemoryEffects::Read::get());
+    effects.emplace_back(MemoryEffects::Write::get());
+  }
+};
+
+struct CallIntrinsicEffectsExtension
+    : public DialectExtension<CallIntrinsicEffectsExtension,
+                              LLVM::LLVMDialect> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(CallIntrinsicEffectsExtension)
+
+  void apply(MLIRContext *ctx, LLVM::LLVMDialect *) const final {
+    std::optional<RegisteredOperationName> info =
+        RegisteredOperationName::lookup(
+            LLVM::CallIntrinsicOp::getOperationName(), ctx);
+    if (info && info->hasInterface<MemoryEffectOpInterface>())
+      return;
+    LLVM::CallIntrinsicOp::attachInterface<CallIntrinsicEffects>(*ctx);
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Pattern and pass
+//===----------------------------------------------------------------------===//
+
+struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
+  LinalgToCPUKernel(MLIRContext *ctx, CPUKernelISA targetISA, bool fp32)
+      : OpInterfaceRewritePattern(ctx), targetISA(targetISA), fp32(fp32) {}
+
+  LogicalResult matchAndRewrite(linalg::LinalgOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isa<linalg::Conv2DNhwcFhwcOp, linalg::Conv2DNhwcFhwcQOp,
+             linalg::Conv2DNhwcHwcfOp, linalg::Conv2DNhwcHwcfQOp,
+             linalg::MatmulOp, linalg::QuantizedMatmulOp,
+             linalg::BatchMatmulOp, linalg::QuantizedBatchMatmulOp>(op))
+      return rewriter.notifyMatchFailure(op, "not a supported op");
+    FailureOr<Problem> problem = matchProblem(op, fp32);
+    if (failed(problem))
+      return rewriter.notifyMatchFailure(op, "unsupported form");
+    Operation *root = problem->epilogue ? problem->epilogue.getOperation()
+                                        : op.getOperation();
+    rewriter.setInsertionPoint(root);
+    KernelBuilder builder(rewriter, op.getLoc(), *problem,
+                          KernelKind::get(targetISA, problem->isFloat));
+    Value result = builder.build();
+    rewriter.replaceOp(root, result);
+    if (problem->epilogue)
+      rewriter.eraseOp(op);
+    return success();
+  }
+
+  CPUKernelISA targetISA;
+  bool fp32;
+};
+
+struct ConvertLinalgToCPUKernelsPass
+    : public qsim::impl::ConvertLinalgToCPUKernelsBase<
+          ConvertLinalgToCPUKernelsPass> {
+  using Base::Base;
+
+  void getDependentDialects(DialectRegistry &registry) const override {
+    Base::getDependentDialects(registry);
+    registerCPUKernelInterfaces(registry);
+  }
+
+  void runOnOperation() override {
+    bool known = true;
+    std::optional<CPUKernelISA> kernelISA =
+        resolveCPUKernelISA(target, &known);
+    if (!known) {
+      getOperation().emitError() << "unknown micro-kernel target '" << target
+                                 << "' (expected auto, avx512-vnni, avx512 "
+                                    "or avx2)";
+      return signalPassFailure();
+    }
+    if (kernelISA) {
+      RewritePatternSet patterns(&getContext());
+      populateLinalgToCPUKernelsPatterns(patterns, *kernelISA, fp32);
+      // The greedy driver, not the walk driver: a rewrite replaces the
+      // elementwise consumer too, which comes after the root in the block.
+      if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+        return signalPassFailure();
+    }
+    if (reportInt32)
+      getOperation().walk([](Operation *op) {
+        if (isa<arith::ConstantOp>(op))
+          return;
+        for (Value r : op->getResults()) {
+          auto t = dyn_cast<RankedTensorType>(r.getType());
+          if (!t || !t.getElementType().isInteger(32))
+            continue;
+          if (llvm::any_of(r.getUsers(), [](Operation *u) {
+                return isa<linalg::LinalgOp>(u);
+              }))
+            op->emitRemark() << "i32 tensor " << t
+                             << " is stored for another op to read";
+        }
+      });
+  }
+};
+
+} // namespace
+
+void mlir::qsim::registerCPUKernelInterfaces(DialectRegistry &registry) {
+  registry.addExtensions<CallIntrinsicEffectsExtension>();
+}
+
+void mlir::qsim::populateLinalgToCPUKernelsPatterns(RewritePatternSet &patterns,
+                                                    CPUKernelISA isa,
+                                                    bool fp32) {
+  patterns.add<LinalgToCPUKernel>(patterns.getContext(), isa, fp32);
+}

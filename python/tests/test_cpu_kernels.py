@@ -1,0 +1,244 @@
+"""The CPU micro-kernels (--convert-linalg-to-cpu-kernels) give the same bits
+as the plain loops.
+
+Each case is a small TOSA module with random constant weights (a convolution
+or matmul, a bias, an elementwise epilogue of the shapes the quantizer
+produces: requantize-like shifts and clamps, per-channel operands, a
+residual operand, narrowing to i8). It is compiled with
+``--qsim-cpu-pipeline="microkernels=none"`` (plain loops) and with every
+micro-kernel target the host can run, run on the same random input, and the
+outputs must be identical (int8) or equal to the last bit (f32: the kernel
+sums in a different order, so f32 is compared with a tolerance and exactly
+only where the reduction has one term).
+"""
+
+import subprocess
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qsim import tools
+
+QSIM_OPT = tools.find_tool("qsim-opt")
+QSIM_RUN = tools.find_tool("qsim-run")
+
+pytestmark = pytest.mark.skipif(
+    QSIM_OPT is None or QSIM_RUN is None, reason="qsim tools not built")
+
+
+def host_targets():
+    flags = set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    except OSError:
+        pass
+    targets = ["auto"]
+    if {"avx2", "fma"} <= flags:
+        targets.append("avx2")
+    if {"avx512f", "avx512bw"} <= flags:
+        targets.append("avx512")
+    if {"avx512f", "avx512bw", "avx512_vnni"} <= flags:
+        targets.append("avx512-vnni")
+    return targets
+
+
+def dense(a):
+    """An MLIR dense literal of a numpy array (hex of the little-endian
+    bytes, which MLIR reads for any shape)."""
+    return 'dense<"0x' + np.ascontiguousarray(a).astype(
+        a.dtype.newbyteorder("<")).tobytes().hex().upper() + '">'
+
+
+
+def ttype(shape, elt):
+    return "tensor<" + "x".join(str(d) for d in shape) + f"x{elt}>"
+
+
+EPILOGUE_I8 = """
+  %e = tensor.empty() : {out8}
+  %r = linalg.generic {{indexing_maps = [{idm}, {chm}, {idm}, {idm}],
+      iterator_types = [{its}]}}
+      ins(%acc, %mult, %res : {acc}, {cht}, {out8}) outs(%e : {out8}) {{
+  ^bb0(%in: i32, %m: i32, %rs: i8, %out: i8):
+    %wi = arith.extsi %in : i32 to i64
+    %mw = arith.extsi %m : i32 to i64
+    %p = arith.muli %wi, %mw : i64
+    %c = arith.constant {shift} : i64
+    %s = arith.shrsi %p, %c : i64
+    %rw = arith.extsi %rs : i8 to i64
+    %t = arith.addi %s, %rw : i64
+    %lo = arith.constant -128 : i64
+    %hi = arith.constant 127 : i64
+    %a = arith.maxsi %t, %lo : i64
+    %bb = arith.minsi %a, %hi : i64
+    %n = arith.trunci %bb : i64 to i8
+    linalg.yield %n : i8
+  }} -> {out8}
+  return %r : {out8}
+"""
+
+
+def conv_module(rng, n, h, w, c, f, k, stride, pad, izp=0, fp=False,
+                epilogue=True):
+    oh = (h + 2 * pad - k) // stride + 1
+    ow = (w + 2 * pad - k) // stride + 1
+    if fp:
+        wt = rng.standard_normal((f, k, k, c)).astype(np.float32)
+        bias = rng.standard_normal(f).astype(np.float32)
+        elt, acc_elt = "f32", "f32"
+        zp = '"tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>'
+        acc_type = "f32"
+    else:
+        wt = rng.integers(-128, 128, (f, k, k, c)).astype(np.int8)
+        bias = rng.integers(-5000, 5000, f).astype(np.int32)
+        elt, acc_elt = "i8", "i32"
+        zp = None
+        acc_type = "i32"
+    x_t = ttype((n, h, w, c), elt)
+    acc_t = ttype((n, oh, ow, f), acc_elt)
+    lines = [f"func.func @main(%x: {x_t}, %res: {ttype((n, oh, ow, f), 'i8')}) -> "
+             + (ttype((n, oh, ow, f), "i8") if (epilogue and not fp) else
+                acc_t) + " {"]
+    lines.append(f"  %w = arith.constant {dense(wt)} : {ttype(wt.shape, elt)}")
+    lines.append(f"  %b = arith.constant {dense(bias)} : {ttype(bias.shape, acc_elt)}")
+    if fp:
+        lines.append(f"  %z = {zp}")
+        zps = "%z, %z"
+        zpt = "tensor<1xf32>, tensor<1xf32>"
+    else:
+        lines.append(f'  %zi = "tosa.const"() {{values = dense<{izp}> : tensor<1xi8>}} : () -> tensor<1xi8>')
+        lines.append('  %zw = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>')
+        zps = "%zi, %zw"
+        zpt = "tensor<1xi8>, tensor<1xi8>"
+    lines.append(
+        f"  %acc = tosa.conv2d %x, %w, %b, {zps} {{acc_type = {acc_type}, "
+        f"dilation = array<i64: 1, 1>, pad = array<i64: {pad}, {pad}, {pad}, {pad}>, "
+        f"stride = array<i64: {stride}, {stride}>}} : ({x_t}, {ttype(wt.shape, elt)}, "
+        f"{ttype(bias.shape, acc_elt)}, {zpt}) -> {acc_t}")
+    idm = "affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>"
+    chm = "affine_map<(d0, d1, d2, d3) -> (d3)>"
+    its = ", ".join(['"parallel"'] * 4)
+    if fp:
+        if epilogue:
+            lines.append(f"""  %e = tensor.empty() : {acc_t}
+  %r = linalg.generic {{indexing_maps = [{idm}, {idm}], iterator_types = [{its}]}}
+      ins(%acc : {acc_t}) outs(%e : {acc_t}) {{
+  ^bb0(%in: f32, %out: f32):
+    %z0 = arith.constant 0.0 : f32
+    %m = arith.maximumf %in, %z0 : f32
+    linalg.yield %m : f32
+  }} -> {acc_t}
+  return %r : {acc_t}""")
+        else:
+            lines.append(f"  return %acc : {acc_t}")
+    else:
+        if epilogue:
+            mult = rng.integers(1, 1 << 15, f).astype(np.int32)
+            lines.append(f"  %mult = arith.constant {dense(mult)} : {ttype((f,), 'i32')}")
+            lines.append(EPILOGUE_I8.format(
+                out8=ttype((n, oh, ow, f), "i8"), acc=acc_t, idm=idm, chm=chm,
+                its=its, cht=ttype((f,), "i32"), shift=int(rng.integers(20, 26))))
+        else:
+            lines.append(f"  return %acc : {acc_t}")
+    lines.append("}")
+    x = (rng.standard_normal((n, h, w, c)).astype(np.float32) if fp else
+         rng.integers(-128, 128, (n, h, w, c)).astype(np.int8))
+    res = rng.integers(-128, 128, (n, oh, ow, f)).astype(np.int8)
+    return "\n".join(lines) + "\n", [x, res]
+
+
+def matmul_module(rng, m, k, n, fp=False):
+    elt, acc = ("f32", "f32") if fp else ("i8", "i32")
+    if fp:
+        b = rng.standard_normal((1, k, n)).astype(np.float32)
+        zp = 'dense<0.0> : tensor<1xf32>'
+        zt = "tensor<1xf32>"
+    else:
+        b = rng.integers(-128, 128, (1, k, n)).astype(np.int8)
+        zp = 'dense<0> : tensor<1xi8>'
+        zt = "tensor<1xi8>"
+    a_t, b_t, c_t = (ttype((1, m, k), elt), ttype((1, k, n), elt),
+                     ttype((1, m, n), acc))
+    text = f"""func.func @main(%a: {a_t}) -> {c_t} {{
+  %b = arith.constant {dense(b)} : {b_t}
+  %z = "tosa.const"() {{values = {zp}}} : () -> {zt}
+  %c = tosa.matmul %a, %b, %z, %z : ({a_t}, {b_t}, {zt}, {zt}) -> {c_t}
+  return %c : {c_t}
+}}
+"""
+    a = (rng.standard_normal((1, m, k)).astype(np.float32) if fp else
+         rng.integers(-128, 128, (1, m, k)).astype(np.int8))
+    return text, [a]
+
+
+def run(tmp_path, name, text, inputs, microkernels):
+    src = tmp_path / f"{name}.mlir"
+    src.write_text(text)
+    low = tmp_path / f"{name}.{microkernels}.llvm.mlir"
+    subprocess.run([str(QSIM_OPT), str(src),
+                    f"--qsim-cpu-pipeline=microkernels={microkernels}",
+                    "-o", str(low)], check=True)
+    args = [str(QSIM_RUN), str(low)]
+    for i, x in enumerate(inputs):
+        path = tmp_path / f"{name}.in{i}.npy"
+        np.save(path, x)
+        args.append(f"--input={path}")
+    out = tmp_path / f"{name}.{microkernels}.out.npy"
+    args.append(f"--output={out}")
+    subprocess.run(args, check=True)
+    return np.load(out)
+
+
+CASES = {
+    # name: (builder, kwargs)
+    "conv3x3_pad_tail_channels": (conv_module, dict(n=1, h=6, w=7, c=8, f=24, k=3, stride=1, pad=1)),
+    "conv3x3_stride2": (conv_module, dict(n=2, h=9, w=9, c=16, f=32, k=3, stride=2, pad=1)),
+    "conv1x1_wide": (conv_module, dict(n=1, h=5, w=5, c=64, f=80, k=1, stride=1, pad=0)),
+    "conv_first_layer_c1": (conv_module, dict(n=3, h=8, w=8, c=1, f=16, k=3, stride=1, pad=1)),
+    "conv_odd_channels": (conv_module, dict(n=1, h=5, w=6, c=3, f=10, k=3, stride=1, pad=0)),
+    "conv_input_zero_point": (conv_module, dict(n=1, h=6, w=6, c=8, f=16, k=3, stride=1, pad=1, izp=-128)),
+    "conv_no_epilogue": (conv_module, dict(n=1, h=5, w=5, c=12, f=20, k=3, stride=1, pad=1, epilogue=False)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_int8_kernels_bit_exact(tmp_path, case):
+    builder, kwargs = CASES[case]
+    rng = np.random.default_rng(zlib.crc32(case.encode()))
+    text, inputs = builder(rng, **kwargs)
+    ref = run(tmp_path, case, text, inputs, "none")
+    assert ref.size > 0
+    # The reference is not degenerate: outputs vary.
+    assert len(np.unique(ref)) > 3
+    for target in host_targets():
+        got = run(tmp_path, case, text, inputs, target)
+        assert got.dtype == ref.dtype and got.shape == ref.shape
+        diff = np.flatnonzero(got != ref)
+        assert diff.size == 0, f"{target}: {diff.size} of {ref.size} differ"
+
+
+@pytest.mark.parametrize("m,k,n", [(7, 64, 10), (33, 20, 50)])
+def test_int8_matmul_bit_exact(tmp_path, m, k, n):
+    rng = np.random.default_rng(m * 1000 + n)
+    text, inputs = matmul_module(rng, m, k, n)
+    ref = run(tmp_path, "mm", text, inputs, "none")
+    for target in host_targets():
+        got = run(tmp_path, "mm", text, inputs, target)
+        assert np.array_equal(got, ref), target
+
+
+@pytest.mark.parametrize("case", ["conv3x3_stride2", "conv_odd_channels"])
+def test_f32_kernels_match(tmp_path, case):
+    builder, kwargs = CASES[case]
+    rng = np.random.default_rng(7)
+    text, inputs = builder(rng, fp=True, **kwargs)
+    ref = run(tmp_path, case + "_f32", text, inputs, "none")
+    assert np.isfinite(ref).all() and np.abs(ref).max() > 0
+    for target in host_targets():
+        got = run(tmp_path, case + "_f32", text, inputs, target)
+        np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-4)
