@@ -165,6 +165,19 @@ struct QSimGPUPipelineOptions
       llvm::cl::desc("Add llvm.emit_c_interface to every public function "
                      "definition (as --qsim-cpu-pipeline does)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> fuseEpilogues{
+      *this, "fuse-epilogues",
+      llvm::cl::desc("Fuse element-wise loops into the kernel of the loop "
+                     "nest that produces their operands (requantize into the "
+                     "conv/matmul kernel), keeping i32 accumulators in "
+                     "registers"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> dp4a{
+      *this, "dp4a",
+      llvm::cl::desc("Compute i8 x i8 -> i32 reductions with the 4-way byte "
+                     "dot product (PTX dp4a; needs sm_61 or newer, ignored "
+                     "for older chips)"),
+      llvm::cl::init(true)};
 };
 
 /// Adds the GPU lowering to `pm` (which must run on builtin.module): the
