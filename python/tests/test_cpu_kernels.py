@@ -152,6 +152,52 @@ def conv_module(rng, n, h, w, c, f, k, stride, pad, izp=0, fp=False,
     return "\n".join(lines) + "\n", [x, res]
 
 
+def dw_module(rng, n, h, w, c, k, stride, pad, izp=0, fp=False):
+    """A depthwise convolution (tosa.depthwise_conv2d, multiplier 1) with
+    the int8 epilogue of conv_module, or a ReLU in f32."""
+    oh = (h + 2 * pad - k) // stride + 1
+    ow = (w + 2 * pad - k) // stride + 1
+    elt, acc_elt = ("f32", "f32") if fp else ("i8", "i32")
+    if fp:
+        wt = rng.standard_normal((k, k, c, 1)).astype(np.float32)
+        bias = rng.standard_normal(c).astype(np.float32)
+        zps = ('  %z = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>', "%z, %z", "tensor<1xf32>, tensor<1xf32>")
+    else:
+        wt = rng.integers(-128, 128, (k, k, c, 1)).astype(np.int8)
+        bias = rng.integers(-5000, 5000, c).astype(np.int32)
+        zps = (f'  %zi = "tosa.const"() {{values = dense<{izp}> : tensor<1xi8>}} : () -> tensor<1xi8>\n'
+               '  %zw = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>',
+               "%zi, %zw", "tensor<1xi8>, tensor<1xi8>")
+    x_t = ttype((n, h, w, c), elt)
+    acc_t = ttype((n, oh, ow, c), acc_elt)
+    out_t = acc_t if fp else ttype((n, oh, ow, c), "i8")
+    idm = "affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>"
+    chm = "affine_map<(d0, d1, d2, d3) -> (d3)>"
+    its = ", ".join(['"parallel"'] * 4)
+    lines = [f"func.func @main(%x: {x_t}, %res: {ttype((n, oh, ow, c), 'i8')}) -> {out_t} {{",
+             f"  %w = arith.constant {dense(wt)} : {ttype(wt.shape, elt)}",
+             f"  %b = arith.constant {dense(bias)} : {ttype(bias.shape, acc_elt)}",
+             zps[0],
+             f"  %acc = tosa.depthwise_conv2d %x, %w, %b, {zps[1]} {{acc_type = {acc_elt}, "
+             f"dilation = array<i64: 1, 1>, pad = array<i64: {pad}, {pad}, {pad}, {pad}>, "
+             f"stride = array<i64: {stride}, {stride}>}} : ({x_t}, {ttype(wt.shape, elt)}, "
+             f"{ttype(bias.shape, acc_elt)}, {zps[2]}) -> {acc_t}"]
+    if fp:
+        lines.append(f"  %r = tosa.clamp %acc {{min_val = 0.0 : f32, max_val = 3.4e38 : f32}} : ({acc_t}) -> {acc_t}")
+        lines.append(f"  return %r : {acc_t}")
+    else:
+        mult = rng.integers(1, 1 << 15, c).astype(np.int32)
+        lines.append(f"  %mult = arith.constant {dense(mult)} : {ttype((c,), 'i32')}")
+        lines.append(EPILOGUE_I8.format(
+            out8=out_t, acc=acc_t, idm=idm, chm=chm, its=its,
+            cht=ttype((c,), "i32"), shift=int(rng.integers(16, 20))))
+    lines.append("}")
+    x = (rng.standard_normal((n, h, w, c)).astype(np.float32) if fp else
+         rng.integers(-128, 128, (n, h, w, c)).astype(np.int8))
+    res = rng.integers(-128, 128, (n, oh, ow, c)).astype(np.int8)
+    return "\n".join(lines) + "\n", [x, res]
+
+
 def matmul_module(rng, m, k, n, fp=False):
     elt, acc = ("f32", "f32") if fp else ("i8", "i32")
     if fp:
@@ -203,6 +249,8 @@ CASES = {
     "conv_odd_channels": (conv_module, dict(n=1, h=5, w=6, c=3, f=10, k=3, stride=1, pad=0)),
     "conv_input_zero_point": (conv_module, dict(n=1, h=6, w=6, c=8, f=16, k=3, stride=1, pad=1, izp=-128)),
     "conv_no_epilogue": (conv_module, dict(n=1, h=5, w=5, c=12, f=20, k=3, stride=1, pad=1, epilogue=False)),
+    "depthwise3x3": (dw_module, dict(n=2, h=7, w=9, c=40, k=3, stride=1, pad=1)),
+    "depthwise_stride2_zp": (dw_module, dict(n=1, h=9, w=9, c=24, k=3, stride=2, pad=1, izp=-128)),
 }
 
 
@@ -232,7 +280,8 @@ def test_int8_matmul_bit_exact(tmp_path, m, k, n):
         assert np.array_equal(got, ref), target
 
 
-@pytest.mark.parametrize("case", ["conv3x3_stride2", "conv_odd_channels"])
+@pytest.mark.parametrize("case", ["conv3x3_stride2", "conv_odd_channels",
+                                  "depthwise3x3"])
 def test_f32_kernels_match(tmp_path, case):
     builder, kwargs = CASES[case]
     rng = np.random.default_rng(7)

@@ -139,6 +139,9 @@ struct Problem {
   int64_t SH = 1, SW = 1, DH = 1, DW = 1;
   int64_t C = 0, F = 0;
   bool isFloat = false;
+  // Depthwise (channel multiplier 1): C is 1, F the channels, and the output
+  // may carry a trailing unit dimension ([N][OH][OW][F][1], hwcm form).
+  bool depthwise = false;
   // Weights in logical order w(f, kh, kw, c), as int64 or float.
   SmallVector<int64_t> wInt;
   SmallVector<float> wFloat;
@@ -262,6 +265,31 @@ static void matchInit(Value init, Problem &p) {
   p.initTensor = init;
 }
 
+/// Whether `map` reads a per-channel operand: (d_last), or (d3, d4) for the
+/// [N][OH][OW][C][1] results of a depthwise convolution in hwcm form.
+static bool isChannelMap(AffineMap map, unsigned rank) {
+  MLIRContext *ctx = map.getContext();
+  if (map.getNumResults() == 1)
+    return map.getResult(0) == getAffineDimExpr(rank - 1, ctx);
+  return rank == 5 && map.getNumResults() == 2 &&
+         map.getResult(0) == getAffineDimExpr(3, ctx) &&
+         map.getResult(1) == getAffineDimExpr(4, ctx);
+}
+
+/// The reassociation that views a result (or a same-shaped operand) as
+/// [pixels][channels]: everything but the channel dimension (and a trailing
+/// unit dimension after it, for depthwise hwcm) is a pixel.
+static SmallVector<ReassociationIndices> pixelChannelReassociation(
+    int64_t rank, bool depthwise) {
+  int64_t channelDim = depthwise && rank == 5 ? 3 : rank - 1;
+  ReassociationIndices rows, cols;
+  for (int64_t d = 0; d < channelDim; ++d)
+    rows.push_back(d);
+  for (int64_t d = channelDim; d < rank; ++d)
+    cols.push_back(d);
+  return {rows, cols};
+}
+
 /// The elementwise consumer that can run on the accumulators: the only user
 /// of the result, all-parallel, identity output map, every other input read
 /// at the same element, per channel or as a scalar, and a body of arith/math
@@ -301,8 +329,7 @@ static void matchEpilogue(Value result, Problem &p) {
       return;
     if (map.isIdentity()) {
       kinds.push_back(OperandKind::Full);
-    } else if (map.getNumResults() == 1 &&
-               map.getResult(0) == getAffineDimExpr(rank - 1, g.getContext())) {
+    } else if (isChannelMap(map, rank)) {
       kinds.push_back(OperandKind::Channel);
     } else if (llvm::all_of(map.getResults(), [](AffineExpr e) {
                  auto c = dyn_cast<AffineConstantExpr>(e);
@@ -353,7 +380,9 @@ static FailureOr<Problem> matchProblem(linalg::LinalgOp op, bool fp32) {
 
   // Zero points of the quantized forms: the weight one must be 0.
   if (isa<linalg::Conv2DNhwcFhwcQOp, linalg::Conv2DNhwcHwcfQOp,
-          linalg::QuantizedMatmulOp, linalg::QuantizedBatchMatmulOp>(op)) {
+          linalg::QuantizedMatmulOp, linalg::QuantizedBatchMatmulOp,
+          linalg::DepthwiseConv2DNhwcHwcmQOp,
+          linalg::DepthwiseConv2DNhwcHwcQOp>(op)) {
     std::optional<int64_t> izp = getConstantInt(op.getDpsInputs()[2]);
     std::optional<int64_t> wzp = getConstantInt(op.getDpsInputs()[3]);
     if (!izp || !wzp || *wzp != 0)
@@ -413,6 +442,47 @@ static FailureOr<Problem> matchProblem(linalg::LinalgOp op, bool fp32) {
       source = [=](int64_t f, int64_t kh, int64_t kw, int64_t c) {
         return ((kh * KW + kw) * C + c) * F + f;
       };
+  } else if (isa<linalg::DepthwiseConv2DNhwcHwcmOp,
+                 linalg::DepthwiseConv2DNhwcHwcmQOp,
+                 linalg::DepthwiseConv2DNhwcHwcOp,
+                 linalg::DepthwiseConv2DNhwcHwcQOp>(op)) {
+    SmallVector<int64_t> strides, dilations;
+    Operation *o = op.getOperation();
+    if (auto c = dyn_cast<linalg::DepthwiseConv2DNhwcHwcmOp>(o)) {
+      strides = attrValues(c.getStrides());
+      dilations = attrValues(c.getDilations());
+    } else if (auto c = dyn_cast<linalg::DepthwiseConv2DNhwcHwcmQOp>(o)) {
+      strides = attrValues(c.getStrides());
+      dilations = attrValues(c.getDilations());
+    } else if (auto c = dyn_cast<linalg::DepthwiseConv2DNhwcHwcOp>(o)) {
+      strides = attrValues(c.getStrides());
+      dilations = attrValues(c.getDilations());
+    } else if (auto c = dyn_cast<linalg::DepthwiseConv2DNhwcHwcQOp>(o)) {
+      strides = attrValues(c.getStrides());
+      dilations = attrValues(c.getDilations());
+    }
+    if (strides.size() != 2 || dilations.size() != 2)
+      return failure();
+    // hwcm with a multiplier other than 1 is not handled.
+    if (ws.size() == 4 && ws[3] != 1)
+      return failure();
+    p.depthwise = true;
+    p.SH = strides[0];
+    p.SW = strides[1];
+    p.DH = dilations[0];
+    p.DW = dilations[1];
+    p.N = os[0];
+    p.OH = os[1];
+    p.OW = os[2];
+    p.F = os[3];
+    p.C = 1;
+    p.KH = ws[0];
+    p.KW = ws[1];
+    int64_t F = p.F, KW = p.KW;
+    // hwc or hwcm with m = 1: w[kh][kw][f]
+    source = [=](int64_t f, int64_t kh, int64_t kw, int64_t) {
+      return (kh * KW + kw) * F + f;
+    };
   } else if (isa<linalg::MatmulOp, linalg::QuantizedMatmulOp>(op) ||
              isa<linalg::BatchMatmulOp, linalg::QuantizedBatchMatmulOp>(op)) {
     if (auto mm = dyn_cast<linalg::MatmulOp>(op.getOperation()))
@@ -483,7 +553,12 @@ private:
   VectorType accType() { return vecType(accElt(), kind.lanes); }
 
   void packWeights();
+  void packDepthwiseWeights();
   void prepareInput();
+  SmallVector<Value> depthwiseStep(ArrayRef<SmallVector<Value>> pixels,
+                                   ArrayRef<Value> fs, int64_t nv,
+                                   int64_t fValid, Value kh, Value kw,
+                                   ValueRange accs);
   Value readWeights(Value fVector, Value kh, Value kw, Value cg);
   Value broadcastInput(ArrayRef<Value> pixel, Value kh, Value kw, Value cg);
   Value dot(Value acc, Value a, Value w);
@@ -499,12 +574,57 @@ private:
 
   int64_t Cp = 0, CG = 0, FB = 0; // padded channels, channel groups, blocks
   Value x;                        // the input, channels padded to Cp
+  Value xRows;                    // x as [N][Hp][Wp * Cp] in rows mode
   Value packed;                   // packed weights, 1-D
   Value start;                    // constant accumulator start, 1-D [FB*L]
   Value init2d;                   // the op's init as [M][F] (non-constant)
   SmallVector<Value> epilogueInputs; // per generic input: 2-D/1-D/scalar
   Type outElt;
 };
+
+void KernelBuilder::packDepthwiseWeights() {
+  const int64_t L = kind.lanes;
+  FB = llvm::divideCeil(p.F, L);
+  int64_t FL = FB * L, size = p.KH * p.KW * FL;
+  Type elt = p.isFloat ? Type(b.getF32Type()) : Type(b.getI32Type());
+  auto type = RankedTensorType::get({size}, elt);
+  auto sType = RankedTensorType::get({FL}, elt);
+  if (p.isFloat) {
+    SmallVector<float> data(size, 0.0f), st(FL, 0.0f);
+    for (int64_t kh = 0; kh < p.KH; ++kh)
+      for (int64_t kw = 0; kw < p.KW; ++kw)
+        for (int64_t f = 0; f < p.F; ++f)
+          data[(kh * p.KW + kw) * FL + f] = p.wFloat[p.weightIndex(f, kh, kw, 0)];
+    if (p.initFloat)
+      for (int64_t f = 0; f < p.F; ++f)
+        st[f] = (*p.initFloat)[f];
+    packed = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, ArrayRef<float>(data)));
+    start = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(sType, ArrayRef<float>(st)));
+    return;
+  }
+  SmallVector<int32_t> data(size, 0), st(FL, 0);
+  SmallVector<int64_t> sum(p.F, 0);
+  for (int64_t kh = 0; kh < p.KH; ++kh)
+    for (int64_t kw = 0; kw < p.KW; ++kw)
+      for (int64_t f = 0; f < p.F; ++f) {
+        int64_t v = p.wInt[p.weightIndex(f, kh, kw, 0)];
+        data[(kh * p.KW + kw) * FL + f] = static_cast<int32_t>(v);
+        sum[f] += v;
+      }
+  // sum((x - zp) * w) = sum(x * w) - zp * sum(w)
+  for (int64_t f = 0; f < p.F; ++f) {
+    uint64_t v = p.initInt ? static_cast<uint64_t>((*p.initInt)[f]) : 0;
+    v -= static_cast<uint64_t>(p.inputZeroPoint) *
+         static_cast<uint64_t>(sum[f]);
+    st[f] = static_cast<int32_t>(static_cast<uint32_t>(v));
+  }
+  packed = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(type, ArrayRef<int32_t>(data)));
+  start = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(sType, ArrayRef<int32_t>(st)));
+}
 
 void KernelBuilder::packWeights() {
   const int64_t L = kind.lanes, G = kind.group;
@@ -617,7 +737,14 @@ Value KernelBuilder::broadcastInput(ArrayRef<Value> pixel, Value kh, Value kw,
       b, loc, pixel[2], arith::MulIOp::create(b, loc, kw, index(p.DW)));
   Value c = arith::MulIOp::create(b, loc, cg, index(G));
   SmallVector<Value> idx;
-  switch (cast<RankedTensorType>(x.getType()).getRank()) {
+  Value x = this->x;
+  if (xRows) {
+    // Rows mode: (n, h, w * Cp + (kw * CG + cg) * G).
+    x = xRows;
+    idx = {pixel[0], h,
+           arith::AddIOp::create(
+               b, loc, arith::MulIOp::create(b, loc, pixel[2], index(Cp)), c)};
+  } else switch (cast<RankedTensorType>(x.getType()).getRank()) {
   case 2:
     idx = {w, c};
     break;
@@ -760,6 +887,51 @@ Value KernelBuilder::epilogue(Value acc, Value m, Value f, int64_t valid) {
   return map.lookup(yielded);
 }
 
+/// One (kh, kw) step of a depthwise tile: every pixel's input channels
+/// [f, f + L) times the weights of those channels, widened to i32 (the
+/// products of two i8 fit easily) or by FMA.
+SmallVector<Value> KernelBuilder::depthwiseStep(
+    ArrayRef<SmallVector<Value>> pixels, ArrayRef<Value> fs, int64_t nv,
+    int64_t fValid, Value kh, Value kw, ValueRange accs) {
+  const int64_t L = kind.lanes;
+  int64_t FL = FB * L;
+  Value tap = arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, kh, index(p.KW)), kw);
+  Value base = arith::MulIOp::create(b, loc, tap, index(FL));
+  Type wElt = cast<RankedTensorType>(packed.getType()).getElementType();
+  Value wPad = arith::ConstantOp::create(b, loc, b.getZeroAttr(wElt));
+  SmallVector<Value> ws;
+  for (int64_t j = 0; j < nv; ++j)
+    ws.push_back(vector::TransferReadOp::create(
+        b, loc, vecType(wElt, L), packed,
+        ValueRange{arith::AddIOp::create(b, loc, base, fs[j])}, wPad,
+        ArrayRef<bool>{true}));
+  Type xElt = cast<RankedTensorType>(x.getType()).getElementType();
+  Value xPad = arith::ConstantOp::create(b, loc, b.getZeroAttr(xElt));
+  SmallVector<Value> next(accs.begin(), accs.end());
+  for (auto [i, pixel] : llvm::enumerate(pixels)) {
+    Value h = arith::AddIOp::create(
+        b, loc, pixel[1], arith::MulIOp::create(b, loc, kh, index(p.DH)));
+    Value w = arith::AddIOp::create(
+        b, loc, pixel[2], arith::MulIOp::create(b, loc, kw, index(p.DW)));
+    for (int64_t j = 0; j < nv; ++j) {
+      bool inBounds = j + 1 < nv || fValid == L;
+      Value in = vector::TransferReadOp::create(
+          b, loc, vecType(xElt, L), x, ValueRange{pixel[0], h, w, fs[j]},
+          xPad, ArrayRef<bool>{inBounds});
+      Value &acc = next[i * nv + j];
+      if (p.isFloat) {
+        acc = vector::FMAOp::create(b, loc, in, ws[j], acc);
+      } else {
+        Value wide = arith::ExtSIOp::create(b, loc, accType(), in);
+        acc = arith::AddIOp::create(
+            b, loc, acc, arith::MulIOp::create(b, loc, wide, ws[j]));
+      }
+    }
+  }
+  return next;
+}
+
 /// One register tile: pixels [m0, m0 + mr) x channel vectors
 /// [f0, f0 + nv * L), of which `fValid` channels exist in the last vector.
 Value KernelBuilder::tile(Value out, Value m0, int64_t mr, Value f0,
@@ -806,22 +978,41 @@ Value KernelBuilder::tile(Value out, Value m0, int64_t mr, Value f0,
         });
     return SmallVector<Value>(forOp.getResults());
   };
-  accs = loop(p.KH, accs, [&](Value kh, ValueRange a1) {
-    return loop(p.KW, a1, [&](Value kw, ValueRange a2) {
-      return loop(CG, a2, [&](Value cg, ValueRange a3) {
-        SmallVector<Value> ws;
-        for (int64_t j = 0; j < nv; ++j)
-          ws.push_back(readWeights(fVectors[j], kh, kw, cg));
-        SmallVector<Value> next(a3.begin(), a3.end());
-        for (int64_t i = 0; i < mr; ++i) {
-          Value a = broadcastInput(pixels[i], kh, kw, cg);
-          for (int64_t j = 0; j < nv; ++j)
-            next[i * nv + j] = dot(next[i * nv + j], a, ws[j]);
-        }
-        return next;
+  // One reduction step: (kh, kw, cg), or (kh, 0, kw * CG + cg) when the
+  // kernel row is contiguous in the input (rows mode).
+  auto step = [&](Value kh, Value kw, Value cg, ValueRange a) {
+    SmallVector<Value> ws;
+    for (int64_t j = 0; j < nv; ++j)
+      ws.push_back(readWeights(fVectors[j], kh, kw, cg));
+    SmallVector<Value> next(a.begin(), a.end());
+    for (int64_t i = 0; i < mr; ++i) {
+      Value in = broadcastInput(pixels[i], kh, kw, cg);
+      for (int64_t j = 0; j < nv; ++j)
+        next[i * nv + j] = dot(next[i * nv + j], in, ws[j]);
+    }
+    return next;
+  };
+  if (p.depthwise) {
+    accs = loop(p.KH, accs, [&](Value kh, ValueRange a1) {
+      return loop(p.KW, a1, [&](Value kw, ValueRange a2) {
+        return depthwiseStep(pixels, fs, nv, fValid, kh, kw, a2);
       });
     });
-  });
+  } else if (xRows) {
+    accs = loop(p.KH, accs, [&](Value kh, ValueRange a1) {
+      return loop(p.KW * CG, a1, [&](Value j, ValueRange a2) {
+        return step(kh, index(0), j, a2);
+      });
+    });
+  } else {
+    accs = loop(p.KH, accs, [&](Value kh, ValueRange a1) {
+      return loop(p.KW, a1, [&](Value kw, ValueRange a2) {
+        return loop(CG, a2, [&](Value cg, ValueRange a3) {
+          return step(kh, kw, cg, a3);
+        });
+      });
+    });
+  }
 
   for (int64_t i = 0; i < mr; ++i)
     for (int64_t j = 0; j < nv; ++j) {
@@ -837,12 +1028,15 @@ Value KernelBuilder::tile(Value out, Value m0, int64_t mr, Value f0,
 
 Value KernelBuilder::build() {
   const int64_t L = kind.lanes, M = p.M();
-  packWeights();
+  x = p.input;
+  if (p.depthwise)
+    packDepthwiseWeights();
+  else
+    packWeights();
 
   // Input channels padded to a multiple of G (the weights are 0 there).
-  x = p.input;
   auto xType = cast<RankedTensorType>(x.getType());
-  if (Cp != p.C) {
+  if (!p.depthwise && Cp != p.C) {
     SmallVector<OpFoldResult> low(xType.getRank(), b.getIndexAttr(0));
     SmallVector<OpFoldResult> high(xType.getRank(), b.getIndexAttr(0));
     high.back() = b.getIndexAttr(Cp - p.C);
@@ -855,18 +1049,22 @@ Value KernelBuilder::build() {
                                                     xType.getElementType()),
                               x, low, high, zero);
   }
-  prepareInput();
+  if (!p.depthwise)
+    prepareInput();
+  // Rows mode: with unit dilation along W, the KW x Cp input values of one
+  // kernel row are contiguous, so the reduction runs over them in one loop
+  // (longer trips, one loop level less; it matters for few channels).
+  if (!p.depthwise && cast<RankedTensorType>(x.getType()).getRank() == 4 &&
+      p.DW == 1 && p.KW > 1)
+    xRows = tensor::CollapseShapeOp::create(
+        b, loc, x, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
 
   auto to2d = [&](Value v) -> Value {
     auto t = cast<RankedTensorType>(v.getType());
     if (t.getRank() == 2)
       return v;
-    ReassociationIndices rows;
-    for (int64_t d = 0; d + 1 < t.getRank(); ++d)
-      rows.push_back(d);
     return tensor::CollapseShapeOp::create(
-        b, loc, v,
-        ArrayRef<ReassociationIndices>{rows, {t.getRank() - 1}});
+        b, loc, v, pixelChannelReassociation(t.getRank(), p.depthwise));
   };
   if (p.initTensor)
     init2d = to2d(p.initTensor);
@@ -877,7 +1075,13 @@ Value KernelBuilder::build() {
   if (p.epilogue)
     for (auto [i, k] : llvm::enumerate(p.argKinds)) {
       Value in = p.epilogue.getDpsInputs()[i];
-      epilogueInputs.push_back(k == OperandKind::Full ? to2d(in) : in);
+      if (k == OperandKind::Full)
+        in = to2d(in);
+      else if (k == OperandKind::Channel &&
+               cast<RankedTensorType>(in.getType()).getRank() == 2)
+        in = tensor::CollapseShapeOp::create(
+            b, loc, in, ArrayRef<ReassociationIndices>{{0, 1}});
+      epilogueInputs.push_back(in);
     }
 
   Value out = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{M, p.F},
@@ -885,7 +1089,8 @@ Value KernelBuilder::build() {
 
   int64_t nvMax = std::min<int64_t>(kind.maxVectors, FB);
   int64_t mr = std::max<int64_t>(
-      1, std::min<int64_t>({kind.accRegs / nvMax, 16, M}));
+      1, std::min<int64_t>(
+             {kind.accRegs / nvMax, p.depthwise ? int64_t(6) : 16, M}));
   int64_t fMainBlocks = p.F / (nvMax * L);
   int64_t mMain = M / mr * mr;
 
@@ -920,12 +1125,9 @@ Value KernelBuilder::build() {
 
   if (finalType.getRank() == 2)
     return out;
-  ReassociationIndices rows;
-  for (int64_t d = 0; d + 1 < finalType.getRank(); ++d)
-    rows.push_back(d);
   return tensor::ExpandShapeOp::create(
       b, loc, finalType, out,
-      ArrayRef<ReassociationIndices>{rows, {finalType.getRank() - 1}});
+      pixelChannelReassociation(finalType.getRank(), p.depthwise));
 }
 
 //===----------------------------------------------------------------------===//
@@ -981,7 +1183,11 @@ struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
     if (!isa<linalg::Conv2DNhwcFhwcOp, linalg::Conv2DNhwcFhwcQOp,
              linalg::Conv2DNhwcHwcfOp, linalg::Conv2DNhwcHwcfQOp,
              linalg::MatmulOp, linalg::QuantizedMatmulOp,
-             linalg::BatchMatmulOp, linalg::QuantizedBatchMatmulOp>(op))
+             linalg::BatchMatmulOp, linalg::QuantizedBatchMatmulOp,
+             linalg::DepthwiseConv2DNhwcHwcmOp,
+             linalg::DepthwiseConv2DNhwcHwcmQOp,
+             linalg::DepthwiseConv2DNhwcHwcOp,
+             linalg::DepthwiseConv2DNhwcHwcQOp>(op))
       return rewriter.notifyMatchFailure(op, "not a supported op");
     FailureOr<Problem> problem = matchProblem(op, fp32);
     if (failed(problem))

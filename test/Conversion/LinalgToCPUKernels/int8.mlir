@@ -72,3 +72,21 @@ func.func @dynamic_weights(%x: tensor<1x4x4x8xi8>, %w: tensor<16x1x1x8xi8>) -> t
   %0 = tosa.conv2d %x, %w, %b, %z, %z {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x8xi8>, tensor<16x1x1x8xi8>, tensor<16xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x4x4x16xi32>
   return %0 : tensor<1x4x4x16xi32>
 }
+
+// Depthwise (tosa.depthwise_conv2d -> linalg.depthwise_conv_2d_nhwc_hwcm
+// with multiplier 1, then the bias add on the 5-D result): channels on the
+// vector lanes, i8 inputs widened to i32.
+// CHECK-LABEL: func.func @depthwise
+// CHECK-NOT: linalg.depthwise
+// AVX2: arith.extsi %{{.*}} : vector<8xi8> to vector<8xi32>
+// AVX2: arith.muli %{{.*}} : vector<8xi32>
+// VNNI: arith.extsi %{{.*}} : vector<16xi8> to vector<16xi32>
+// VNNI: arith.muli %{{.*}} : vector<16xi32>
+// CHECK: tensor.expand_shape {{.*}} into tensor<1x14x14x32xi32>
+func.func @depthwise(%a: tensor<1x14x14x32xi8>) -> tensor<1x14x14x32xi32> {
+  %w = arith.constant dense<3> : tensor<3x3x32x1xi8>
+  %b = arith.constant dense<7> : tensor<32xi32>
+  %z = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %0 = tosa.depthwise_conv2d %a, %w, %b, %z, %z {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>} : (tensor<1x14x14x32xi8>, tensor<3x3x32x1xi8>, tensor<32xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x14x14x32xi32>
+  return %0 : tensor<1x14x14x32xi32>
+}
