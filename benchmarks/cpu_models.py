@@ -227,6 +227,7 @@ class Row:
     ort_int8: Optional[float] = None
     checks: Dict[str, float] = field(default_factory=dict)
     notes: List[str] = field(default_factory=list)
+    fallback: set = field(default_factory=set)   # ours, timed with none (auto failed)
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
@@ -265,12 +266,18 @@ def bench_model(name: str, onnx_path: Path, calib: np.ndarray, xeval: np.ndarray
         outs = {}
         for tag, src in (("fp32", fl), ("int8", i8)):
             low = mwork / f"{tag}.b{b}.llvm.mlir"
-            try:
-                ck.compile_module(tools, src, low, variant, timeout=3600)
-                r = time_ours(tools, low, x, mwork, target_s)
-            except ck.ToolFailed as e:
-                row.notes.append(f"ours {tag} failed: {str(e)[:300]}")
+            tries = [variant] + (["none"] if variant == "auto" else [])
+            for v in tries:
+                try:
+                    ck.compile_module(tools, src, low, v, timeout=3600)
+                    r = time_ours(tools, low, x, mwork, target_s)
+                    break
+                except ck.ToolFailed as e:
+                    row.notes.append(f"ours {tag} microkernels={v} failed: {e.short()}")
+            else:
                 continue
+            if v != variant:
+                row.fallback.add(tag)
             setattr(row, f"ours_{tag}", r.ms_per_image)
             outs[f"ours_{tag}"] = r.output
             row.notes.append(f"ours {tag} JIT compile {r.compile_s:.1f} s")
@@ -301,7 +308,11 @@ def _ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
 
 
 def _fmt_row(r: Row) -> str:
-    return (f"{r.model:14s} {r.batch:5d} {_f(r.ours_fp32, '10.3f')} {_f(r.ours_int8, '10.3f')} "
+    def ours(tag):
+        v = getattr(r, f"ours_{tag}")
+        return _f(v, "9.3f") + ("*" if tag in r.fallback else " ")
+
+    return (f"{r.model:14s} {r.batch:5d} {ours('fp32')} {ours('int8')} "
             f"{_f(r.ort_fp32, '10.3f')} {_f(r.ort_int8, '10.3f')} "
             f"{_f(_ratio(r.ours_fp32, r.ours_int8), '14.2f')} "
             f"{_f(_ratio(r.ours_int8, r.ort_int8), '14.2f')}")
@@ -313,6 +324,9 @@ def table(rows: Sequence[Row]) -> str:
     lines = [head, "-" * len(head)] + [_fmt_row(r) for r in rows]
     lines.append("(ms per image, one thread; 'ours fp32/i8': int8 speed-up over our fp32; "
                  "'ours/ORT i8': our int8 time over ORT's, > 1 = slower)")
+    if any(r.fallback for r in rows):
+        lines.append("* microkernels=none: the module did not compile with microkernels=auto "
+                     "(see the notes)")
     return "\n".join(lines)
 
 
@@ -377,7 +391,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     print(f"commit {ck.git_commit()}; CPU: {host['model']}, {host['cores']} logical cores; "
           f"features: " + " ".join(k for k, v in host["features"].items() if v))
-    print(f"onnxruntime {onnxruntime.__version__}, onnx {onnx.__version__}; one thread")
+    print(f"onnxruntime {onnxruntime.__version__}, onnx {onnx.__version__}; one thread; "
+          f"load average at start: {ck.load_average()}")
     print("our pipeline: " + (f'--qsim-cpu-pipeline="microkernels={variant}"'
                               if variant != "default" else
                               "--qsim-cpu-pipeline (microkernels= not available: "
@@ -420,7 +435,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         for r in rows:
             for n in r.notes:
                 print(f"note: {r.model} batch {r.batch}: {n}")
-        print(f"\ntotal {time.time() - t_start:.0f} s")
+        print(f"\ntotal {time.time() - t_start:.0f} s; load average at the end: "
+              f"{ck.load_average()}")
     finally:
         if ctx:
             ctx.cleanup()

@@ -217,3 +217,20 @@ def test_models_blocks_on_a_tiny_resnet(qtools, caps, tiny_resnet, tmp_path):
     _, y8 = cm.time_ort(q, x, target_s=0.0)
     assert y8.shape == (2, 10)
     assert cm.cosine(y8, ref) > 0.9
+
+
+def test_guard_on_a_forced_vnni_kernel(qtools, caps, tmp_path):
+    # With a qsim-opt whose micro-kernels can be forced to VNNI, the guard
+    # finds vpdpbusd in the hot loop of an int8 conv compiled for znver5
+    # (code for inspection: it does not run on a host without VNNI).
+    if not caps.forced_vnni:
+        pytest.skip("no microkernels= value forces the VNNI path")
+    if qtools.llvm("mlir-translate") is None or qtools.llvm("llc") is None \
+            or qtools.llvm("opt") is None:
+        pytest.skip("mlir-translate / opt / llc not installed")
+    kr = ck.Kernel("conv", "conv", 8, 32, 32, 3, 1)
+    src, low = tmp_path / "k.mlir", tmp_path / "k.llvm.mlir"
+    src.write_text(ck.kernel_module(kr, "int8"))
+    ck.compile_module(qtools, src, low, caps.forced_vnni)
+    rep = ck.hottest_dot_loop(ck.llvm_asm(qtools, low, "znver5", tmp_path), ("vpdpbusd",))
+    assert rep.passed, rep.describe()
