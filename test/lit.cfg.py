@@ -55,3 +55,16 @@ _cuda_rt = os.path.join(config.qsim_obj_root, "lib", "libqsim_cuda_runtime.so")
 if os.path.exists(_cuda_rt):
     config.available_features.add("qsim-cuda-runtime")
 config.substitutions.append(("%qsim_cuda_runtime", _cuda_rt))
+# `cuda-driver-stub`: the toolkit's stub libcuda.so (what the runtime links
+# against at build time). Loaded as libcuda.so.1 it lets the runtime load
+# where no driver is installed and fails every call with
+# CUDA_ERROR_STUB_LIBRARY: the no-GPU error path and the JIT linking of GPU
+# modules are tested with it.
+_cuda_homes = [os.path.dirname(os.path.dirname(_ptxas))] if _ptxas else []
+_cuda_homes.append("/usr/local/cuda")
+for _home in _cuda_homes:
+    _stub = os.path.join(_home, "lib64", "stubs", "libcuda.so")
+    if os.path.exists(_stub):
+        config.available_features.add("cuda-driver-stub")
+        config.substitutions.append(("%cuda_driver_stub", _stub))
+        break

@@ -10,6 +10,8 @@
 #include "qsim/Dialect/QSim/IR/QSimDialect.h"
 #include "qsim/Pipelines/Pipelines.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -20,7 +22,11 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Support/DynamicLibrary.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 
@@ -59,20 +65,109 @@ mlir::qsim::runtime::loadModuleFile(StringRef filename, MLIRContext &context,
 llvm::Error mlir::qsim::runtime::lowerWithCPUPipeline(ModuleOp module,
                                                       StringRef filename,
                                                       bool applyCLOptions) {
+  return lowerWithCPUPipeline(module, filename, applyCLOptions,
+                              qsim::QSimCPUPipelineOptions());
+}
+
+llvm::Error mlir::qsim::runtime::lowerWithCPUPipeline(
+    ModuleOp module, StringRef filename, bool applyCLOptions,
+    const qsim::QSimCPUPipelineOptions &options) {
   PassManager pm(module.getContext(), ModuleOp::getOperationName());
   if (applyCLOptions && failed(applyPassManagerCLOptions(pm)))
     return makeError("cannot apply the pass manager options");
-  qsim::buildQSimCPUPipeline(pm, qsim::QSimCPUPipelineOptions());
+  qsim::buildQSimCPUPipeline(pm, options);
   if (failed(pm.run(module)))
     return makeError("lowering '" + filename +
                      "' with --qsim-cpu-pipeline failed");
   return llvm::Error::success();
 }
 
+llvm::Error mlir::qsim::runtime::lowerWithGPUPipeline(
+    ModuleOp module, StringRef filename, bool applyCLOptions,
+    const qsim::QSimGPUPipelineOptions &options) {
+  PassManager pm(module.getContext(), ModuleOp::getOperationName());
+  if (applyCLOptions && failed(applyPassManagerCLOptions(pm)))
+    return makeError("cannot apply the pass manager options");
+  qsim::buildQSimGPUPipeline(pm, options);
+  if (failed(pm.run(module)))
+    return makeError("lowering '" + filename +
+                     "' with --qsim-gpu-pipeline failed");
+  return llvm::Error::success();
+}
+
+LoweringState mlir::qsim::runtime::getLoweringState(ModuleOp module) {
+  LoweringState state;
+  state.lowered = true;
+  for (Operation &op : *module.getBody()) {
+    if (isa<gpu::BinaryOp>(op)) {
+      state.hasKernels = true;
+      continue;
+    }
+    // gpu.launch_func stays in the host code until the translation to LLVM
+    // IR, which turns it into mgpu* calls.
+    WalkResult result = op.walk([](Operation *nested) {
+      return isa<LLVM::LLVMDialect>(nested->getDialect()) ||
+                     isa<gpu::LaunchFuncOp>(nested)
+                 ? WalkResult::advance()
+                 : WalkResult::interrupt();
+    });
+    if (result.wasInterrupted())
+      state.lowered = false;
+  }
+  return state;
+}
+
+std::string mlir::qsim::runtime::getDefaultCUDARuntimePath(const char *argv0,
+                                                           void *mainAddress) {
+  std::string executable = llvm::sys::fs::getMainExecutable(argv0, mainAddress);
+  llvm::SmallString<256> path(llvm::sys::path::parent_path(executable));
+  llvm::sys::path::append(path, "..", "lib", "libqsim_cuda_runtime.so");
+  llvm::sys::path::remove_dots(path, /*remove_dot_dot=*/true);
+  return std::string(path);
+}
+
+llvm::Expected<CUDADeviceInfo>
+mlir::qsim::runtime::loadCUDARuntime(StringRef path, bool checkDevice) {
+  if (!llvm::sys::fs::exists(path))
+    return makeError("the CUDA runtime library '" + path +
+                     "' does not exist (libqsim_cuda_runtime.so is built "
+                     "only where CMake finds the CUDA toolkit, see "
+                     "docs/GPU.md)");
+  std::string loadError;
+  llvm::sys::DynamicLibrary library =
+      llvm::sys::DynamicLibrary::getPermanentLibrary(path.str().c_str(),
+                                                     &loadError);
+  if (!library.isValid()) {
+    std::string hint;
+    if (StringRef(loadError).contains("libcuda"))
+      hint = " (the NVIDIA driver, which provides libcuda.so.1, is not "
+             "installed)";
+    return makeError("cannot load the CUDA runtime library '" + path +
+                     "': " + loadError + hint);
+  }
+  if (!checkDevice)
+    return CUDADeviceInfo();
+  using GetInfoFn = int32_t (*)(char *, size_t, int32_t *, int32_t *, char *,
+                                size_t);
+  auto getInfo = reinterpret_cast<GetInfoFn>(
+      library.getAddressOfSymbol("qsimCudaGetDeviceInfo"));
+  if (!getInfo)
+    return makeError("'" + path +
+                     "' is not qsim's CUDA runtime library (it has no "
+                     "qsimCudaGetDeviceInfo)");
+  char name[256] = {0}, error[512] = {0};
+  int32_t major = 0, minor = 0;
+  if (getInfo(name, sizeof(name), &major, &minor, error, sizeof(error)))
+    return makeError(llvm::Twine("no usable CUDA device: ") + error);
+  return CUDADeviceInfo{name, major, minor};
+}
+
 llvm::Expected<std::unique_ptr<ExecutionEngine>>
 mlir::qsim::runtime::createJitEngine(ModuleOp module, StringRef filename,
                                      StringRef entry, unsigned optLevel,
-                                     ArrayRef<JitSymbol> symbols) {
+                                     ArrayRef<JitSymbol> symbols,
+                                     ArrayRef<StringRef> sharedLibPaths,
+                                     bool runInitializers) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
@@ -97,6 +192,7 @@ mlir::qsim::runtime::createJitEngine(ModuleOp module, StringRef filename,
   // No debugger or profiler registration: it costs time and is not needed.
   engineOptions.enableGDBNotificationListener = false;
   engineOptions.enablePerfNotificationListener = false;
+  engineOptions.sharedLibPaths = sharedLibPaths;
   auto engine = ExecutionEngine::create(module, engineOptions, std::move(*tm));
   if (!engine)
     return makeError("cannot JIT-compile '" + filename +
@@ -113,7 +209,8 @@ mlir::qsim::runtime::createJitEngine(ModuleOp module, StringRef filename,
           llvm::JITSymbolFlags::Exported};
     return symbolMap;
   });
-  (*engine)->initialize();
+  if (runInitializers)
+    (*engine)->initialize();
   std::string cifaceName = (kCIfacePrefix + entry).str();
   if (auto lookup = (*engine)->lookupPacked(cifaceName); !lookup)
     return makeError("JIT compilation of '" + cifaceName +

@@ -40,3 +40,5 @@
 // SYM-DAG: T mgpuStreamDestroy
 // SYM-DAG: T mgpuStreamSynchronize
 // SYM-DAG: T mgpuStreamWaitEvent
+// qsim-run's device check (not called by lowered code).
+// SYM-DAG: T qsimCudaGetDeviceInfo

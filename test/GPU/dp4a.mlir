@@ -27,6 +27,8 @@
 // CHECK:       dp4a.s32.s32
 // CHECK:       ld.global.s8
 // CHECK:       mad.lo.s32
+// CHECK-LABEL: // gpu.binary @matmul_i8_kernel
+// CHECK:       dp4a.s32.s32
 // CHECK-LABEL: // gpu.binary @matmul_zp_kernel
 // CHECK:       dp4a.s32.s32
 // CHECK-LABEL: // gpu.binary @matmul_u8_wrap_kernel

@@ -9,11 +9,14 @@
 //
 //   qsim-run model.mlir [--entry=NAME] --input=a.npy ... --output=r.npy ...
 //            [--print] [--repeat=N] [--time] [--opt-level=N]
+//            [--target=cpu|gpu] [--gpu-chip=sm_XY] [--cuda-runtime=PATH]
+//            [--pipeline-options=OPTIONS]
 //
 // A module that is not in the LLVM dialect yet goes through
-// --qsim-cpu-pipeline first. Inputs are checked against the entry's tensor
-// signature before anything is compiled or run; the function is called
-// through its C interface (`_mlir_ciface_<name>`, see docs/Tools.md).
+// --qsim-cpu-pipeline first (--target=gpu: --qsim-gpu-pipeline, then the JIT
+// links libqsim_cuda_runtime.so). Inputs are checked against the entry's
+// tensor signature before anything is compiled or run; the function is
+// called through its C interface (`_mlir_ciface_<name>`, see docs/Tools.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -142,18 +145,6 @@ std::optional<TensorSpec> getSpec(Type type, StringRef what, unsigned index,
                  typeToString(type) +
                  " (supported: f32 f64 i1 i8 ui8 i16 i32 i64)");
   return TensorSpec{type, SmallVector<int64_t>(shaped.getShape()), *dtype};
-}
-
-bool isInLLVMDialect(ModuleOp module) {
-  bool allLLVM = true;
-  module.getBody()->walk([&](Operation *op) {
-    if (!isa<LLVM::LLVMDialect>(op->getDialect())) {
-      allLLVM = false;
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return allLLVM;
 }
 
 /// The function to run and its signature from before the lowering.
@@ -407,6 +398,40 @@ int main(int argc, char **argv) {
       "opt-level",
       llvm::cl::desc("LLVM optimization level of the JIT, 0-3 (default 2)"),
       llvm::cl::value_desc("N"), llvm::cl::init(2), llvm::cl::cat(category));
+  enum class Target { CPU, GPU };
+  llvm::cl::opt<Target> target(
+      "target", llvm::cl::desc("Where the function runs (default cpu)"),
+      llvm::cl::values(
+          clEnumValN(Target::CPU, "cpu",
+                     "the host: --qsim-cpu-pipeline, JIT-compiled"),
+          clEnumValN(Target::GPU, "gpu",
+                     "an NVIDIA GPU: --qsim-gpu-pipeline, the host code "
+                     "JIT-compiled with libqsim_cuda_runtime.so")),
+      llvm::cl::init(Target::CPU), llvm::cl::cat(category));
+  llvm::cl::opt<std::string> gpuChip(
+      "gpu-chip",
+      llvm::cl::desc("--target=gpu: the GPU architecture the kernels are "
+                     "compiled for (the pipeline's chip=, default sm_80)"),
+      llvm::cl::value_desc("sm_XY"), llvm::cl::init("sm_80"),
+      llvm::cl::cat(category));
+  llvm::cl::opt<std::string> cudaRuntime(
+      "cuda-runtime",
+      llvm::cl::desc("--target=gpu: the CUDA runtime library (default: "
+                     "libqsim_cuda_runtime.so in ../lib next to qsim-run)"),
+      llvm::cl::value_desc("path"), llvm::cl::cat(category));
+  llvm::cl::opt<bool> compileOnly(
+      "compile-only",
+      llvm::cl::desc("Lower and JIT-compile (link) the module, then stop: no "
+                     "initializers, no call, no --input needed. With "
+                     "--target=gpu no GPU is needed either (the CUDA runtime "
+                     "library must load)"),
+      llvm::cl::cat(category));
+  llvm::cl::opt<std::string> pipelineOptions(
+      "pipeline-options",
+      llvm::cl::desc("Options of the lowering pipeline, as in "
+                     "--qsim-cpu-pipeline=\"OPTIONS\" (--qsim-gpu-pipeline "
+                     "with --target=gpu), e.g. \"emit-c-interface=true\""),
+      llvm::cl::value_desc("OPTIONS"), llvm::cl::cat(category));
 
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
@@ -424,6 +449,33 @@ int main(int argc, char **argv) {
   if (optLevel > 3)
     return fail("--opt-level must be 0, 1, 2 or 3");
 
+  // Pipeline options, parsed before anything else is done: a typo must not
+  // cost a compilation.
+  bool gpu = target == Target::GPU;
+  qsim::QSimCPUPipelineOptions cpuOptions;
+  qsim::QSimGPUPipelineOptions gpuOptions;
+  if (gpu && gpuChip.getNumOccurrences())
+    gpuOptions.chip = gpuChip;
+  if (!pipelineOptions.empty()) {
+    std::string parseError;
+    llvm::raw_string_ostream errorStream(parseError);
+    LogicalResult parsed =
+        gpu ? gpuOptions.parseFromString(pipelineOptions, errorStream)
+            : cpuOptions.parseFromString(pipelineOptions, errorStream);
+    if (failed(parsed)) {
+      StringRef message = StringRef(parseError).trim();
+      return fail("invalid --pipeline-options=\"" + pipelineOptions +
+                  "\" for " +
+                  (gpu ? "--qsim-gpu-pipeline" : "--qsim-cpu-pipeline") +
+                  (message.empty() ? "" : ": " + message.str()));
+    }
+  }
+  if (!(gpu ? gpuOptions.emitCInterface : cpuOptions.emitCInterface))
+    return fail("qsim-run calls the C interface of the entry; "
+                "--pipeline-options cannot turn off emit-c-interface");
+  if (!gpu && (gpuChip.getNumOccurrences() || cudaRuntime.getNumOccurrences()))
+    return fail("--gpu-chip and --cuda-runtime need --target=gpu");
+
   DialectRegistry registry;
   qsim::runtime::registerJitDialects(registry);
   MLIRContext context(registry);
@@ -438,7 +490,20 @@ int main(int argc, char **argv) {
 
   // Find the entry and check everything about it and the inputs before
   // spending time on compilation.
-  bool lowered = isInLLVMDialect(*module);
+  qsim::runtime::LoweringState state = qsim::runtime::getLoweringState(*module);
+  bool lowered = state.lowered;
+  if (lowered && state.hasKernels && !gpu)
+    return fail("'" + inputFilename +
+                "' contains GPU kernels (gpu.binary, lowered by "
+                "--qsim-gpu-pipeline); run it with --target=gpu");
+  if (lowered && !state.hasKernels && gpu)
+    return fail("'" + inputFilename +
+                "' is already lowered for the CPU (LLVM dialect without "
+                "gpu.binary); --target=gpu needs a module before lowering or "
+                "one lowered by --qsim-gpu-pipeline");
+  if (lowered && !pipelineOptions.empty())
+    return fail("--pipeline-options has no effect on '" + inputFilename +
+                "', which is already lowered");
   std::optional<Entry> entry =
       findEntry(*module, entryName, inputFilename, lowered);
   if (!entry)
@@ -462,7 +527,8 @@ int main(int argc, char **argv) {
     resultSpecs.push_back(*spec);
   }
 
-  if (inputFiles.size() != argSpecs.size())
+  if (inputFiles.size() != argSpecs.size() &&
+      !(compileOnly && inputFiles.empty()))
     return fail("'" + entry->name + "' takes " + llvm::Twine(argSpecs.size()) +
                 " argument(s) " + typeToString(entry->type) + ", got " +
                 llvm::Twine(inputFiles.size()) + " --input file(s)");
@@ -471,8 +537,10 @@ int main(int argc, char **argv) {
                 llvm::Twine(resultSpecs.size()) + " result(s), got " +
                 llvm::Twine(outputFiles.size()) + " --output file(s)");
 
-  std::vector<NpyArray> inputs(argSpecs.size());
+  std::vector<NpyArray> inputs(inputFiles.size());
   for (auto [i, spec] : llvm::enumerate(argSpecs)) {
+    if (i >= inputFiles.size())
+      break;
     const std::string &path = inputFiles[i];
     if (std::string err = qsim::runtime::readNpyFile(path, inputs[i]);
         !err.empty())
@@ -491,32 +559,74 @@ int main(int argc, char **argv) {
                   formatShape(spec.shape) + ")");
   }
 
+  // The GPU: the runtime library and a device, before compiling anything.
+  std::string runtimePath;
+  if (gpu) {
+    runtimePath = cudaRuntime.getNumOccurrences()
+                      ? std::string(cudaRuntime)
+                      : qsim::runtime::getDefaultCUDARuntimePath(
+                            argv[0], reinterpret_cast<void *>(&fail));
+    llvm::Expected<qsim::runtime::CUDADeviceInfo> device =
+        qsim::runtime::loadCUDARuntime(runtimePath,
+                                       /*checkDevice=*/!compileOnly);
+    if (!device)
+      return fail("--target=gpu: " + llvm::toString(device.takeError()));
+    // PTX for a newer architecture than the device's does not load.
+    unsigned chipVersion = 0;
+    StringRef chip = StringRef(gpuOptions.chip).take_while(
+        [](char c) { return c != 'a' && c != 'f'; });
+    unsigned deviceVersion = device->computeMajor * 10 + device->computeMinor;
+    if (!compileOnly && !lowered && chip.consume_front("sm_") &&
+        !chip.getAsInteger(10, chipVersion) && chipVersion > deviceVersion)
+      return fail("--target=gpu: the kernels would be compiled for " +
+                  gpuOptions.chip + ", but the GPU (" + device->name +
+                  ") is sm_" + llvm::Twine(deviceVersion) +
+                  "; pass --gpu-chip=sm_" + llvm::Twine(deviceVersion));
+  }
+
   // Lower and compile.
   auto compileStart = std::chrono::steady_clock::now();
-  // Ownership-based deallocation in qsim-cpu-pipeline makes every returned
-  // buffer a fresh allocation owned by the caller; a module lowered by some
-  // other flow gives no such guarantee, so its results are leaked.
+  // Ownership-based deallocation in the qsim pipelines makes every returned
+  // buffer a fresh allocation owned by the caller (the GPU pipeline copies
+  // results into malloc'ed host buffers); a module lowered by some other flow
+  // gives no such guarantee, so its results are leaked.
   bool ownsResults = true;
   if (!lowered) {
-    if (llvm::Error err = qsim::runtime::lowerWithCPUPipeline(
-            *module, inputFilename, /*applyCLOptions=*/true))
+    llvm::Error err =
+        gpu ? qsim::runtime::lowerWithGPUPipeline(*module, inputFilename,
+                                                  /*applyCLOptions=*/true,
+                                                  gpuOptions)
+            : qsim::runtime::lowerWithCPUPipeline(*module, inputFilename,
+                                                  /*applyCLOptions=*/true,
+                                                  cpuOptions);
+    if (err)
       return fail(llvm::toString(std::move(err)));
-    if (!isInLLVMDialect(*module))
+    if (!qsim::runtime::getLoweringState(*module).lowered)
       return fail("'" + inputFilename +
-                  "' still has ops outside the LLVM dialect after "
-                  "--qsim-cpu-pipeline (are there ops it does not lower?)");
+                  "' still has ops outside the LLVM dialect after " +
+                  (gpu ? "--qsim-gpu-pipeline" : "--qsim-cpu-pipeline") +
+                  " (are there ops it does not lower?)");
   } else {
     auto func = module->lookupSymbol<LLVM::LLVMFuncOp>(entry->name);
     ownsResults = func && func->hasAttr(qsim::kEntryTypeAttrName);
   }
 
+  SmallVector<StringRef> sharedLibs;
+  if (gpu)
+    sharedLibs.push_back(runtimePath);
   llvm::Expected<std::unique_ptr<ExecutionEngine>> engine =
       qsim::runtime::createJitEngine(*module, inputFilename, entry->name,
-                                     optLevel);
+                                     optLevel, /*symbols=*/{}, sharedLibs,
+                                     /*runInitializers=*/!compileOnly);
   if (!engine)
     return fail(llvm::toString(engine.takeError()));
   std::string cifaceName = (kCIfacePrefix + entry->name).str();
   double compileMs = millisecondsSince(compileStart);
+  if (compileOnly) {
+    if (printTime)
+      llvm::outs() << llvm::format("compile: %.3f ms\n", compileMs);
+    return 0;
+  }
 
   // Descriptors: inputs point into the .npy data (the pipeline marks entry
   // arguments non-writable, so the code never writes into them); results

@@ -62,6 +62,15 @@ void mgpuMemHostRegisterMemRef(int64_t rank, void *descriptor,
 void mgpuMemHostUnregisterMemRef(int64_t rank, void *descriptor,
                                  int64_t elementSizeBytes);
 void mgpuSetDefaultDevice(int32_t device);
+
+/// Not called by lowered code: lets a host (qsim-run) check before compiling
+/// anything that the driver initializes and the default device exists.
+/// Returns 0 and fills `name` (NUL-terminated, at most `nameSize` bytes) and
+/// the compute capability, or returns a CUresult (non-zero) and writes what
+/// failed into `error`, e.g. "cuInit failed: CUDA_ERROR_NO_DEVICE (100): no
+/// CUDA-capable device is detected".
+int32_t qsimCudaGetDeviceInfo(char *name, size_t nameSize, int32_t *ccMajor,
+                              int32_t *ccMinor, char *error, size_t errorSize);
 }
 
 #endif // QSIM_RUNTIME_CUDARUNTIMEWRAPPERS_H

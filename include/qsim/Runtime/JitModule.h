@@ -5,8 +5,9 @@
 //===----------------------------------------------------------------------===//
 //
 // What the JIT runners (qsim-run, qsim-collect) share: the dialect registry
-// and parsing of a model file, the lowering with --qsim-cpu-pipeline, the
-// mlir::ExecutionEngine set-up for the host, and the ranked memref
+// and parsing of a model file, the lowering with --qsim-cpu-pipeline or
+// --qsim-gpu-pipeline, the mlir::ExecutionEngine set-up for the host (with
+// the CUDA runtime library for GPU modules), and the ranked memref
 // descriptors of the C interface (`_mlir_ciface_<name>`) that they pass and
 // get back.
 //
@@ -39,6 +40,9 @@ class DialectRegistry;
 class MLIRContext;
 
 namespace qsim {
+struct QSimCPUPipelineOptions;
+struct QSimGPUPipelineOptions;
+
 namespace runtime {
 
 /// Prefix of the C interface function of a function lowered with
@@ -68,6 +72,52 @@ loadModuleFile(llvm::StringRef filename, MLIRContext &context,
 llvm::Error lowerWithCPUPipeline(ModuleOp module, llvm::StringRef filename,
                                  bool applyCLOptions);
 
+/// The same with the given pipeline options (e.g. parsed from the text of
+/// --qsim-cpu-pipeline="..." by QSimCPUPipelineOptions::parseFromString).
+llvm::Error lowerWithCPUPipeline(ModuleOp module, llvm::StringRef filename,
+                                 bool applyCLOptions,
+                                 const QSimCPUPipelineOptions &options);
+
+/// Runs --qsim-gpu-pipeline with `options` on `module`: the result is host
+/// code in the LLVM dialect plus gpu.binary ops, which createJitEngine runs
+/// when the CUDA runtime library is among its shared libraries. Fails with
+/// "lowering '<filename>' with --qsim-gpu-pipeline failed".
+llvm::Error lowerWithGPUPipeline(ModuleOp module, llvm::StringRef filename,
+                                 bool applyCLOptions,
+                                 const QSimGPUPipelineOptions &options);
+
+/// Where a module stands: `lowered` when every op is in the LLVM dialect, a
+/// gpu.binary or a gpu.launch_func (what the CPU and GPU pipelines leave),
+/// `hasKernels` when it contains gpu.binary ops (it needs the CUDA runtime).
+struct LoweringState {
+  bool lowered = false;
+  bool hasKernels = false;
+};
+LoweringState getLoweringState(ModuleOp module);
+
+/// The CUDA runtime wrapper library that GPU-lowered modules call
+/// (libqsim_cuda_runtime.so, lib/Runtime/CUDA): its default location is
+/// ../lib/ next to the directory of the running executable (the build and
+/// the install tree alike). `argv0` and `mainAddress` locate the executable.
+std::string getDefaultCUDARuntimePath(const char *argv0, void *mainAddress);
+
+/// The device the CUDA runtime found.
+struct CUDADeviceInfo {
+  std::string name;
+  int computeMajor = 0;
+  int computeMinor = 0;
+};
+
+/// Loads the CUDA runtime library at `path` into the process and, with
+/// `checkDevice`, checks that the driver initializes and the default device
+/// exists (else the returned info is empty). Fails with a message that says
+/// which: the library is missing ("... does not exist"), cannot be loaded
+/// (e.g. the NVIDIA driver's libcuda.so.1 is not installed), or the driver
+/// reports no usable device ("no usable CUDA device: cuInit failed:
+/// CUDA_ERROR_NO_DEVICE (100): ..."). Never aborts.
+llvm::Expected<CUDADeviceInfo> loadCUDARuntime(llvm::StringRef path,
+                                               bool checkDevice = true);
+
 /// A host function that JIT'd code may call, by its symbol name.
 struct JitSymbol {
   llvm::StringRef name;
@@ -76,13 +126,17 @@ struct JitSymbol {
 
 /// JIT-compiles `module` (in the LLVM dialect, read from `filename`) for the
 /// host at LLVM optimization level `optLevel` (0-3), binds `memrefCopy` of
-/// the C runner utilities (strided memref.copy calls it) and `symbols`, runs
-/// the module's initializers and checks that the C interface function of
-/// `entry` resolves.
+/// the C runner utilities (strided memref.copy calls it) and `symbols`,
+/// links the shared libraries `sharedLibPaths` (the CUDA runtime for a
+/// GPU-lowered module), runs the module's initializers (for GPU modules:
+/// loading the kernels) unless `runInitializers` is false, and checks that
+/// the C interface function of `entry` resolves (which links it).
 llvm::Expected<std::unique_ptr<ExecutionEngine>>
 createJitEngine(ModuleOp module, llvm::StringRef filename,
                 llvm::StringRef entry, unsigned optLevel,
-                llvm::ArrayRef<JitSymbol> symbols = {});
+                llvm::ArrayRef<JitSymbol> symbols = {},
+                llvm::ArrayRef<llvm::StringRef> sharedLibPaths = {},
+                bool runInitializers = true);
 
 /// The number of 8-byte words of a ranked memref descriptor as the C
 /// interface lays it out: {T *allocated, T *aligned, int64_t offset,

@@ -19,14 +19,28 @@ namespace {
 
 thread_local int32_t defaultDevice = 0;
 
+/// The name of a driver error code. A stub libcuda (the toolkit's, no
+/// driver) cannot name its own errors, hence the fallbacks.
+const char *errorName(CUresult result) {
+  const char *name = nullptr;
+  if (cuGetErrorName(result, &name) == CUDA_SUCCESS && name)
+    return name;
+  switch (result) {
+  case CUDA_ERROR_STUB_LIBRARY:
+    return "CUDA_ERROR_STUB_LIBRARY";
+  case CUDA_ERROR_NO_DEVICE:
+    return "CUDA_ERROR_NO_DEVICE";
+  default:
+    return "CUresult";
+  }
+}
+
 /// Reports a failed driver call on stderr; returns true on success.
 bool check(CUresult result, const char *what) {
   if (result == CUDA_SUCCESS)
     return true;
-  const char *name = nullptr;
-  cuGetErrorName(result, &name);
-  std::fprintf(stderr, "qsim-cuda-runtime: %s failed: %s\n", what,
-               name ? name : "<unknown error>");
+  std::fprintf(stderr, "qsim-cuda-runtime: %s failed: %s (%d)\n", what,
+               errorName(result), static_cast<int>(result));
   return false;
 }
 #define QSIM_CU(expr) check((expr), #expr)
@@ -103,6 +117,10 @@ void *mgpuModuleLoadJIT(void *data, int optLevel) {
 }
 
 void mgpuModuleUnload(void *module) {
+  // A module that never loaded (no device; or a JIT that did not run the
+  // loading constructors) has nothing to unload.
+  if (!module)
+    return;
   ScopedContext context;
   QSIM_CU(cuModuleUnload(static_cast<CUmodule>(module)));
 }
@@ -225,5 +243,46 @@ void mgpuMemHostUnregisterMemRef(int64_t rank, void *descriptor,
 }
 
 void mgpuSetDefaultDevice(int32_t device) { defaultDevice = device; }
+
+int32_t qsimCudaGetDeviceInfo(char *name, size_t nameSize, int32_t *ccMajor,
+                              int32_t *ccMinor, char *error,
+                              size_t errorSize) {
+  auto report = [&](CUresult result, const char *what) {
+    const char *errorText = nullptr;
+    if (cuGetErrorString(result, &errorText) != CUDA_SUCCESS)
+      errorText = result == CUDA_ERROR_STUB_LIBRARY
+                      ? "libcuda.so.1 is the CUDA toolkit's stub, not a driver"
+                      : nullptr;
+    if (error && errorSize)
+      std::snprintf(error, errorSize, "%s failed: %s (%d)%s%s", what,
+                    errorName(result), static_cast<int>(result),
+                    errorText ? ": " : "", errorText ? errorText : "");
+    return static_cast<int32_t>(result);
+  };
+  if (CUresult r = cuInit(0); r != CUDA_SUCCESS)
+    return report(r, "cuInit");
+  CUdevice device;
+  if (CUresult r = cuDeviceGet(&device, defaultDevice); r != CUDA_SUCCESS)
+    return report(r, "cuDeviceGet");
+  if (name && nameSize) {
+    if (CUresult r = cuDeviceGetName(name, static_cast<int>(nameSize), device);
+        r != CUDA_SUCCESS)
+      return report(r, "cuDeviceGetName");
+  }
+  int major = 0, minor = 0;
+  if (CUresult r = cuDeviceGetAttribute(
+          &major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device);
+      r != CUDA_SUCCESS)
+    return report(r, "cuDeviceGetAttribute");
+  if (CUresult r = cuDeviceGetAttribute(
+          &minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device);
+      r != CUDA_SUCCESS)
+    return report(r, "cuDeviceGetAttribute");
+  if (ccMajor)
+    *ccMajor = major;
+  if (ccMinor)
+    *ccMinor = minor;
+  return 0;
+}
 
 } // extern "C"

@@ -2,7 +2,8 @@
 // --qsim-gpu-pipeline: epilogue fusion, accumulators in registers, dp4a with
 // and without zero points, a remainder loop, zero-extended bytes and
 // wrap-around of the i32 accumulator. Shared by emulation.mlir (runs
-// everywhere), execution-int8-qsim-run.mlir (needs a GPU) and dp4a.mlir (PTX).
+// everywhere), execution-int8.mlir (needs a GPU), dp4a.mlir (PTX),
+// epilogue-fusion.mlir (IR) and the qsim-run --target=gpu tests.
 
 // Conv (input zero point -7, pad 1, bias) + per-channel requantize + ReLU:
 // only the i8 result leaves, so the i32 accumulator stays in a register.
@@ -48,6 +49,13 @@ func.func @conv_c6_zp(%x: tensor<2x7x7x6xi8>, %w: tensor<5x3x3x6xi8>, %b: tensor
   %acc = tosa.conv2d %x, %w, %b, %izp, %wzp {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>}
       : (tensor<2x7x7x6xi8>, tensor<5x3x3x6xi8>, tensor<5xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<2x3x3x5xi32>
   return %acc : tensor<2x3x3x5xi32>
+}
+
+// A plain i8 matmul (k = 32): the int8 GEMM of --qsim-realize.
+func.func @matmul_i8(%a: tensor<1x16x32xi8>, %b: tensor<1x32x8xi8>) -> tensor<1x16x8xi32> {
+  %zp = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %r = tosa.matmul %a, %b, %zp, %zp : (tensor<1x16x32xi8>, tensor<1x32x8xi8>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x16x8xi32>
+  return %r : tensor<1x16x8xi32>
 }
 
 // Matmul with zero points on both operands and k = 10 (two dp4a groups and a
