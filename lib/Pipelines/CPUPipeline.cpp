@@ -23,12 +23,59 @@
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "qsim/Conversion/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
+
+namespace {
+
+/// `memref.copy` between buffers that are not both contiguous (a tensor.pad
+/// writes its source into a subview of the padded buffer) lowers to a call
+/// of the runtime's generic `memrefCopy`, which walks the descriptors element
+/// by element: measured as costly as all the convolutions of a small int8
+/// model. As `linalg.copy` it becomes loops whose innermost (contiguous)
+/// dimension LLVM turns into wide moves. Pipeline-internal, not a flag.
+struct StridedCopiesToLinalgPass
+    : public PassWrapper<StridedCopiesToLinalgPass,
+                         OperationPass<func::FuncOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(StridedCopiesToLinalgPass)
+
+  StringRef getArgument() const override {
+    return "qsim-cpu-strided-copies-to-linalg";
+  }
+  StringRef getDescription() const override {
+    return "Rewrite memref.copy of non-contiguous buffers to linalg.copy";
+  }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<linalg::LinalgDialect>();
+  }
+
+  void runOnOperation() override {
+    SmallVector<memref::CopyOp> copies;
+    getOperation().walk([&](memref::CopyOp op) {
+      auto src = dyn_cast<MemRefType>(op.getSource().getType());
+      auto dst = dyn_cast<MemRefType>(op.getTarget().getType());
+      if (src && dst && src.getRank() > 0 &&
+          !(memref::isStaticShapeAndContiguousRowMajor(src) &&
+            memref::isStaticShapeAndContiguousRowMajor(dst)))
+        copies.push_back(op);
+    });
+    for (memref::CopyOp op : copies) {
+      OpBuilder b(op);
+      linalg::CopyOp::create(b, op.getLoc(), ValueRange{op.getSource()},
+                             ValueRange{op.getTarget()});
+      op.erase();
+    }
+  }
+};
+
+} // namespace
 
 void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
                                       const QSimCPUPipelineOptions &options) {
@@ -48,6 +95,8 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
 
   // Loops for the remaining linalg ops; the vector ops of the micro-kernels
   // (1-D transfers become plain or masked loads and stores).
+  pm.nest<func::FuncOp>().addPass(
+      std::make_unique<StridedCopiesToLinalgPass>());
   pm.nest<func::FuncOp>().addPass(createConvertLinalgToLoopsPass());
   pm.nest<func::FuncOp>().addPass(createLoopInvariantCodeMotionPass());
   pm.addPass(createConvertVectorToSCFPass());

@@ -88,9 +88,12 @@ def ConvertLinalgToCPUKernels
   let description = [{
     Rewrites, on tensors, each `linalg.conv_2d_nhwc_fhwc`,
     `linalg.conv_2d_nhwc_hwcf` (and their `_q` forms with constant zero
-    points), `linalg.matmul` and single-batch `linalg.batch_matmul` whose
-    weights are a constant, whose operands are `i8 x i8 -> i32` or
-    `f32 x f32 -> f32`, into a loop nest of register-tiled micro-kernels:
+    points), `linalg.matmul`, single-batch `linalg.batch_matmul` and
+    `linalg.depthwise_conv_2d_nhwc_hwc`/`_hwcm` (multiplier 1) whose weights
+    are a constant, whose operands are `i8 x i8 -> i32` or
+    `f32 x f32 -> f32`, into a loop nest of register-tiled micro-kernels
+    (depthwise: channels on the lanes, inputs widened to i32; the rest as
+    follows):
 
     * The weights are packed at compile time into
       `[F/L][KH][KW][C/G][L][G]` (L output channels per vector, G products

@@ -182,7 +182,10 @@ struct QSimGPUPipelineOptions
 
 /// Adds the GPU lowering to `pm` (which must run on builtin.module): the
 /// tensor-level steps and bufferization of the CPU pipeline, one kernel per
-/// linalg op tiled to blocks and threads, buffers in CUDA managed memory,
+/// linalg op tiled to blocks and threads (elementwise epilogues fused into
+/// the kernel of their producer, i32 accumulators in registers, int8
+/// reductions on dp4a: options fuse-epilogues, dp4a), buffers in CUDA
+/// managed memory,
 /// NVVM for the kernels (serialized by gpu-module-to-binary into a
 /// gpu.binary) and the LLVM dialect for the host, which calls the mgpu*
 /// functions of a CUDA runtime wrapper library.

@@ -153,16 +153,13 @@ func.func @sim_quantize(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
 // CHECK-DAG: %[[S:.*]] = arith.constant 31 : i64
 // CHECK-DAG: %[[MASK:.*]] = arith.constant 2147483647 : i64
 // CHECK-DAG: %[[HALF:.*]] = arith.constant 1073741824 : i64
-// CHECK-DAG: %[[HALFM1:.*]] = arith.constant 1073741823 : i64
 // CHECK: %[[Q:.*]] = arith.shrsi %[[P]], %[[S]] : i64
 // CHECK: %[[R:.*]] = arith.andi %[[P]], %[[MASK]] : i64
-// CHECK: %[[GE:.*]] = arith.cmpi ugt, %[[R]], %[[HALFM1]] : i64
-// CHECK: %[[NT:.*]] = arith.cmpi ne, %[[R]], %[[HALF]] : i64
-// half_to_even: a tie rounds up only from an odd quotient.
+// half_to_even: up when r + (q & 1) > 2^(shift-1), i.e. above the tie, or
+// at the tie from an odd quotient.
 // CHECK: %[[ODD:.*]] = arith.andi %[[Q]], %{{.*}} : i64
-// CHECK: %[[ISODD:.*]] = arith.cmpi ne, %[[ODD]], %{{.*}} : i64
-// CHECK: %[[OK:.*]] = arith.ori %[[NT]], %[[ISODD]] : i1
-// CHECK: %[[UP:.*]] = arith.andi %[[GE]], %[[OK]] : i1
+// CHECK: %[[RT:.*]] = arith.addi %[[R]], %[[ODD]] : i64
+// CHECK: %[[UP:.*]] = arith.cmpi ugt, %[[RT]], %[[HALF]] : i64
 // CHECK: %[[INC:.*]] = arith.extui %[[UP]] : i1 to i64
 // CHECK: %[[RND:.*]] = arith.addi %[[Q]], %[[INC]] : i64
 // CHECK: %[[ZPO:.*]] = arith.constant -5 : i64
@@ -186,13 +183,16 @@ func.func @requantize(%x: tensor<4x8xi32>) -> tensor<4x8xi8> {
 // CHECK-DAG: #[[$ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-DAG: #[[$CH:.*]] = affine_map<(d0, d1) -> (d1)>
 // CHECK-LABEL: func.func @requantize_per_channel
-// CHECK-DAG: %[[MT:.*]] = arith.constant dense<[1073741824, 1518500250]> : tensor<2xi64>
-// CHECK-DAG: %[[ST:.*]] = arith.constant dense<[0, 63]> : tensor<2xi64>
+// CHECK-DAG: %[[MT:.*]] = arith.constant dense<[1073741824, 1518500250]> : tensor<2xi32>
+// CHECK-DAG: %[[ST:.*]] = arith.constant dense<[0, 63]> : tensor<2xi32>
 // CHECK: linalg.generic {indexing_maps = [#[[$ID]], #[[$CH]], #[[$CH]], #[[$ID]]]
 // CHECK-SAME: ins(%{{.*}}, %[[MT]], %[[ST]] :
-// CHECK: ^bb0(%[[IN:.*]]: i32, %[[M:.*]]: i64, %[[S:.*]]: i64, %{{.*}}: i8):
+// CHECK: ^bb0(%[[IN:.*]]: i32, %[[M32:.*]]: i32, %[[S32:.*]]: i32, %{{.*}}: i8):
 // CHECK: %[[X:.*]] = arith.extui %[[IN]] : i32 to i64
+// The i32 tables are widened in the body (a 32 x 32 -> 64 product).
+// CHECK: %[[M:.*]] = arith.extsi %[[M32]] : i32 to i64
 // CHECK: %[[P:.*]] = arith.muli %[[X]], %[[M]] : i64
+// CHECK: %[[S:.*]] = arith.extui %[[S32]] : i32 to i64
 // CHECK: %[[ONE:.*]] = arith.constant 1 : i64
 // CHECK: %[[POW:.*]] = arith.shli %[[ONE]], %[[S]] : i64
 // CHECK: %[[MASK:.*]] = arith.subi %[[POW]], %[[ONE]] : i64
@@ -227,9 +227,11 @@ func.func @requantize_per_channel(%x: tensor<4x2xi32>) -> tensor<4x2xi8> {
 // CHECK: arith.andi %[[NEG]], %[[INEXACT]] : i1
 // CHECK-LABEL: func.func @requantize_half_away_from_zero
 // CHECK: %[[P:.*]] = arith.muli
-// CHECK: %[[NT:.*]] = arith.cmpi ne
+// CHECK: %[[R:.*]] = arith.andi %[[P]]
 // CHECK: %[[POS:.*]] = arith.cmpi sge, %[[P]], %{{.*}} : i64
-// CHECK: arith.ori %[[NT]], %[[POS]] : i1
+// CHECK: %[[T:.*]] = arith.extui %[[POS]] : i1 to i64
+// CHECK: %[[RT:.*]] = arith.addi %[[R]], %[[T]] : i64
+// CHECK: arith.cmpi ugt, %[[RT]]
 func.func @requantize_floor(%x: tensor<8xi32>) -> tensor<8xi8> {
   %y = qsim.requantize %x multiplier [1518500250] shift [40] rounding floor : tensor<8xi32> -> tensor<8xi8>
   return %y : tensor<8xi8>
