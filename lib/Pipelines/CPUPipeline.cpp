@@ -18,11 +18,14 @@
 #include "PipelineUtils.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/AsyncToLLVM/AsyncToLLVM.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "qsim/Conversion/Passes.h"
+#include "mlir/Dialect/Async/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -75,6 +78,53 @@ struct StridedCopiesToLinalgPass
   }
 };
 
+/// The micro-kernels' loops marked `qsim.parallel` (disjoint output tiles,
+/// no results after bufferization) become scf.parallel for
+/// async-parallel-for; with one thread the marks are dropped.
+struct ParallelizeMarkedLoopsPass
+    : public PassWrapper<ParallelizeMarkedLoopsPass,
+                         OperationPass<func::FuncOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(ParallelizeMarkedLoopsPass)
+
+  explicit ParallelizeMarkedLoopsPass(bool parallelize)
+      : parallelize(parallelize) {}
+
+  StringRef getArgument() const override {
+    return "qsim-cpu-parallelize-marked-loops";
+  }
+  StringRef getDescription() const override {
+    return "Turn scf.for loops marked qsim.parallel into scf.parallel";
+  }
+
+  void runOnOperation() override {
+    SmallVector<scf::ForOp> loops;
+    getOperation().walk([&](scf::ForOp op) {
+      if (op->hasAttr(qsim::kParallelLoopAttrName))
+        loops.push_back(op);
+    });
+    for (scf::ForOp op : loops) {
+      op->removeAttr(qsim::kParallelLoopAttrName);
+      if (!parallelize || op->getNumResults() != 0)
+        continue;
+      OpBuilder b(op);
+      auto par = scf::ParallelOp::create(
+          b, op.getLoc(), ValueRange{op.getLowerBound()},
+          ValueRange{op.getUpperBound()}, ValueRange{op.getStep()});
+      Block *body = par.getBody();
+      // Move the loop body (without its yield) in front of the parallel
+      // loop's terminator.
+      Block *old = op.getBody();
+      old->getTerminator()->erase();
+      body->getOperations().splice(Block::iterator(body->getTerminator()),
+                                   old->getOperations());
+      op.getInductionVar().replaceAllUsesWith(par.getInductionVars()[0]);
+      op.erase();
+    }
+  }
+
+  bool parallelize;
+};
+
 } // namespace
 
 void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
@@ -93,6 +143,24 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
     funcPm.addPass(createCSEPass());
   });
 
+  // Threads: the marked pixel loops to scf.parallel, then upstream's
+  // async-parallel-for and async runtime lowering (the JIT loads
+  // libmlir_async_runtime for the mlirAsyncRuntime* calls).
+  unsigned threads = options.threads;
+  pm.nest<func::FuncOp>().addPass(
+      std::make_unique<ParallelizeMarkedLoopsPass>(threads > 1));
+  if (threads > 1) {
+    AsyncParallelForPassOptions parallelFor;
+    parallelFor.asyncDispatch = false;
+    parallelFor.numWorkerThreads = static_cast<int32_t>(threads);
+    parallelFor.minTaskSize = 1;
+    pm.addPass(createAsyncParallelForPass(parallelFor));
+    pm.addPass(createAsyncToAsyncRuntimePass());
+    pm.addPass(createAsyncRuntimeRefCountingPass());
+    pm.addPass(createAsyncRuntimeRefCountingOptPass());
+    pm.addPass(createCanonicalizerPass());
+  }
+
   // Loops for the remaining linalg ops; the vector ops of the micro-kernels
   // (1-D transfers become plain or masked loads and stores).
   pm.nest<func::FuncOp>().addPass(
@@ -107,6 +175,8 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
 
   // To the LLVM dialect.
   pm.addPass(createConvertVectorToLLVMPass());
+  if (threads > 1)
+    pm.addPass(createConvertAsyncToLLVMPass());
   addHostToLLVMPasses(pm, /*gpuRuntimeCalls=*/false);
 }
 

@@ -192,7 +192,23 @@ mlir::qsim::runtime::createJitEngine(ModuleOp module, StringRef filename,
   // No debugger or profiler registration: it costs time and is not needed.
   engineOptions.enableGDBNotificationListener = false;
   engineOptions.enablePerfNotificationListener = false;
-  engineOptions.sharedLibPaths = sharedLibPaths;
+  // A module lowered with threads calls the MLIR async runtime.
+  SmallVector<StringRef> libs(sharedLibPaths.begin(), sharedLibPaths.end());
+  bool usesAsyncRuntime = false;
+  module.walk([&](LLVM::LLVMFuncOp func) {
+    if (func.getName().starts_with("mlirAsyncRuntime"))
+      usesAsyncRuntime = true;
+  });
+  if (usesAsyncRuntime) {
+#ifdef QSIM_MLIR_ASYNC_RUNTIME
+    libs.push_back(QSIM_MLIR_ASYNC_RUNTIME);
+#else
+    return makeError("'" + filename +
+                     "' uses the MLIR async runtime (threads > 1), which "
+                     "this build did not find");
+#endif
+  }
+  engineOptions.sharedLibPaths = libs;
   auto engine = ExecutionEngine::create(module, engineOptions, std::move(*tm));
   if (!engine)
     return makeError("cannot JIT-compile '" + filename +

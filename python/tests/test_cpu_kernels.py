@@ -222,19 +222,20 @@ def matmul_module(rng, m, k, n, fp=False):
     return text, [a]
 
 
-def run(tmp_path, name, text, inputs, microkernels):
+def run(tmp_path, name, text, inputs, microkernels, threads=1):
     src = tmp_path / f"{name}.mlir"
     src.write_text(text)
-    low = tmp_path / f"{name}.{microkernels}.llvm.mlir"
+    low = tmp_path / f"{name}.{microkernels}.t{threads}.llvm.mlir"
     subprocess.run([str(QSIM_OPT), str(src),
-                    f"--qsim-cpu-pipeline=microkernels={microkernels}",
+                    f"--qsim-cpu-pipeline=microkernels={microkernels} "
+                    f"threads={threads}",
                     "-o", str(low)], check=True)
     args = [str(QSIM_RUN), str(low)]
     for i, x in enumerate(inputs):
         path = tmp_path / f"{name}.in{i}.npy"
         np.save(path, x)
         args.append(f"--input={path}")
-    out = tmp_path / f"{name}.{microkernels}.out.npy"
+    out = tmp_path / f"{name}.{microkernels}.t{threads}.out.npy"
     args.append(f"--output={out}")
     subprocess.run(args, check=True)
     return np.load(out)
@@ -291,3 +292,16 @@ def test_f32_kernels_match(tmp_path, case):
     for target in host_targets():
         got = run(tmp_path, case + "_f32", text, inputs, target)
         np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("case", ["conv3x3_stride2", "depthwise3x3",
+                                  "conv_first_layer_c1"])
+def test_threads_bit_exact(tmp_path, case):
+    """threads=2 runs the kernels' pixel tiles on the async runtime's
+    threads; the tiles are disjoint, so the bits are those of one thread."""
+    builder, kwargs = CASES[case]
+    rng = np.random.default_rng(zlib.crc32(case.encode()))
+    text, inputs = builder(rng, **kwargs)
+    ref = run(tmp_path, case, text, inputs, "none")
+    got = run(tmp_path, case, text, inputs, "auto", threads=2)
+    assert np.array_equal(got, ref)

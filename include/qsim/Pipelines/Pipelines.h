@@ -39,6 +39,13 @@ struct QSimCPUPipelineOptions
                      "without AVX2), none (plain loops), or a named target "
                      "(code for inspection; it runs only on such a CPU)"),
       llvm::cl::init("auto")};
+  PassOptions::Option<unsigned> threads{
+      *this, "threads",
+      llvm::cl::desc("Threads for the micro-kernels' pixel loops (upstream "
+                     "async-parallel-for on the MLIR async runtime, which the "
+                     "JIT loads); 1 (default) keeps the code single-threaded "
+                     "and timings reproducible"),
+      llvm::cl::init(1)};
 };
 
 /// Name of the attribute that the CPU pipeline puts on every public function

@@ -1102,6 +1102,9 @@ Value KernelBuilder::build() {
           scf::YieldOp::create(b, loc,
                                tile(args[0], m0, mr, f0, nv, fValid));
         });
+    // Its iterations write disjoint output tiles: the CPU pipeline may run
+    // them on several threads (option `threads`).
+    forOp->setAttr(kParallelLoopAttrName, b.getUnitAttr());
     o = forOp.getResult(0);
     if (mMain < M)
       o = tile(o, index(mMain), M - mMain, f0, nv, fValid);

@@ -21,6 +21,11 @@ namespace qsim {
 #define GEN_PASS_DECL_CONVERTLINALGTOCPUKERNELS
 #include "qsim/Conversion/Passes.h.inc"
 
+/// The unit attribute the kernels put on their loop over output pixel tiles,
+/// whose iterations write disjoint parts of the output; after bufferization
+/// a pipeline may turn such a loop into scf.parallel.
+inline constexpr llvm::StringLiteral kParallelLoopAttrName = "qsim.parallel";
+
 /// The instruction set a micro-kernel is generated for.
 enum class CPUKernelISA {
   AVX2,       ///< vpmaddwd ymm on i16 pairs, fp32 FMA ymm
