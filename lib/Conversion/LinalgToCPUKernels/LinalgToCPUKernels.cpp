@@ -575,6 +575,7 @@ private:
   int64_t Cp = 0, CG = 0, FB = 0; // padded channels, channel groups, blocks
   Value x;                        // the input, channels padded to Cp
   Value xRows;                    // x as [N][Hp][Wp * Cp] in rows mode
+  Value xFlat;                    // x as one flat vector (depthwise)
   Value packed;                   // packed weights, 1-D
   Value start;                    // constant accumulator start, 1-D [FB*L]
   Value init2d;                   // the op's init as [M][F] (non-constant)
@@ -725,7 +726,16 @@ SmallVector<Value> KernelBuilder::pixelCoordinates(Value m) {
   Value n = arith::DivUIOp::create(b, loc, t, index(p.OH));
   Value h = arith::MulIOp::create(b, loc, oh, index(p.SH));
   Value w = arith::MulIOp::create(b, loc, ow, index(p.SW));
-  return {n, h, w};
+  if (!xFlat)
+    return {n, h, w};
+  // Depthwise: also the flat offset ((n * Hp + h) * Wp + w) * C.
+  auto xType = cast<RankedTensorType>(x.getType());
+  Value flat = arith::MulIOp::create(b, loc, n, index(xType.getShape()[1]));
+  flat = arith::AddIOp::create(b, loc, flat, h);
+  flat = arith::MulIOp::create(b, loc, flat, index(xType.getShape()[2]));
+  flat = arith::AddIOp::create(b, loc, flat, w);
+  flat = arith::MulIOp::create(b, loc, flat, index(xType.getShape()[3]));
+  return {n, h, w, flat};
 }
 
 Value KernelBuilder::broadcastInput(ArrayRef<Value> pixel, Value kh, Value kw,
@@ -909,16 +919,28 @@ SmallVector<Value> KernelBuilder::depthwiseStep(
   Type xElt = cast<RankedTensorType>(x.getType()).getElementType();
   Value xPad = arith::ConstantOp::create(b, loc, b.getZeroAttr(xElt));
   SmallVector<Value> next(accs.begin(), accs.end());
+  // The input as one flat vector: a pixel's base offset is computed once
+  // per tile, a tap adds (kh * DH * Wp + kw * DW) * C, so each load is one
+  // add (4-D indices cost several multiplies per load, which dominated).
+  auto xType = cast<RankedTensorType>(x.getType());
+  int64_t Wp = xType.getShape()[2], C = xType.getShape()[3];
+  Value tapOffset = arith::MulIOp::create(
+      b, loc,
+      arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, kh, index(p.DH * Wp)),
+          arith::MulIOp::create(b, loc, kw, index(p.DW))),
+      index(C));
   for (auto [i, pixel] : llvm::enumerate(pixels)) {
-    Value h = arith::AddIOp::create(
-        b, loc, pixel[1], arith::MulIOp::create(b, loc, kh, index(p.DH)));
-    Value w = arith::AddIOp::create(
-        b, loc, pixel[2], arith::MulIOp::create(b, loc, kw, index(p.DW)));
+    Value at = arith::AddIOp::create(b, loc, pixel[3], tapOffset);
     for (int64_t j = 0; j < nv; ++j) {
+      // A partial last vector reads past its pixel's channels (into the
+      // next pixel, harmless: those lanes are never written) or, at the
+      // very end, past the tensor (masked by the transfer).
       bool inBounds = j + 1 < nv || fValid == L;
       Value in = vector::TransferReadOp::create(
-          b, loc, vecType(xElt, L), x, ValueRange{pixel[0], h, w, fs[j]},
-          xPad, ArrayRef<bool>{inBounds});
+          b, loc, vecType(xElt, L), xFlat,
+          ValueRange{arith::AddIOp::create(b, loc, at, fs[j])}, xPad,
+          ArrayRef<bool>{inBounds});
       Value &acc = next[i * nv + j];
       if (p.isFloat) {
         acc = vector::FMAOp::create(b, loc, in, ws[j], acc);
@@ -1051,6 +1073,9 @@ Value KernelBuilder::build() {
   }
   if (!p.depthwise)
     prepareInput();
+  else
+    xFlat = tensor::CollapseShapeOp::create(
+        b, loc, x, ArrayRef<ReassociationIndices>{{0, 1, 2, 3}});
   // Rows mode: with unit dilation along W, the KW x Cp input values of one
   // kernel row are contiguous, so the reduction runs over them in one loop
   // (longer trips, one loop level less; it matters for few channels).

@@ -241,7 +241,28 @@ func.func @requantize_toward_zero(%x: tensor<8xi32>) -> tensor<8xi8> {
   return %y : tensor<8xi8>
 }
 func.func @requantize_half_away_from_zero(%x: tensor<8xi32>) -> tensor<8xi8> {
-  %y = qsim.requantize %x multiplier [1518500250] shift [40] rounding half_away_from_zero : tensor<8xi32> -> tensor<8xi8>
+  %y = qsim.requantize %x multiplier [1518500250] shift [40] rounding half_away_from_zero {input_zero_point = 1 : i64} : tensor<8xi32> -> tensor<8xi8>
+  return %y : tensor<8xi8>
+}
+
+// A convolution accumulator (signed i32, no input zero point, shift >= 33,
+// i8 output): the 32-bit-lane form, the product split into i32 halves.
+// CHECK-LABEL: func.func @requantize_narrow
+// CHECK: ^bb0(%[[IN:.*]]: i32, %{{.*}}: i8):
+// CHECK: %[[LOW:.*]], %[[HIGH:.*]] = arith.mulsi_extended %[[IN]], %{{.*}} : i32
+// CHECK-DAG: %[[SP:.*]] = arith.constant 7 : i32
+// CHECK: %[[Q:.*]] = arith.shrsi %[[HIGH]], %[[SP]] : i32
+// CHECK: %[[H:.*]] = arith.andi %[[HIGH]], %{{.*}} : i32
+// CHECK: %[[ABOVE:.*]] = arith.cmpi sgt, %[[H]], %{{.*}} : i32
+// CHECK: %[[TIE:.*]] = arith.cmpi eq, %[[H]], %{{.*}} : i32
+// CHECK: arith.cmpi ne, %[[LOW]], %{{.*}} : i32
+// CHECK: arith.maxsi %{{.*}} : i32
+// CHECK: arith.minsi %{{.*}} : i32
+// CHECK: arith.trunci %{{.*}} : i32 to i8
+// CHECK-NOT: i64
+// CHECK: linalg.yield
+func.func @requantize_narrow(%x: tensor<8xi32>) -> tensor<8xi8> {
+  %y = qsim.requantize %x multiplier [1518500250] shift [39] : tensor<8xi32> -> tensor<8xi8>
   return %y : tensor<8xi8>
 }
 

@@ -1,0 +1,79 @@
+"""The lowered qsim.requantize equals the exact numpy reference.
+
+Random per-channel multipliers and shifts, every rounding mode, zero points
+and clamps, inputs across the whole i32 range plus values that hit the ties
+exactly (a multiplier of 2^30 makes x * m / 2^s land on halves). Shifts of
+33..63 with a signed i32 input and no input zero point take the 32-bit-lane
+form of --convert-qsim-to-linalg; other shifts take the i64 form; both run
+through --qsim-cpu-pipeline and qsim-run.
+"""
+
+import subprocess
+import zlib
+
+import numpy as np
+import pytest
+
+from qsim import numerics, tools
+
+QSIM_OPT = tools.find_tool("qsim-opt")
+QSIM_RUN = tools.find_tool("qsim-run")
+
+pytestmark = pytest.mark.skipif(
+    QSIM_OPT is None or QSIM_RUN is None, reason="qsim tools not built")
+
+MODES = ["half_to_even", "half_up", "half_away_from_zero", "floor",
+         "toward_zero"]
+
+
+def inputs(rng, rows, channels):
+    x = rng.integers(-2**31, 2**31, size=(rows, channels), dtype=np.int64)
+    special = np.array([-2**31, 2**31 - 1, 0, 1, -1, 4, -4, 12, -12, 2**20 + 4,
+                        -(2**20) - 4], dtype=np.int64)
+    x[:len(special), :] = special[:, None]
+    # Small values: ties for power-of-two multipliers.
+    x[len(special):len(special) + 64, :] = rng.integers(
+        -64, 64, size=(64, channels))
+    return x.astype(np.int32)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("shift_range", [(33, 63), (1, 40)])
+def test_requantize_lowering_matches_reference(tmp_path, mode, shift_range):
+    rng = np.random.default_rng(zlib.crc32(f"{mode}{shift_range}".encode()))
+    channels = 8
+    mult = rng.integers(1, 2**31, size=channels)
+    mult[0] = 2**30
+    mult[1] = 2**31 - 1
+    shift = rng.integers(shift_range[0], shift_range[1] + 1, size=channels)
+    shift[0] = shift_range[0]
+    out_zp = int(rng.integers(-20, 20))
+    clamp_lo, clamp_hi = -100, 120
+    x = inputs(rng, 96, channels)
+    text = f"""func.func @main(%x: tensor<96x{channels}xi32>) -> tensor<96x{channels}xi8> {{
+  %y = qsim.requantize %x multiplier [{", ".join(map(str, mult))}] shift [{", ".join(map(str, shift))}] axis 1 rounding {mode}
+      {{output_zero_point = {out_zp} : i64, clamp_min = {clamp_lo} : i64, clamp_max = {clamp_hi} : i64}}
+      : tensor<96x{channels}xi32> -> tensor<96x{channels}xi8>
+  return %y : tensor<96x{channels}xi8>
+}}
+"""
+    src = tmp_path / "rq.mlir"
+    src.write_text(text)
+    xin = tmp_path / "x.npy"
+    np.save(xin, x)
+    out = tmp_path / "y.npy"
+    # The lowering, not the folder: the input is a function argument.
+    subprocess.run([str(QSIM_RUN), str(src), f"--input={xin}",
+                    f"--output={out}"], check=True)
+    got = np.load(out).astype(np.int64)
+    ref = numerics.requantize(
+        x.astype(np.int64), 0, mult, out_zp, clamp_lo, clamp_hi, mode=mode,
+        shift=shift, axis=1)
+    assert got.shape == ref.shape
+    # Not degenerate: clamping does not decide everything.
+    inside = (ref > clamp_lo) & (ref < clamp_hi)
+    assert inside.sum() > 50
+    diff = np.argwhere(got != ref)
+    assert diff.size == 0, (
+        f"{len(diff)} differ, first at {diff[0]}: x={x[tuple(diff[0])]}, "
+        f"got {got[tuple(diff[0])]}, want {ref[tuple(diff[0])]}")
