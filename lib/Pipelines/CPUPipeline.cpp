@@ -137,7 +137,11 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
     if (microkernels == "none")
       return;
     ConvertLinalgToCPUKernelsOptions kernels;
-    kernels.target = microkernels;
+    // "emulate-<target>": the target's kernels with the dot instructions in
+    // generic vector ops (tests a target's kernels on any host).
+    StringRef target = microkernels;
+    kernels.emulate = target.consume_front("emulate-");
+    kernels.target = target.str();
     funcPm.addPass(createConvertLinalgToCPUKernels(kernels));
     funcPm.addPass(createCanonicalizerPass());
     funcPm.addPass(createCSEPass());

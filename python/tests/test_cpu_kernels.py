@@ -37,7 +37,10 @@ def host_targets():
                 break
     except OSError:
         pass
-    targets = ["auto"]
+    # The AVX-512 kernels' structure (16 lanes, VNNI's unsigned flip and
+    # corrections, packing) runs everywhere with the dot instructions
+    # emulated; the instructions themselves only where the host has them.
+    targets = ["auto", "emulate-avx512-vnni", "emulate-avx512"]
     if {"avx2", "fma"} <= flags:
         targets.append("avx2")
     if {"avx512f", "avx512bw"} <= flags:

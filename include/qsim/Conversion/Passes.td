@@ -132,7 +132,10 @@ def ConvertLinalgToCPUKernels
     Option<"fp32", "fp32", "bool", /*default=*/"true",
            "Also lower f32 convolutions and matmuls to FMA micro-kernels">,
     Option<"reportInt32", "report-int32", "bool", /*default=*/"false",
-           "Emit a remark for every i32 tensor left between two ops">
+           "Emit a remark for every i32 tensor left between two ops">,
+    Option<"emulate", "emulate", "bool", /*default=*/"false",
+           "Write the int8 dot instructions as generic vector arithmetic "
+           "(the target's kernel structure, runnable on any host; testing)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -36,8 +36,11 @@ struct QSimCPUPipelineOptions
       llvm::cl::desc("Register-tiled micro-kernels for int8/f32 convolutions "
                      "and matmuls (--convert-linalg-to-cpu-kernels): auto "
                      "(the host's best: avx512-vnni, avx512, avx2; none "
-                     "without AVX2), none (plain loops), or a named target "
-                     "(code for inspection; it runs only on such a CPU)"),
+                     "without AVX2), none (plain loops), a named target "
+                     "(code for inspection; it runs only on such a CPU), or "
+                     "emulate-<target> (that target's kernels with the dot "
+                     "instructions in generic vector ops: runs anywhere, "
+                     "for tests)"),
       llvm::cl::init("auto")};
   PassOptions::Option<unsigned> threads{
       *this, "threads",

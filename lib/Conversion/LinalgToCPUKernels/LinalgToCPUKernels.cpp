@@ -537,8 +537,8 @@ static FailureOr<Problem> matchProblem(linalg::LinalgOp op, bool fp32) {
 class KernelBuilder {
 public:
   KernelBuilder(RewriterBase &rewriter, Location loc, Problem &p,
-                KernelKind kind)
-      : b(rewriter), loc(loc), p(p), kind(kind) {}
+                KernelKind kind, bool emulate)
+      : b(rewriter), loc(loc), p(p), kind(kind), emulate(emulate) {}
 
   /// Emits the kernel and returns the value replacing the op (or its
   /// epilogue).
@@ -562,6 +562,7 @@ private:
   Value readWeights(Value fVector, Value kh, Value kw, Value cg);
   Value broadcastInput(ArrayRef<Value> pixel, Value kh, Value kw, Value cg);
   Value dot(Value acc, Value a, Value w);
+  Value emulatedDot(Value acc, Value a, Value w);
   SmallVector<Value> pixelCoordinates(Value m);
   Value tile(Value out, Value m0, int64_t mr, Value f0, int64_t nv,
              int64_t fValid);
@@ -571,6 +572,7 @@ private:
   Location loc;
   Problem &p;
   KernelKind kind;
+  bool emulate;
 
   int64_t Cp = 0, CG = 0, FB = 0; // padded channels, channel groups, blocks
   Value x;                        // the input, channels padded to Cp
@@ -813,7 +815,34 @@ void KernelBuilder::prepareInput() {
           .getResult(0);
 }
 
+/// The dot instructions' semantics in generic vector ops, for running the
+/// kernels of a target on a host without it (option `emulate`): lane l of
+/// the result is acc[l] + sum_g a[l*G+g] * w[l*G+g], a unsigned (VNNI) or
+/// signed (vpmaddwd), all in i32 (exact: no product or pair sum overflows;
+/// the accumulation wraps like the instruction).
+Value KernelBuilder::emulatedDot(Value acc, Value a, Value w) {
+  const int64_t L = kind.lanes, G = kind.group;
+  VectorType wide = vecType(b.getI32Type(), L * G);
+  Value aw = kind.dot == KernelKind::VNNI
+                 ? Value(arith::ExtUIOp::create(b, loc, wide, a))
+                 : Value(arith::ExtSIOp::create(b, loc, wide, a));
+  Value ww = arith::ExtSIOp::create(b, loc, wide, w);
+  Value prod = arith::MulIOp::create(b, loc, aw, ww);
+  // Lane l sums elements l*G .. l*G+G-1: one shuffle per g.
+  Value sum = acc;
+  for (int64_t g = 0; g < G; ++g) {
+    SmallVector<int64_t> mask;
+    for (int64_t l = 0; l < L; ++l)
+      mask.push_back(l * G + g);
+    Value part = vector::ShuffleOp::create(b, loc, prod, prod, mask);
+    sum = arith::AddIOp::create(b, loc, sum, part);
+  }
+  return sum;
+}
+
 Value KernelBuilder::dot(Value acc, Value a, Value w) {
+  if (emulate && kind.dot != KernelKind::FMA)
+    return emulatedDot(acc, a, w);
   switch (kind.dot) {
   case KernelKind::FMA:
     return vector::FMAOp::create(b, loc, a, w, acc);
@@ -1203,8 +1232,10 @@ struct CallIntrinsicEffectsExtension
 //===----------------------------------------------------------------------===//
 
 struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
-  LinalgToCPUKernel(MLIRContext *ctx, CPUKernelISA targetISA, bool fp32)
-      : OpInterfaceRewritePattern(ctx), targetISA(targetISA), fp32(fp32) {}
+  LinalgToCPUKernel(MLIRContext *ctx, CPUKernelISA targetISA, bool fp32,
+                    bool emulate)
+      : OpInterfaceRewritePattern(ctx), targetISA(targetISA), fp32(fp32),
+        emulate(emulate) {}
 
   LogicalResult matchAndRewrite(linalg::LinalgOp op,
                                 PatternRewriter &rewriter) const override {
@@ -1224,7 +1255,8 @@ struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
                                         : op.getOperation();
     rewriter.setInsertionPoint(root);
     KernelBuilder builder(rewriter, op.getLoc(), *problem,
-                          KernelKind::get(targetISA, problem->isFloat));
+                          KernelKind::get(targetISA, problem->isFloat),
+                          emulate);
     Value result = builder.build();
     rewriter.replaceOp(root, result);
     if (problem->epilogue)
@@ -1234,6 +1266,7 @@ struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
 
   CPUKernelISA targetISA;
   bool fp32;
+  bool emulate;
 };
 
 struct ConvertLinalgToCPUKernelsPass
@@ -1258,7 +1291,7 @@ struct ConvertLinalgToCPUKernelsPass
     }
     if (kernelISA) {
       RewritePatternSet patterns(&getContext());
-      populateLinalgToCPUKernelsPatterns(patterns, *kernelISA, fp32);
+      populateLinalgToCPUKernelsPatterns(patterns, *kernelISA, fp32, emulate);
       // The greedy driver, not the walk driver: a rewrite replaces the
       // elementwise consumer too, which comes after the root in the block.
       if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
@@ -1290,6 +1323,6 @@ void mlir::qsim::registerCPUKernelInterfaces(DialectRegistry &registry) {
 
 void mlir::qsim::populateLinalgToCPUKernelsPatterns(RewritePatternSet &patterns,
                                                     CPUKernelISA isa,
-                                                    bool fp32) {
-  patterns.add<LinalgToCPUKernel>(patterns.getContext(), isa, fp32);
+                                                    bool fp32, bool emulate) {
+  patterns.add<LinalgToCPUKernel>(patterns.getContext(), isa, fp32, emulate);
 }

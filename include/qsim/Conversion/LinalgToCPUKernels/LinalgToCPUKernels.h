@@ -50,9 +50,12 @@ void registerCPUKernelInterfaces(DialectRegistry &registry);
 
 /// Adds the patterns that rewrite int8 (and, with `fp32`, f32) convolutions
 /// and matmuls with constant weights, plus their elementwise consumer, into
-/// register-tiled micro-kernels for `isa`.
+/// register-tiled micro-kernels for `isa`. With `emulate`, the int8 dot
+/// instructions are written as generic vector arithmetic (same results, runs
+/// on any host: for testing a target's kernels without its CPU).
 void populateLinalgToCPUKernelsPatterns(RewritePatternSet &patterns,
-                                        CPUKernelISA isa, bool fp32);
+                                        CPUKernelISA isa, bool fp32,
+                                        bool emulate = false);
 
 } // namespace qsim
 } // namespace mlir
