@@ -20,7 +20,8 @@ Steps (every intermediate file is kept with ``--keep DIR``):
    quantized layer on the first ``--sqnr-images`` test images (default
    256), the 5 worst printed after the table and all of them plotted to
    ``--plot`` (PNG; default ``DIR/sqnr.png`` with ``--keep DIR``, else
-   ``<model>.sqnr.png`` in the current directory).
+   ``<build dir>/sqnr/<model>.png``: next to the tools it needs, ignored by
+   git, as the TOSA demo of scripts/main.sh writes to ``build/main``).
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ import numpy as np
 
 from . import datasets, evaluate, sqnr as sqnr_mod, tools
 
-__all__ = ["stats_tool", "pass_supports", "collect_table", "quantize_pipeline",
-           "QuantizeResult", "quantize_and_evaluate", "format_table", "main"]
+__all__ = ["stats_tool", "pass_supports", "calibration_images", "collect_table",
+           "quantize_pipeline", "QuantizeResult", "quantize_and_evaluate", "format_table", "main"]
 
 METHODS = ("max", "pow2", "percentile", "mse", "kl")
 
@@ -77,6 +78,15 @@ def _calib_batch(n: int, cap: int = 100) -> int:
     """The calibration module's batch: the largest divisor of ``n`` up to
     ``cap`` (qsim-collect needs ``n`` to be a multiple of it)."""
     return max(d for d in range(1, min(n, cap) + 1) if n % d == 0)
+
+
+def calibration_images(calib: int, seed: int = 0) -> np.ndarray:
+    """The ``calib`` training images the statistics come from: a seeded
+    random sample (in index order) of the 60,000, as ``qsim quantize`` and
+    benchmarks/peers.py take them."""
+    xtr, _ = datasets.load_fashion_mnist("train")
+    pick = np.sort(np.random.default_rng(seed).permutation(len(xtr))[:calib])
+    return xtr[pick]
 
 
 def collect_table(float_onnx: Path, x: np.ndarray, table: Path, workdir: Path) -> None:
@@ -203,11 +213,9 @@ def quantize_and_evaluate(onnx_path: Path, workdir: Path, *, calib: int = 500,
         log(f"statistics: this qsim-opt's --qsim-calibrate has no method= option; "
             f"using global-scale {global_scale:g}")
     else:
-        xtr, _ = datasets.load_fashion_mnist("train")
-        pick = np.sort(np.random.default_rng(seed).permutation(len(xtr))[:calib])
         table = workdir / "table.json"
         t0 = time.time()
-        collect_table(Path(onnx_path), xtr[pick], table, workdir)
+        collect_table(Path(onnx_path), calibration_images(calib, seed), table, workdir)
         calibration = f"{method} on {calib} training images"
         log(f"statistics: {calib} training images (seed {seed}) with qsim-collect "
             f"-> {table} ({time.time() - t0:.1f} s)")
@@ -274,7 +282,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "(default 256; 0: no SQNR and no plot)")
     p.add_argument("--plot", type=Path, default=None,
                    help="PNG of the per-layer SQNR (default: DIR/sqnr.png with "
-                   "--keep DIR, else <model>.sqnr.png in the current directory)")
+                   "--keep DIR, else build/sqnr/<model>.png in the build directory)")
     p.add_argument("--json", type=Path, default=None, help="write the results as JSON")
 
 
@@ -320,7 +328,7 @@ def run(args) -> int:
         plot = args.plot
         if plot is None:
             plot = (args.keep / "sqnr.png" if args.keep is not None
-                    else Path(f"{args.model.stem}.sqnr.png"))
+                    else tools.build_dir() / "sqnr" / f"{args.model.stem}.png")
         sqnr_mod.plot(res.sqnr, plot, title=f"{args.model.stem}: per-layer SQNR, "
                       f"float vs int8 ({res.calibration}), {res.sqnr.images} test images")
         print(f"per-layer SQNR plot: {plot}")
