@@ -672,25 +672,22 @@ void KernelBuilder::packWeights() {
   SmallVector<int64_t> colsum(p.F, 0);
   Type wElt = kind.dot == KernelKind::VNNI ? b.getI8Type() : b.getI16Type();
   auto type = RankedTensorType::get({size}, wElt);
-  if (kind.dot == KernelKind::VNNI) {
-    SmallVector<int8_t> data(size, 0);
+  // i8 for vpdpbusd, i16 (pre-widened) for vpmaddwd.
+  auto pack = [&](auto zero) {
+    using T = decltype(zero);
+    SmallVector<T> data(size, 0);
     forEach([&](int64_t f, int64_t kh, int64_t kw, int64_t c, int64_t i) {
       int64_t v = p.wInt[p.weightIndex(f, kh, kw, c)];
-      data[i] = static_cast<int8_t>(v);
+      data[i] = static_cast<T>(v);
       colsum[f] += v;
     });
     packed = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(type, ArrayRef<int8_t>(data)));
-  } else {
-    SmallVector<int16_t> data(size, 0);
-    forEach([&](int64_t f, int64_t kh, int64_t kw, int64_t c, int64_t i) {
-      int64_t v = p.wInt[p.weightIndex(f, kh, kw, c)];
-      data[i] = static_cast<int16_t>(v);
-      colsum[f] += v;
-    });
-    packed = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(type, ArrayRef<int16_t>(data)));
-  }
+        b, loc, DenseElementsAttr::get(type, ArrayRef<T>(data)));
+  };
+  if (kind.dot == KernelKind::VNNI)
+    pack(int8_t(0));
+  else
+    pack(int16_t(0));
   SmallVector<int32_t> s(FB * L, 0);
   for (int64_t f = 0; f < p.F; ++f) {
     uint64_t v = p.initInt ? static_cast<uint64_t>((*p.initInt)[f]) : 0;

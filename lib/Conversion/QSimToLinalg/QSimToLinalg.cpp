@@ -482,6 +482,19 @@ static Value emitRoundingShift(ImplicitLocOpBuilder &b, Value p,
   return arith::AddIOp::create(b, q, arith::ExtUIOp::create(b, i64, up));
 }
 
+/// The tail of a requantize: + zp_out, clamp to [lo, hi], narrowing to the
+/// output type; in the type of `x` (i32 or i64), which holds all of them.
+static Value emitOutputZeroPointAndClamp(ImplicitLocOpBuilder &b, Value x,
+                                         int64_t outZp, int64_t lo, int64_t hi,
+                                         Type elemTy) {
+  Type type = x.getType();
+  if (outZp != 0)
+    x = arith::AddIOp::create(b, x, constInt(b, type, outZp));
+  x = arith::MaxSIOp::create(b, x, constInt(b, type, lo));
+  x = arith::MinSIOp::create(b, x, constInt(b, type, hi));
+  return truncInt(b, x, elemTy);
+}
+
 namespace {
 struct RequantizeOpConversion : OpConversionPattern<RequantizeOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -585,11 +598,7 @@ struct RequantizeOpConversion : OpConversionPattern<RequantizeOp> {
             if (up)
               y = arith::AddIOp::create(b, y,
                                         arith::ExtUIOp::create(b, i32, up));
-            if (outZp != 0)
-              y = arith::AddIOp::create(b, y, constInt(b, i32, outZp));
-            y = arith::MaxSIOp::create(b, y, constInt(b, i32, lo));
-            y = arith::MinSIOp::create(b, y, constInt(b, i32, hi));
-            return truncInt(b, y, elemTy);
+            return emitOutputZeroPointAndClamp(b, y, outZp, lo, hi, elemTy);
           });
       rewriter.replaceOp(op, result);
       return success();
@@ -626,11 +635,7 @@ struct RequantizeOpConversion : OpConversionPattern<RequantizeOp> {
                 b, x, getShiftValues(b, shift64, args, /*extendFromI32=*/true),
                 mode);
           }
-          if (outZp != 0)
-            x = arith::AddIOp::create(b, x, constInt(b, i64, outZp));
-          x = arith::MaxSIOp::create(b, x, constInt(b, i64, lo));
-          x = arith::MinSIOp::create(b, x, constInt(b, i64, hi));
-          return truncInt(b, x, elemTy);
+          return emitOutputZeroPointAndClamp(b, x, outZp, lo, hi, elemTy);
         });
     rewriter.replaceOp(op, result);
     return success();
