@@ -19,7 +19,7 @@ qsim_main_job() {
   local model="${1:-examples/zoo/resnet_v1.onnx}"
   if [[ "$model" == *.onnx ]]; then
     shift || true
-    [[ $# -gt 0 ]] || set -- --calib 500 --calibrate-options unsigned-activations
+    [[ $# -gt 0 ]] || set -- --calib 500 --method mse --calibrate-options unsigned-activations
     echo "[qsim] main: qsim quantize $model $*"
     "$QSIM_VENV/bin/qsim" quantize "$model" "$@"
     return
