@@ -12,7 +12,7 @@ calibration images for everybody (the seeded sample of ``qsim quantize``,
 
 * ``qsim``: ``quantize.quantize_and_evaluate``, the code path of ``qsim
   quantize``, with the settings of scripts/main.sh (max thresholds,
-  ``unsigned-activations``, per-tensor weights); float and int8 run by
+  ``--method mse`` ``unsigned-activations``, per-tensor weights); float and int8 run by
   ``qsim-run`` (one thread);
 * ``ORT``: onnxruntime float (default graph optimizations), and
   ``quantize_static`` on the ``quant_pre_process``-ed model: QDQ, per-channel
@@ -494,7 +494,7 @@ def main(argv=None):
                     help="batch of the accuracy runs and the batched times (default 1000)")
     ap.add_argument("--batch1-repeat", type=int, default=200,
                     help="calls for the batch-1 latency (min of them; 0: skip)")
-    ap.add_argument("--method", default="max", help="qsim --method (default max)")
+    ap.add_argument("--method", default="mse", help="qsim --method (default mse, as scripts/main.sh)")
     ap.add_argument("--calibrate-options", default="unsigned-activations",
                     help="qsim --calibrate-options (default: unsigned-activations, as "
                     "scripts/main.sh)")
