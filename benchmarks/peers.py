@@ -11,8 +11,8 @@ calibration images for everybody (the seeded sample of ``qsim quantize``,
 ``quantize.calibration_images``):
 
 * ``qsim``: ``quantize.quantize_and_evaluate``, the code path of ``qsim
-  quantize``, with the settings of scripts/main.sh (max thresholds,
-  ``--method mse`` ``unsigned-activations``, per-tensor weights); float and int8 run by
+  quantize``, with the settings of scripts/main.sh (MSE thresholds,
+  ``unsigned-activations``, per-tensor weights); float and int8 run by
   ``qsim-run`` (one thread);
 * ``ORT``: onnxruntime float (default graph optimizations), and
   ``quantize_static`` on the ``quant_pre_process``-ed model: QDQ, per-channel
