@@ -20,12 +20,13 @@
 // CHECK:       ld.global.s8
 // CHECK:       mul.wide.s16
 // CHECK-NOT:   st.global
-// The requantize epilogue: 64-bit multiply, shift, clamp to [0, 127], then
-// the dequantize multiply and the only store.
+// The requantize epilogue: a 32 x 32 -> 64 multiply whose high word is
+// shifted and clamped to [0, 127] in 32 bits (the 32-bit-lane form of
+// convert-qsim-to-linalg), then the dequantize multiply and the only store.
 // CHECK:       mul.wide.s32 {{.*}}, 1082196480;
-// CHECK:       shr.s64
-// CHECK:       max.s64 {{.*}}, 0;
-// CHECK:       min.s64 {{.*}}, 127;
+// CHECK:       shr.s32
+// CHECK:       max.s32 {{.*}}, 0;
+// CHECK:       min.s32 {{.*}}, 127;
 // CHECK-NOT:   st.global
 // CHECK:       mul.rn.f32
 // CHECK:       st.global.b32
