@@ -358,6 +358,33 @@ static void matchEpilogue(Value result, Problem &p) {
   p.argKinds = std::move(kinds);
 }
 
+/// Strides, dilations and the NHWC output geometry of a 2-D convolution of
+/// one of the types `Ops` (all have the same strides/dilations accessors).
+template <typename... Ops>
+static LogicalResult readConvGeometry(linalg::LinalgOp op,
+                                      ArrayRef<int64_t> outShape, Problem &p) {
+  SmallVector<int64_t> strides, dilations;
+  auto read = [&](auto conv) {
+    if (!conv)
+      return false;
+    strides = attrValues(conv.getStrides());
+    dilations = attrValues(conv.getDilations());
+    return true;
+  };
+  (read(dyn_cast<Ops>(op.getOperation())) || ...);
+  if (strides.size() != 2 || dilations.size() != 2 || outShape.size() < 4)
+    return failure();
+  p.SH = strides[0];
+  p.SW = strides[1];
+  p.DH = dilations[0];
+  p.DW = dilations[1];
+  p.N = outShape[0];
+  p.OH = outShape[1];
+  p.OW = outShape[2];
+  p.F = outShape[3];
+  return success();
+}
+
 /// Brings a supported op to the common form, or fails.
 static FailureOr<Problem> matchProblem(linalg::LinalgOp op, bool fp32) {
   Problem p;
@@ -405,30 +432,11 @@ static FailureOr<Problem> matchProblem(linalg::LinalgOp op, bool fp32) {
   ArrayRef<int64_t> os = outType.getShape();
   if (isa<linalg::Conv2DNhwcFhwcOp, linalg::Conv2DNhwcFhwcQOp,
           linalg::Conv2DNhwcHwcfOp, linalg::Conv2DNhwcHwcfQOp>(op)) {
-    SmallVector<int64_t> strides, dilations;
-    if (auto c = dyn_cast<linalg::Conv2DNhwcFhwcOp>(op.getOperation())) {
-      strides = attrValues(c.getStrides());
-      dilations = attrValues(c.getDilations());
-    } else if (auto c = dyn_cast<linalg::Conv2DNhwcFhwcQOp>(op.getOperation())) {
-      strides = attrValues(c.getStrides());
-      dilations = attrValues(c.getDilations());
-    } else if (auto c = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op.getOperation())) {
-      strides = attrValues(c.getStrides());
-      dilations = attrValues(c.getDilations());
-    } else if (auto c = dyn_cast<linalg::Conv2DNhwcHwcfQOp>(op.getOperation())) {
-      strides = attrValues(c.getStrides());
-      dilations = attrValues(c.getDilations());
-    }
-    if (strides.size() != 2 || dilations.size() != 2)
+    if (failed(readConvGeometry<linalg::Conv2DNhwcFhwcOp,
+                                linalg::Conv2DNhwcFhwcQOp,
+                                linalg::Conv2DNhwcHwcfOp,
+                                linalg::Conv2DNhwcHwcfQOp>(op, os, p)))
       return failure();
-    p.SH = strides[0];
-    p.SW = strides[1];
-    p.DH = dilations[0];
-    p.DW = dilations[1];
-    p.N = os[0];
-    p.OH = os[1];
-    p.OW = os[2];
-    p.F = os[3];
     p.C = xType.getShape()[3];
     bool fhwc = isa<linalg::Conv2DNhwcFhwcOp, linalg::Conv2DNhwcFhwcQOp>(op);
     p.KH = fhwc ? ws[1] : ws[0];
@@ -446,35 +454,15 @@ static FailureOr<Problem> matchProblem(linalg::LinalgOp op, bool fp32) {
                  linalg::DepthwiseConv2DNhwcHwcmQOp,
                  linalg::DepthwiseConv2DNhwcHwcOp,
                  linalg::DepthwiseConv2DNhwcHwcQOp>(op)) {
-    SmallVector<int64_t> strides, dilations;
-    Operation *o = op.getOperation();
-    if (auto c = dyn_cast<linalg::DepthwiseConv2DNhwcHwcmOp>(o)) {
-      strides = attrValues(c.getStrides());
-      dilations = attrValues(c.getDilations());
-    } else if (auto c = dyn_cast<linalg::DepthwiseConv2DNhwcHwcmQOp>(o)) {
-      strides = attrValues(c.getStrides());
-      dilations = attrValues(c.getDilations());
-    } else if (auto c = dyn_cast<linalg::DepthwiseConv2DNhwcHwcOp>(o)) {
-      strides = attrValues(c.getStrides());
-      dilations = attrValues(c.getDilations());
-    } else if (auto c = dyn_cast<linalg::DepthwiseConv2DNhwcHwcQOp>(o)) {
-      strides = attrValues(c.getStrides());
-      dilations = attrValues(c.getDilations());
-    }
-    if (strides.size() != 2 || dilations.size() != 2)
+    if (failed(readConvGeometry<linalg::DepthwiseConv2DNhwcHwcmOp,
+                                linalg::DepthwiseConv2DNhwcHwcmQOp,
+                                linalg::DepthwiseConv2DNhwcHwcOp,
+                                linalg::DepthwiseConv2DNhwcHwcQOp>(op, os, p)))
       return failure();
     // hwcm with a multiplier other than 1 is not handled.
     if (ws.size() == 4 && ws[3] != 1)
       return failure();
     p.depthwise = true;
-    p.SH = strides[0];
-    p.SW = strides[1];
-    p.DH = dilations[0];
-    p.DW = dilations[1];
-    p.N = os[0];
-    p.OH = os[1];
-    p.OW = os[2];
-    p.F = os[3];
     p.C = 1;
     p.KH = ws[0];
     p.KW = ws[1];
