@@ -133,6 +133,7 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
                                       options.emitCInterface,
                                       /*registerGPUTranslations=*/false));
   std::string microkernels = options.microkernels;
+  bool reportInt32 = options.reportInt32;
   addTensorToBufferPasses(pm, [&](OpPassManager &funcPm) {
     if (microkernels == "none")
       return;
@@ -142,6 +143,7 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
     StringRef target = microkernels;
     kernels.emulate = target.consume_front("emulate-");
     kernels.target = target.str();
+    kernels.reportInt32 = reportInt32;
     funcPm.addPass(createConvertLinalgToCPUKernels(kernels));
     funcPm.addPass(createCanonicalizerPass());
     funcPm.addPass(createCSEPass());

@@ -49,6 +49,12 @@ struct QSimCPUPipelineOptions
                      "JIT loads); 1 (default) keeps the code single-threaded "
                      "and timings reproducible"),
       llvm::cl::init(1)};
+  PassOptions::Option<bool> reportInt32{
+      *this, "report-int32",
+      llvm::cl::desc("Remark on every i32 tensor that one op still writes "
+                     "for another to read after the micro-kernels (the "
+                     "int8-between-layers property)"),
+      llvm::cl::init(false)};
 };
 
 /// Name of the attribute that the CPU pipeline puts on every public function

@@ -25,3 +25,7 @@ func.func @two_users(%a: tensor<4x8xi8>) -> (tensor<4x16xi8>, tensor<4x16xi8>) {
   } -> tensor<4x16xi8>
   return %r1, %r2 : tensor<4x16xi8>, tensor<4x16xi8>
 }
+
+// The CPU pipeline forwards the option.
+// RUN: qsim-opt %s --qsim-cpu-pipeline="microkernels=avx2 report-int32" -o /dev/null 2>&1 | FileCheck %s --check-prefix=PIPE
+// PIPE: remark: i32 tensor 'tensor<4x16xi32>' is stored for another op to read
