@@ -238,6 +238,23 @@ static void matchInit(Value init, Problem &p) {
   }
   if (auto g = init.getDefiningOp<linalg::GenericOp>()) {
     unsigned rank = cast<ShapedType>(init.getType()).getRank();
+    // A fill written as a generic (what canonicalize makes of the broadcast
+    // of a splat bias): no inputs, a constant yielded.
+    auto yieldOp = cast<linalg::YieldOp>(g.getBody()->getTerminator());
+    if (g.getNumDpsInputs() == 0 && g.getNumDpsInits() == 1 &&
+        yieldOp.getNumOperands() == 1) {
+      Value v = yieldOp.getOperand(0);
+      if (p.isFloat) {
+        FloatAttr f;
+        if (matchPattern(v, m_Constant(&f))) {
+          p.initFloat = SmallVector<float>(p.F, f.getValue().convertToFloat());
+          return;
+        }
+      } else if (std::optional<int64_t> c = getConstantInt(v)) {
+        p.initInt = SmallVector<int64_t>(p.F, *c);
+        return;
+      }
+    }
     if (g.getNumDpsInputs() == 1 && g.getNumDpsInits() == 1 &&
         g.getNumParallelLoops() == g.getNumLoops()) {
       AffineMap inMap = g.getIndexingMapsArray()[0];
@@ -348,7 +365,7 @@ static void matchEpilogue(Value result, Problem &p) {
     if (!dialect || (!isa<arith::ArithDialect>(dialect) &&
                      !isa<math::MathDialect>(dialect)))
       return;
-    if (op.getNumRegions() != 0 || op.getNumResults() != 1 ||
+    if (op.getNumRegions() != 0 || op.getNumResults() == 0 ||
         !llvm::all_of(op.getOperandTypes(), isScalar) ||
         !llvm::all_of(op.getResultTypes(), isScalar))
       return;

@@ -1,0 +1,19 @@
+// The requantize that --convert-qsim-to-linalg emits for a convolution
+// accumulator (32-bit lanes, arith.mulsi_extended: an op with two results)
+// runs on the accumulators: the kernel writes i8 and no i32 tensor is left
+// (report-int32 would remark, and --verify-diagnostics rejects any remark).
+// RUN: qsim-opt %s --convert-qsim-to-linalg | qsim-opt --verify-diagnostics --pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,canonicalize,linalg-fuse-elementwise-ops,convert-linalg-to-cpu-kernels{target=avx2 report-int32},canonicalize,cse))' | FileCheck %s
+
+// CHECK-LABEL: func.func @conv_requantize
+// CHECK-NOT: linalg.conv_2d
+// CHECK: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// CHECK: arith.mulsi_extended %{{.*}}, %{{.*}} : vector<8xi32>
+// CHECK: vector.transfer_write %{{.*}} : vector<8xi8>
+func.func @conv_requantize(%x: tensor<1x6x6x16xi8>) -> tensor<1x6x6x16xi8> {
+  %w = arith.constant dense<5> : tensor<16x3x3x16xi8>
+  %b = arith.constant dense<-300> : tensor<16xi32>
+  %z = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %0 = tosa.conv2d %x, %w, %b, %z, %z {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>} : (tensor<1x6x6x16xi8>, tensor<16x3x3x16xi8>, tensor<16xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x6x6x16xi32>
+  %1 = qsim.requantize %0 multiplier [1518500250] shift [39] {clamp_min = 0 : i64} : tensor<1x6x6x16xi32> -> tensor<1x6x6x16xi8>
+  return %1 : tensor<1x6x6x16xi8>
+}
