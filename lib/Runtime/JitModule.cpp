@@ -69,30 +69,37 @@ llvm::Error mlir::qsim::runtime::lowerWithCPUPipeline(ModuleOp module,
                               qsim::QSimCPUPipelineOptions());
 }
 
-llvm::Error mlir::qsim::runtime::lowerWithCPUPipeline(
-    ModuleOp module, StringRef filename, bool applyCLOptions,
-    const qsim::QSimCPUPipelineOptions &options) {
+/// Runs the pipeline that `build` adds on `module`; `name` is its flag for
+/// the error message.
+static llvm::Error lowerWith(ModuleOp module, StringRef filename,
+                             bool applyCLOptions, StringRef name,
+                             llvm::function_ref<void(OpPassManager &)> build) {
   PassManager pm(module.getContext(), ModuleOp::getOperationName());
   if (applyCLOptions && failed(applyPassManagerCLOptions(pm)))
     return makeError("cannot apply the pass manager options");
-  qsim::buildQSimCPUPipeline(pm, options);
+  build(pm);
   if (failed(pm.run(module)))
-    return makeError("lowering '" + filename +
-                     "' with --qsim-cpu-pipeline failed");
+    return makeError("lowering '" + filename + "' with --" + name +
+                     " failed");
   return llvm::Error::success();
+}
+
+llvm::Error mlir::qsim::runtime::lowerWithCPUPipeline(
+    ModuleOp module, StringRef filename, bool applyCLOptions,
+    const qsim::QSimCPUPipelineOptions &options) {
+  return lowerWith(module, filename, applyCLOptions, "qsim-cpu-pipeline",
+                   [&](OpPassManager &pm) {
+                     qsim::buildQSimCPUPipeline(pm, options);
+                   });
 }
 
 llvm::Error mlir::qsim::runtime::lowerWithGPUPipeline(
     ModuleOp module, StringRef filename, bool applyCLOptions,
     const qsim::QSimGPUPipelineOptions &options) {
-  PassManager pm(module.getContext(), ModuleOp::getOperationName());
-  if (applyCLOptions && failed(applyPassManagerCLOptions(pm)))
-    return makeError("cannot apply the pass manager options");
-  qsim::buildQSimGPUPipeline(pm, options);
-  if (failed(pm.run(module)))
-    return makeError("lowering '" + filename +
-                     "' with --qsim-gpu-pipeline failed");
-  return llvm::Error::success();
+  return lowerWith(module, filename, applyCLOptions, "qsim-gpu-pipeline",
+                   [&](OpPassManager &pm) {
+                     qsim::buildQSimGPUPipeline(pm, options);
+                   });
 }
 
 LoweringState mlir::qsim::runtime::getLoweringState(ModuleOp module) {

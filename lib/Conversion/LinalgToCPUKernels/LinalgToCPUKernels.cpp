@@ -223,38 +223,32 @@ static SmallVector<int64_t> attrValues(DenseIntElementsAttr attr) {
 /// of a constant, the broadcast of a constant 1-D tensor along the last
 /// dimension, or anything else (read as a tensor).
 static void matchInit(Value init, Problem &p) {
-  if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
-    Value scalar = fill.getInputs()[0];
+  // A constant scalar fills every channel's start value.
+  auto setSplat = [&](Value scalar) {
     if (p.isFloat) {
       FloatAttr f;
-      if (matchPattern(scalar, m_Constant(&f))) {
-        p.initFloat = SmallVector<float>(p.F, f.getValue().convertToFloat());
-        return;
-      }
-    } else if (std::optional<int64_t> c = getConstantInt(scalar)) {
-      p.initInt = SmallVector<int64_t>(p.F, *c);
-      return;
+      if (!matchPattern(scalar, m_Constant(&f)))
+        return false;
+      p.initFloat = SmallVector<float>(p.F, f.getValue().convertToFloat());
+      return true;
     }
-  }
+    std::optional<int64_t> c = getConstantInt(scalar);
+    if (!c)
+      return false;
+    p.initInt = SmallVector<int64_t>(p.F, *c);
+    return true;
+  };
+  if (auto fill = init.getDefiningOp<linalg::FillOp>())
+    if (setSplat(fill.getInputs()[0]))
+      return;
   if (auto g = init.getDefiningOp<linalg::GenericOp>()) {
     unsigned rank = cast<ShapedType>(init.getType()).getRank();
     // A fill written as a generic (what canonicalize makes of the broadcast
     // of a splat bias): no inputs, a constant yielded.
     auto yieldOp = cast<linalg::YieldOp>(g.getBody()->getTerminator());
     if (g.getNumDpsInputs() == 0 && g.getNumDpsInits() == 1 &&
-        yieldOp.getNumOperands() == 1) {
-      Value v = yieldOp.getOperand(0);
-      if (p.isFloat) {
-        FloatAttr f;
-        if (matchPattern(v, m_Constant(&f))) {
-          p.initFloat = SmallVector<float>(p.F, f.getValue().convertToFloat());
-          return;
-        }
-      } else if (std::optional<int64_t> c = getConstantInt(v)) {
-        p.initInt = SmallVector<int64_t>(p.F, *c);
-        return;
-      }
-    }
+        yieldOp.getNumOperands() == 1 && setSplat(yieldOp.getOperand(0)))
+      return;
     if (g.getNumDpsInputs() == 1 && g.getNumDpsInits() == 1 &&
         g.getNumParallelLoops() == g.getNumLoops()) {
       AffineMap inMap = g.getIndexingMapsArray()[0];
