@@ -190,10 +190,16 @@ def probe(tools: Tools) -> Capabilities:
     return Capabilities(mk, forced, "--pipeline-options" in helptext)
 
 
+#: More --qsim-cpu-pipeline options for the micro-kernel variants (set by
+#: --pipeline-options, e.g. "cache-kb=0").
+EXTRA_OPTIONS = ""
+
+
 def pipeline_flag(variant: str) -> str:
     if variant == "default":
         return "--qsim-cpu-pipeline"
-    return f"--qsim-cpu-pipeline=microkernels={variant}"
+    extra = f" {EXTRA_OPTIONS}" if EXTRA_OPTIONS and variant != "none" else ""
+    return f"--qsim-cpu-pipeline=microkernels={variant}{extra}"
 
 
 def compile_module(tools: Tools, src: Path, dst: Path, variant: str,
@@ -786,7 +792,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--dtypes", default="int8,fp32")
     ap.add_argument("--no-guard", action="store_true")
     ap.add_argument("--keep", type=Path, default=None, help="keep the files here")
+    ap.add_argument("--pipeline-options", default="",
+                    help="more --qsim-cpu-pipeline options for the micro-kernel "
+                         "variants, e.g. 'cache-kb=0'")
     args = ap.parse_args(argv)
+    global EXTRA_OPTIONS
+    EXTRA_OPTIONS = args.pipeline_options
     tools = Tools(args.bin)
     for t in (tools.qsim_opt, tools.qsim_run):
         if not t.is_file():

@@ -134,6 +134,7 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
                                       /*registerGPUTranslations=*/false));
   std::string microkernels = options.microkernels;
   bool reportInt32 = options.reportInt32;
+  unsigned cacheKB = options.cacheKB;
   addTensorToBufferPasses(pm, [&](OpPassManager &funcPm) {
     if (microkernels == "none")
       return;
@@ -144,6 +145,7 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
     kernels.emulate = target.consume_front("emulate-");
     kernels.target = target.str();
     kernels.reportInt32 = reportInt32;
+    kernels.cacheKB = cacheKB;
     funcPm.addPass(createConvertLinalgToCPUKernels(kernels));
     funcPm.addPass(createCanonicalizerPass());
     funcPm.addPass(createCSEPass());

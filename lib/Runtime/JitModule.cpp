@@ -31,6 +31,9 @@
 #include "llvm/Support/TargetSelect.h"
 
 #include <cstdlib>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 using namespace mlir;
 using namespace mlir::qsim::runtime;
@@ -167,6 +170,15 @@ mlir::qsim::runtime::loadCUDARuntime(StringRef path, bool checkDevice) {
   if (getInfo(name, sizeof(name), &major, &minor, error, sizeof(error)))
     return makeError(llvm::Twine("no usable CUDA device: ") + error);
   return CUDADeviceInfo{name, major, minor};
+}
+
+void mlir::qsim::runtime::keepFreedHeapMemory() {
+#if defined(__GLIBC__)
+  // 32 MiB is glibc's largest mmap threshold on 64-bit targets (larger
+  // values are rejected); bigger buffers are still mmap'd.
+  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
 }
 
 llvm::Expected<std::unique_ptr<ExecutionEngine>>

@@ -109,6 +109,8 @@ struct Fnv1a {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  // Compiled code mallocs its intermediate buffers on every call.
+  mlir::qsim::runtime::keepFreedHeapMemory();
   llvm::cl::OptionCategory category("qsim-collect options");
   llvm::cl::opt<std::string> inputFilename(
       llvm::cl::Positional, llvm::cl::desc("<annotated-model.mlir>"),

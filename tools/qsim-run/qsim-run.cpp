@@ -369,6 +369,8 @@ double millisecondsSince(std::chrono::steady_clock::time_point start) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  // Compiled code mallocs its intermediate buffers on every call.
+  qsim::runtime::keepFreedHeapMemory();
 
   llvm::cl::OptionCategory category("qsim-run options");
   llvm::cl::opt<std::string> inputFilename(

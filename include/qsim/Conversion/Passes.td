@@ -135,7 +135,11 @@ def ConvertLinalgToCPUKernels
            "Emit a remark for every i32 tensor left between two ops">,
     Option<"emulate", "emulate", "bool", /*default=*/"false",
            "Write the int8 dot instructions as generic vector arithmetic "
-           "(the target's kernel structure, runnable on any host; testing)">
+           "(the target's kernel structure, runnable on any host; testing)">,
+    Option<"cacheKB", "cache-kb", "unsigned", /*default=*/"128",
+           "Cache budget in KiB for the weights of a group of channel blocks "
+           "that share one pass over an input larger than it (0: one block "
+           "per pass)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -49,6 +49,13 @@ struct QSimCPUPipelineOptions
                      "JIT loads); 1 (default) keeps the code single-threaded "
                      "and timings reproducible"),
       llvm::cl::init(1)};
+  PassOptions::Option<unsigned> cacheKB{
+      *this, "cache-kb",
+      llvm::cl::desc("Micro-kernels' cache budget in KiB: the weights of "
+                     "that many bytes of output-channel blocks share one "
+                     "pass over an input larger than it (0: one block per "
+                     "pass)"),
+      llvm::cl::init(128)};
   PassOptions::Option<bool> reportInt32{
       *this, "report-int32",
       llvm::cl::desc("Remark on every i32 tensor that one op still writes "

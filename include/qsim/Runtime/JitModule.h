@@ -138,6 +138,17 @@ createJitEngine(ModuleOp module, llvm::StringRef filename,
                 llvm::ArrayRef<llvm::StringRef> sharedLibPaths = {},
                 bool runInitializers = true);
 
+/// Makes the C heap keep freed memory for the next call (glibc: mmap
+/// threshold at its 32 MiB maximum, no trimming of the heap top). Compiled
+/// code mallocs every intermediate buffer and frees it before returning; by
+/// default glibc serves buffers above 128 KiB with fresh mmap'd pages and
+/// trims the heap back to the OS, so every call page-faults on all of its
+/// intermediate memory (measured: half the time of a depthwise layer). The
+/// tools that call compiled code repeatedly (qsim-run, qsim-collect) call
+/// this once at start-up; it is process-wide, so a library does not do it
+/// on its own. A no-op on other C libraries.
+void keepFreedHeapMemory();
+
 /// The number of 8-byte words of a ranked memref descriptor as the C
 /// interface lays it out: {T *allocated, T *aligned, int64_t offset,
 /// int64_t sizes[rank], int64_t strides[rank]}; every field is 8 bytes, a

@@ -536,8 +536,9 @@ static FailureOr<Problem> matchProblem(linalg::LinalgOp op, bool fp32) {
 class KernelBuilder {
 public:
   KernelBuilder(RewriterBase &rewriter, Location loc, Problem &p,
-                KernelKind kind, bool emulate)
-      : b(rewriter), loc(loc), p(p), kind(kind), emulate(emulate) {}
+                KernelKind kind, bool emulate, int64_t cacheBytes)
+      : b(rewriter), loc(loc), p(p), kind(kind), emulate(emulate),
+        cacheBytes(cacheBytes) {}
 
   /// Emits the kernel and returns the value replacing the op (or its
   /// epilogue).
@@ -550,6 +551,12 @@ private:
     return p.isFloat ? Type(b.getF32Type()) : Type(b.getI32Type());
   }
   VectorType accType() { return vecType(accElt(), kind.lanes); }
+  /// Bytes per packed weight and per prepared input element.
+  int64_t weightBytes() const {
+    if (p.isFloat)
+      return 4;
+    return kind.dot == KernelKind::VNNI ? 1 : 2;
+  }
 
   void packWeights();
   void packDepthwiseWeights();
@@ -572,6 +579,7 @@ private:
   Problem &p;
   KernelKind kind;
   bool emulate;
+  int64_t cacheBytes; // weights of a channel-block group must fit (0: off)
 
   int64_t Cp = 0, CG = 0, FB = 0; // padded channels, channel groups, blocks
   Value x;                        // the input, channels padded to Cp
@@ -1160,11 +1168,56 @@ Value KernelBuilder::build() {
       o = tile(o, index(mMain), M - mMain, f0, nv, fValid);
     return o;
   };
-  if (fMainBlocks > 0) {
+  // Cache blocking: with one channel block per pass over the pixels, the
+  // block's weights stay in L1 but the whole input is read once per block.
+  // When the input is larger than the cache budget, `group` blocks whose
+  // weights fit the budget share one pass: a tile's input rows are reused
+  // from L1 for all of them, and the input is read FB / group times.
+  int64_t blockBytes = nvMax * L * p.KH * p.KW * Cp * weightBytes();
+  int64_t inputBytes = cast<RankedTensorType>(x.getType()).getNumElements() *
+                       weightBytes();
+  int64_t group = 1;
+  if (!p.depthwise && cacheBytes > 0 && inputBytes > cacheBytes &&
+      fMainBlocks > 1) {
+    int64_t limit = std::max<int64_t>(1, cacheBytes / blockBytes);
+    for (int64_t d = std::min(limit, fMainBlocks); d >= 1; --d)
+      if (fMainBlocks % d == 0) {
+        group = d;
+        break;
+      }
+  }
+  if (fMainBlocks > 0 && group == 1) {
     auto forOp = scf::ForOp::create(
         b, loc, index(0), index(fMainBlocks * nvMax * L), index(nvMax * L),
         ValueRange{out}, [&](OpBuilder &, Location, Value f0, ValueRange args) {
           scf::YieldOp::create(b, loc, pixelsLoop(args[0], f0, nvMax, L));
+        });
+    out = forOp.getResult(0);
+  } else if (fMainBlocks > 0) {
+    int64_t blockF = nvMax * L;
+    auto groupTile = [&](Value o, Value m0, int64_t rows, Value fg) {
+      auto inner = scf::ForOp::create(
+          b, loc, index(0), index(group * blockF), index(blockF),
+          ValueRange{o}, [&](OpBuilder &, Location, Value fj, ValueRange a) {
+            Value f0 = arith::AddIOp::create(b, loc, fg, fj);
+            scf::YieldOp::create(b, loc,
+                                 tile(a[0], m0, rows, f0, nvMax, L));
+          });
+      return inner.getResult(0);
+    };
+    auto forOp = scf::ForOp::create(
+        b, loc, index(0), index(fMainBlocks * blockF), index(group * blockF),
+        ValueRange{out}, [&](OpBuilder &, Location, Value fg, ValueRange args) {
+          auto pix = scf::ForOp::create(
+              b, loc, index(0), index(mMain), index(mr), ValueRange{args[0]},
+              [&](OpBuilder &, Location, Value m0, ValueRange a) {
+                scf::YieldOp::create(b, loc, groupTile(a[0], m0, mr, fg));
+              });
+          pix->setAttr(kParallelLoopAttrName, b.getUnitAttr());
+          Value o = pix.getResult(0);
+          if (mMain < M)
+            o = groupTile(o, index(mMain), M - mMain, fg);
+          scf::YieldOp::create(b, loc, o);
         });
     out = forOp.getResult(0);
   }
@@ -1229,9 +1282,9 @@ struct CallIntrinsicEffectsExtension
 
 struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
   LinalgToCPUKernel(MLIRContext *ctx, CPUKernelISA targetISA, bool fp32,
-                    bool emulate)
+                    bool emulate, int64_t cacheBytes)
       : OpInterfaceRewritePattern(ctx), targetISA(targetISA), fp32(fp32),
-        emulate(emulate) {}
+        emulate(emulate), cacheBytes(cacheBytes) {}
 
   LogicalResult matchAndRewrite(linalg::LinalgOp op,
                                 PatternRewriter &rewriter) const override {
@@ -1252,7 +1305,7 @@ struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
     rewriter.setInsertionPoint(root);
     KernelBuilder builder(rewriter, op.getLoc(), *problem,
                           KernelKind::get(targetISA, problem->isFloat),
-                          emulate);
+                          emulate, cacheBytes);
     Value result = builder.build();
     rewriter.replaceOp(root, result);
     if (problem->epilogue)
@@ -1263,6 +1316,7 @@ struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
   CPUKernelISA targetISA;
   bool fp32;
   bool emulate;
+  int64_t cacheBytes;
 };
 
 struct ConvertLinalgToCPUKernelsPass
@@ -1287,7 +1341,8 @@ struct ConvertLinalgToCPUKernelsPass
     }
     if (kernelISA) {
       RewritePatternSet patterns(&getContext());
-      populateLinalgToCPUKernelsPatterns(patterns, *kernelISA, fp32, emulate);
+      populateLinalgToCPUKernelsPatterns(patterns, *kernelISA, fp32, emulate,
+                                         int64_t(cacheKB) * 1024);
       // The greedy driver, not the walk driver: a rewrite replaces the
       // elementwise consumer too, which comes after the root in the block.
       if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
@@ -1319,6 +1374,8 @@ void mlir::qsim::registerCPUKernelInterfaces(DialectRegistry &registry) {
 
 void mlir::qsim::populateLinalgToCPUKernelsPatterns(RewritePatternSet &patterns,
                                                     CPUKernelISA isa,
-                                                    bool fp32, bool emulate) {
-  patterns.add<LinalgToCPUKernel>(patterns.getContext(), isa, fp32, emulate);
+                                                    bool fp32, bool emulate,
+                                                    int64_t cacheBytes) {
+  patterns.add<LinalgToCPUKernel>(patterns.getContext(), isa, fp32, emulate,
+                                  cacheBytes);
 }

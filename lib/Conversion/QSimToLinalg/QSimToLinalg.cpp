@@ -530,12 +530,9 @@ struct RequantizeOpConversion : OpConversionPattern<RequantizeOp> {
     // a signed i32 input without zero point, every shift >= 33, an output
     // of at most 16 bits, a rounding other than toward_zero. The product
     // x * m is split by arith.mulsi_extended into (low, high) i32 halves;
-    // with s' = shift - 32 >= 1, q = high >> s' (|q| <= 2^30), and the
-    // remainder r = (high & (2^s' - 1)) * 2^32 + low compares with the tie
-    // 2^(s'-1) * 2^32 through its high part H and low: r + t > tie exactly
-    // when H > 2^(s'-1), or H == 2^(s'-1) and (low != 0 or t != 0), where
-    // t is 1 when a tie goes up (q odd, p >= 0, or always for half_up).
-    // Everything stays in 32-bit lanes: a quarter of the vector work of
+    // with s' = shift - 32 >= 1, the rounding constant added before the
+    // shift has an all-ones (or zero) low word, so it reduces to one carry
+    // into the high word (below). Everything stays in 32-bit lanes: a quarter of the vector work of
     // the i64 form on AVX2, which has no 64-bit shifts, compares or
     // min/max. The same bits (bitexact-requantize32.mlir, the int8 model
     // tests).
@@ -549,55 +546,57 @@ struct RequantizeOpConversion : OpConversionPattern<RequantizeOp> {
         std::abs(outZp) < (int64_t(1) << 16) &&
         lo >= INT32_MIN && hi <= INT32_MAX;
     if (narrowForm) {
-      SmallVector<TypedAttr> sAttrs, maskAttrs, halfAttrs;
+      SmallVector<TypedAttr> sAttrs, halfAttrs;
       for (int32_t sh : shifts) {
         int32_t sp = sh - 32;
         sAttrs.push_back(intAttr(rewriter, i32, sp));
-        maskAttrs.push_back(intAttr(rewriter, i32, (int64_t(1) << sp) - 1));
-        halfAttrs.push_back(intAttr(rewriter, i32, int64_t(1) << (sp - 1)));
+        halfAttrs.push_back(
+            intAttr(rewriter, i32, (int64_t(1) << (sp - 1)) - 1));
       }
       ChannelParam multiplier = generic.addChannelParam(multAttrs);
       ChannelParam sPrime = generic.addChannelParam(sAttrs);
-      ChannelParam mask = generic.addChannelParam(maskAttrs);
-      ChannelParam half = generic.addChannelParam(halfAttrs);
+      // 2^(s'-1) - 1 per channel.
+      ChannelParam halfMinusOneParam = generic.addChannelParam(halfAttrs);
       Value result = generic.create(
           adaptor.getInput(), [&](ImplicitLocOpBuilder &b, ValueRange args) {
             auto product = arith::MulSIExtendedOp::create(
                 b, args[in], multiplier.get(b, args));
             Value low = product.getLow(), high = product.getHigh();
-            Value q = arith::ShRSIOp::create(b, high, sPrime.get(b, args));
-            Value up;
-            if (mode != RoundingMode::Floor) {
+            Value sp = sPrime.get(b, args);
+            if (mode == RoundingMode::Floor)
+              return emitOutputZeroPointAndClamp(
+                  b, arith::ShRSIOp::create(b, high, sp), outZp, lo, hi,
+                  elemTy);
+            // y = (p + t) >> s with t = 2^(s-1) - 1 + c, c in {0, 1}: the
+            // low word of t is all ones, so adding it carries into the
+            // high word exactly when low + c != 0, and y = (high +
+            // 2^(s'-1) - 1 + carry) >> s' (below 2^31: |high| <= 2^30).
+            // half_up: c = 1, carry = 1. half_to_even: c is bit s of p,
+            // (high >> s') & 1. half_away_from_zero: c = 1 for p >= 0,
+            // 0 below (ties go down there), so carry = low != 0 or p >= 0.
+            Value halfMinusOne = halfMinusOneParam.get(b, args);
+            Value carry;
+            if (mode == RoundingMode::HalfUp) {
+              carry = constInt(b, i32, 1);
+            } else {
               Value zero = constInt(b, i32, 0);
-              Value H = arith::AndIOp::create(b, high, mask.get(b, args));
-              Value h = half.get(b, args);
-              Value above =
-                  arith::CmpIOp::create(b, arith::CmpIPredicate::sgt, H, h);
-              Value atTie =
-                  arith::CmpIOp::create(b, arith::CmpIPredicate::eq, H, h);
-              Value tieUp;
               Value lowNonZero =
                   arith::CmpIOp::create(b, arith::CmpIPredicate::ne, low, zero);
-              if (mode == RoundingMode::HalfUp) {
-                tieUp = arith::ConstantOp::create(b, b.getBoolAttr(true));
-              } else if (mode == RoundingMode::HalfAwayFromZero) {
-                tieUp = arith::OrIOp::create(
-                    b, lowNonZero,
-                    arith::CmpIOp::create(b, arith::CmpIPredicate::sge, high,
-                                          zero));
-              } else { // HalfToEven
-                Value odd = arith::CmpIOp::create(
-                    b, arith::CmpIPredicate::ne,
-                    arith::AndIOp::create(b, q, constInt(b, i32, 1)), zero);
-                tieUp = arith::OrIOp::create(b, lowNonZero, odd);
-              }
-              up = arith::OrIOp::create(
-                  b, above, arith::AndIOp::create(b, atTie, tieUp));
+              Value c;
+              if (mode == RoundingMode::HalfAwayFromZero)
+                c = arith::CmpIOp::create(b, arith::CmpIPredicate::sge, high,
+                                          zero);
+              else // HalfToEven
+                c = arith::TruncIOp::create(
+                    b, b.getI1Type(), arith::ShRSIOp::create(b, high, sp));
+              carry = arith::ExtUIOp::create(
+                  b, i32, arith::OrIOp::create(b, lowNonZero, c));
             }
-            Value y = q;
-            if (up)
-              y = arith::AddIOp::create(b, y,
-                                        arith::ExtUIOp::create(b, i32, up));
+            Value y = arith::ShRSIOp::create(
+                b,
+                arith::AddIOp::create(
+                    b, arith::AddIOp::create(b, high, halfMinusOne), carry),
+                sp);
             return emitOutputZeroPointAndClamp(b, y, outZp, lo, hi, elemTy);
           });
       rewriter.replaceOp(op, result);

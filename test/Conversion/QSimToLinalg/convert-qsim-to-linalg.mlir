@@ -246,16 +246,21 @@ func.func @requantize_half_away_from_zero(%x: tensor<8xi32>) -> tensor<8xi8> {
 }
 
 // A convolution accumulator (signed i32, no input zero point, shift >= 33,
-// i8 output): the 32-bit-lane form, the product split into i32 halves.
+// i8 output): the 32-bit-lane form, the product split into i32 halves and
+// half_to_even as one carry into the high half: low != 0 or q odd.
 // CHECK-LABEL: func.func @requantize_narrow
 // CHECK: ^bb0(%[[IN:.*]]: i32, %{{.*}}: i8):
 // CHECK: %[[LOW:.*]], %[[HIGH:.*]] = arith.mulsi_extended %[[IN]], %{{.*}} : i32
 // CHECK-DAG: %[[SP:.*]] = arith.constant 7 : i32
+// CHECK-DAG: %[[HALF1:.*]] = arith.constant 63 : i32
+// CHECK: %[[NZ:.*]] = arith.cmpi ne, %[[LOW]], %{{.*}} : i32
 // CHECK: %[[Q:.*]] = arith.shrsi %[[HIGH]], %[[SP]] : i32
-// CHECK: %[[H:.*]] = arith.andi %[[HIGH]], %{{.*}} : i32
-// CHECK: %[[ABOVE:.*]] = arith.cmpi sgt, %[[H]], %{{.*}} : i32
-// CHECK: %[[TIE:.*]] = arith.cmpi eq, %[[H]], %{{.*}} : i32
-// CHECK: arith.cmpi ne, %[[LOW]], %{{.*}} : i32
+// CHECK: %[[ODD:.*]] = arith.trunci %[[Q]] : i32 to i1
+// CHECK: %[[C:.*]] = arith.ori %[[NZ]], %[[ODD]] : i1
+// CHECK: %[[CARRY:.*]] = arith.extui %[[C]] : i1 to i32
+// CHECK: %[[T:.*]] = arith.addi %[[HIGH]], %[[HALF1]] : i32
+// CHECK: %[[T2:.*]] = arith.addi %[[T]], %[[CARRY]] : i32
+// CHECK: arith.shrsi %[[T2]], %[[SP]] : i32
 // CHECK: arith.maxsi %{{.*}} : i32
 // CHECK: arith.minsi %{{.*}} : i32
 // CHECK: arith.trunci %{{.*}} : i32 to i8

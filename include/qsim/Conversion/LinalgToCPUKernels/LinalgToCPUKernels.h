@@ -55,7 +55,8 @@ void registerCPUKernelInterfaces(DialectRegistry &registry);
 /// on any host: for testing a target's kernels without its CPU).
 void populateLinalgToCPUKernelsPatterns(RewritePatternSet &patterns,
                                         CPUKernelISA isa, bool fp32,
-                                        bool emulate = false);
+                                        bool emulate = false,
+                                        int64_t cacheBytes = 128 * 1024);
 
 } // namespace qsim
 } // namespace mlir
