@@ -100,6 +100,9 @@ constexpr StringLiteral kVNNIIntrinsic = "llvm.x86.avx512.vpdpbusd.512";
 constexpr StringLiteral kMAdd512Intrinsic = "llvm.x86.avx512.pmaddw.d.512";
 constexpr StringLiteral kMAdd256Intrinsic = "llvm.x86.avx2.pmadd.wd";
 
+/// Depthwise kernels with at most this many taps (7x7) are unrolled.
+constexpr int64_t kMaxUnrolledTaps = 49;
+
 /// How one kind of micro-kernel computes: L 32-bit lanes per accumulator,
 /// G products summed per lane by one dot instruction, the packed weight
 /// element type, and the register budget of the tile.
@@ -1047,7 +1050,16 @@ Value KernelBuilder::tile(Value out, Value m0, int64_t mr, Value f0,
     }
     return next;
   };
-  if (p.depthwise) {
+  if (p.depthwise && p.KH * p.KW <= kMaxUnrolledTaps) {
+    // Straight-line taps: constant offsets fold into the loads' addressing,
+    // and no loop-carried accumulators for the register allocator to
+    // rotate (a 3-tap loop over 12 accumulators spent most of its
+    // instructions on register moves and vectorized index arithmetic).
+    for (int64_t kh = 0; kh < p.KH; ++kh)
+      for (int64_t kw = 0; kw < p.KW; ++kw)
+        accs = depthwiseStep(pixels, fs, nv, fValid, index(kh), index(kw),
+                             accs);
+  } else if (p.depthwise) {
     accs = loop(p.KH, accs, [&](Value kh, ValueRange a1) {
       return loop(p.KW, a1, [&](Value kw, ValueRange a2) {
         return depthwiseStep(pixels, fs, nv, fValid, kh, kw, a2);
