@@ -576,6 +576,7 @@ private:
   Value tile(Value out, Value m0, int64_t mr, Value f0, int64_t nv,
              int64_t fValid);
   Value epilogue(Value acc, Value m, Value f, int64_t valid);
+  std::pair<Value, Value> mulExtendedEvenOdd(Value a, Value c);
 
   RewriterBase &b;
   Location loc;
@@ -871,6 +872,42 @@ Value KernelBuilder::dot(Value acc, Value a, Value w) {
 
 /// The epilogue on one accumulator vector of output pixel m, channels
 /// [f, f + L), of which `valid` exist.
+/// arith.mulsi_extended of two vector<L x i32> as 32 x 32 -> 64-bit
+/// multiplies of the even and of the odd lanes (the operands viewed as
+/// vector<L/2 x i64>, each lane sign-extended in place), whose halves are
+/// interleaved back: x86's vpmuldq form. LLVM's generic lowering of the
+/// widened multiply permutes lanes across the 128-bit halves instead (two
+/// vpermpd per vector on AVX2, in every requantize epilogue).
+std::pair<Value, Value> KernelBuilder::mulExtendedEvenOdd(Value a, Value c) {
+  const int64_t L = kind.lanes;
+  VectorType v64 = vecType(b.getI64Type(), L / 2);
+  VectorType v32 = vecType(b.getI32Type(), L);
+  Value c32 = arith::ConstantOp::create(
+      b, loc, SplatElementsAttr::get(v64, b.getI64IntegerAttr(32)));
+  auto wide = [&](Value v) {
+    return vector::BitCastOp::create(b, loc, v64, v).getResult();
+  };
+  auto even = [&](Value v) -> Value {
+    return arith::ShRSIOp::create(
+        b, loc, arith::ShLIOp::create(b, loc, wide(v), c32), c32);
+  };
+  auto odd = [&](Value v) -> Value {
+    return arith::ShRSIOp::create(b, loc, wide(v), c32);
+  };
+  Value pe = vector::BitCastOp::create(
+      b, loc, v32, arith::MulIOp::create(b, loc, even(a), even(c)));
+  Value po = vector::BitCastOp::create(
+      b, loc, v32, arith::MulIOp::create(b, loc, odd(a), odd(c)));
+  SmallVector<int64_t> lowMask, highMask;
+  for (int64_t i = 0; i < L / 2; ++i) {
+    lowMask.append({2 * i, L + 2 * i});
+    highMask.append({2 * i + 1, L + 2 * i + 1});
+  }
+  Value low = vector::ShuffleOp::create(b, loc, pe, po, lowMask);
+  Value high = vector::ShuffleOp::create(b, loc, pe, po, highMask);
+  return {low, high};
+}
+
 Value KernelBuilder::epilogue(Value acc, Value m, Value f, int64_t valid) {
   const int64_t L = kind.lanes;
   if (!p.epilogue)
@@ -922,6 +959,14 @@ Value KernelBuilder::epilogue(Value acc, Value m, Value f, int64_t valid) {
       if (!map.contains(operand))
         map.map(operand, vector::BroadcastOp::create(
                              b, loc, vecType(operand.getType(), L), operand));
+    if (auto mul = dyn_cast<arith::MulSIExtendedOp>(op);
+        mul && mul.getLhs().getType().isInteger(32) && L % 2 == 0) {
+      auto [low, high] = mulExtendedEvenOdd(map.lookup(mul.getLhs()),
+                                            map.lookup(mul.getRhs()));
+      map.map(mul.getLow(), low);
+      map.map(mul.getHigh(), high);
+      continue;
+    }
     Operation *clone = b.clone(op, map);
     for (OpResult r : clone->getResults())
       r.setType(vecType(r.getType(), L));

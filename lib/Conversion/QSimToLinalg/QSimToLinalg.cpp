@@ -713,7 +713,8 @@ static AffineMap getBroadcastMap(RankedTensorType rhsType, unsigned rank,
 }
 
 /// Shared lowering of qsim.add and qsim.mul: both operands sign-extended to
-/// i64 (as the folders read them), combined by `combine`, saturated to the
+/// `wideBits` (64, as the folders read them, or 32 where the caller has
+/// shown the exact result fits), combined by `combine`, saturated to the
 /// signed range of the element type. `addParams` adds the channel
 /// parameters `combine` reads.
 template <typename OpTy>
@@ -722,7 +723,8 @@ static LogicalResult lowerScaledBinary(
     ConversionPatternRewriter &rewriter,
     function_ref<void(ElementwiseGeneric &)> addParams,
     function_ref<Value(ImplicitLocOpBuilder &, Value, Value, ValueRange)>
-        combine) {
+        combine,
+    unsigned wideBits = 64) {
   auto resultType = cast<RankedTensorType>(op.getType());
   auto rhsType = cast<RankedTensorType>(rhsTensor.getType());
   ElementwiseGeneric generic(rewriter, op.getLoc(), resultType, op.getAxis());
@@ -735,15 +737,15 @@ static LogicalResult lowerScaledBinary(
   unsigned bits = elemTy.getWidth();
   Value result =
       generic.create(lhsTensor, [&](ImplicitLocOpBuilder &b, ValueRange args) {
-        Type i64 = b.getI64Type();
-        Value lhs = extendInt(b, args[lhsIdx], i64, /*isUnsigned=*/false);
-        Value rhs = extendInt(b, args[rhsIdx], i64, /*isUnsigned=*/false);
+        Type wide = b.getIntegerType(wideBits);
+        Value lhs = extendInt(b, args[lhsIdx], wide, /*isUnsigned=*/false);
+        Value rhs = extendInt(b, args[rhsIdx], wide, /*isUnsigned=*/false);
         Value v = combine(b, lhs, rhs, args);
-        if (bits < 64) {
+        if (bits < wideBits) {
           v = arith::MaxSIOp::create(
-              b, v, constInt(b, i64, nm::minValue(bits, /*isSigned=*/true)));
+              b, v, constInt(b, wide, nm::minValue(bits, /*isSigned=*/true)));
           v = arith::MinSIOp::create(
-              b, v, constInt(b, i64, nm::maxValue(bits, /*isSigned=*/true)));
+              b, v, constInt(b, wide, nm::maxValue(bits, /*isSigned=*/true)));
         }
         return truncInt(b, v, elemTy);
       });
@@ -759,14 +761,33 @@ struct AddOpConversion : OpConversionPattern<AddOp> {
                   ConversionPatternRewriter &rewriter) const override {
     // Each operand is brought to the result scale by an exact left shift,
     // computed per channel at compile time as in AddOp::fold.
-    SmallVector<TypedAttr> lhsShifts, rhsShifts;
-    bool lhsShifted = false, rhsShifted = false;
+    SmallVector<unsigned> lhsShiftValues, rhsShiftValues;
+    unsigned maxLhsShift = 0, maxRhsShift = 0;
     for (size_t c = 0, n = op.getNumScaleChannels(); c < n; ++c) {
-      unsigned l = op.getOperandShift(0, c), r = op.getOperandShift(1, c);
-      lhsShifted |= l != 0;
-      rhsShifted |= r != 0;
-      lhsShifts.push_back(rewriter.getI64IntegerAttr(l));
-      rhsShifts.push_back(rewriter.getI64IntegerAttr(r));
+      lhsShiftValues.push_back(op.getOperandShift(0, c));
+      rhsShiftValues.push_back(op.getOperandShift(1, c));
+      maxLhsShift = std::max(maxLhsShift, lhsShiftValues.back());
+      maxRhsShift = std::max(maxRhsShift, rhsShiftValues.back());
+    }
+    bool lhsShifted = maxLhsShift != 0, rhsShifted = maxRhsShift != 0;
+    // In 32-bit lanes when the exact sum fits: each shifted operand below
+    // 2^30 in magnitude (AVX2 has no 64-bit vector min/max, compares or
+    // arithmetic shifts; a residual add of int8 tensors needs none of it).
+    auto bitsOf = [](Value v) {
+      return cast<RankedTensorType>(v.getType()).getElementTypeBitWidth();
+    };
+    unsigned wideBits =
+        bitsOf(op.getResult()) <= 32 &&
+                bitsOf(adaptor.getLhs()) - 1 + maxLhsShift <= 30 &&
+                bitsOf(adaptor.getRhs()) - 1 + maxRhsShift <= 30
+            ? 32
+            : 64;
+    SmallVector<TypedAttr> lhsShifts, rhsShifts;
+    for (auto [l, r] : llvm::zip(lhsShiftValues, rhsShiftValues)) {
+      lhsShifts.push_back(rewriter.getIntegerAttr(
+          rewriter.getIntegerType(wideBits), l));
+      rhsShifts.push_back(rewriter.getIntegerAttr(
+          rewriter.getIntegerType(wideBits), r));
     }
     ChannelParam lhsShift, rhsShift;
     return lowerScaledBinary(
@@ -776,13 +797,15 @@ struct AddOpConversion : OpConversionPattern<AddOp> {
           rhsShift = generic.addChannelParam(rhsShifts);
         },
         [&](ImplicitLocOpBuilder &b, Value lhs, Value rhs, ValueRange args) {
-          // An operand below 2^31 shifted by at most 31 stays below 2^62.
+          // An operand below 2^31 shifted by at most 31 stays below 2^62
+          // (64-bit form); below 2^30 by the choice above (32-bit form).
           if (lhsShifted)
             lhs = arith::ShLIOp::create(b, lhs, lhsShift.get(b, args));
           if (rhsShifted)
             rhs = arith::ShLIOp::create(b, rhs, rhsShift.get(b, args));
           return arith::AddIOp::create(b, lhs, rhs).getResult();
-        });
+        },
+        wideBits);
   }
 };
 

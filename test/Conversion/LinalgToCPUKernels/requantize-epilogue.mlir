@@ -7,7 +7,13 @@
 // CHECK-LABEL: func.func @conv_requantize
 // CHECK-NOT: linalg.conv_2d
 // CHECK: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
-// CHECK: arith.mulsi_extended %{{.*}}, %{{.*}} : vector<8xi32>
+// The 32 x 32 -> 64 product of the requantize as even/odd-lane multiplies
+// of vector<4xi64> (vpmuldq), interleaved back into low and high words.
+// CHECK: arith.muli %{{.*}}, %{{.*}} : vector<4xi64>
+// CHECK: arith.muli %{{.*}}, %{{.*}} : vector<4xi64>
+// CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 8, 2, 10, 4, 12, 6, 14] : vector<8xi32>, vector<8xi32>
+// CHECK: vector.shuffle %{{.*}}, %{{.*}} [1, 9, 3, 11, 5, 13, 7, 15] : vector<8xi32>, vector<8xi32>
+// CHECK-NOT: arith.mulsi_extended
 // CHECK: vector.transfer_write %{{.*}} : vector<8xi8>
 func.func @conv_requantize(%x: tensor<1x6x6x16xi8>) -> tensor<1x6x6x16xi8> {
   %w = arith.constant dense<5> : tensor<16x3x3x16xi8>

@@ -353,22 +353,24 @@ func.func @add_bias(%acc: tensor<1x4x4x8xi32>, %bias: tensor<8xi32>) -> tensor<1
 // -----
 
 // A size-1 rhs dimension is read at 0; per-channel lhs shifts
-// log2([1, 2, 4] / 0.5) are a table along axis 1; the rhs shift is 0.
+// log2([1, 2, 4] / 0.5) are a table along axis 1; the rhs shift is 0. An
+// i8 shifted by at most 3 and an i8 sum exactly in 32-bit lanes.
 // CHECK-DAG: #[[$ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-DAG: #[[$BC:.*]] = affine_map<(d0, d1) -> (d0, 0)>
 // CHECK-DAG: #[[$CH:.*]] = affine_map<(d0, d1) -> (d1)>
 // CHECK-LABEL: func.func @add_per_channel
-// CHECK: %[[SH:.*]] = arith.constant dense<[1, 2, 3]> : tensor<3xi64>
+// CHECK: %[[SH:.*]] = arith.constant dense<[1, 2, 3]> : tensor<3xi32>
 // CHECK: linalg.generic {indexing_maps = [#[[$ID]], #[[$BC]], #[[$CH]], #[[$ID]]]
-// CHECK-SAME: ins(%{{.*}}, %{{.*}}, %[[SH]] : tensor<2x3xi8>, tensor<2x1xi8>, tensor<3xi64>)
-// CHECK: ^bb0(%[[L:.*]]: i8, %[[R:.*]]: i8, %[[S:.*]]: i64, %{{.*}}: i8):
-// CHECK: %[[L64:.*]] = arith.extsi %[[L]] : i8 to i64
-// CHECK: %[[R64:.*]] = arith.extsi %[[R]] : i8 to i64
-// CHECK: %[[LS:.*]] = arith.shli %[[L64]], %[[S]] : i64
-// CHECK: arith.addi %[[LS]], %[[R64]] : i64
-// CHECK: arith.constant -128 : i64
-// CHECK: arith.constant 127 : i64
-// CHECK: arith.trunci %{{.*}} : i64 to i8
+// CHECK-SAME: ins(%{{.*}}, %{{.*}}, %[[SH]] : tensor<2x3xi8>, tensor<2x1xi8>, tensor<3xi32>)
+// CHECK: ^bb0(%[[L:.*]]: i8, %[[R:.*]]: i8, %[[S:.*]]: i32, %{{.*}}: i8):
+// CHECK: %[[L32:.*]] = arith.extsi %[[L]] : i8 to i32
+// CHECK: %[[R32:.*]] = arith.extsi %[[R]] : i8 to i32
+// CHECK: %[[LS:.*]] = arith.shli %[[L32]], %[[S]] : i32
+// CHECK: arith.addi %[[LS]], %[[R32]] : i32
+// CHECK: arith.constant -128 : i32
+// CHECK: arith.constant 127 : i32
+// CHECK: arith.trunci %{{.*}} : i32 to i8
+// CHECK-NOT: i64
 func.func @add_per_channel(%a: tensor<2x3xi8>, %b: tensor<2x1xi8>) -> tensor<2x3xi8> {
   %0 = qsim.add %a, %b scales([1.0, 2.0, 4.0], [0.5] -> [0.5]) axis 1 : tensor<2x3xi8>, tensor<2x1xi8> -> tensor<2x3xi8>
   return %0 : tensor<2x3xi8>
