@@ -77,3 +77,70 @@ def test_requantize_lowering_matches_reference(tmp_path, mode, shift_range):
     assert diff.size == 0, (
         f"{len(diff)} differ, first at {diff[0]}: x={x[tuple(diff[0])]}, "
         f"got {got[tuple(diff[0])]}, want {ref[tuple(diff[0])]}")
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("in_type,out_type,unsigned,in_zp", [
+    ("i8", "i32", False, 0),     # int8 brought to a residual add's scale
+    ("i8", "i8", False, -3),     # with an input zero point and a clamp
+    ("i8", "i16", True, 128),    # unsigned input
+    ("i16", "i32", False, 0),
+])
+def test_requantize_narrow_input_matches_reference(tmp_path, mode, in_type,
+                                                    out_type, unsigned, in_zp):
+    """Narrow inputs take the 32-bit split form (x * (m >> s) plus the
+    rounded x * (m mod 2^s) >> s) where their range allows it, per channel;
+    the rest the i64 form. Shifts 0 (power-of-two multipliers) and 1..30."""
+    rng = np.random.default_rng(zlib.crc32(
+        f"{mode}{in_type}{out_type}{unsigned}".encode()))
+    bits = int(in_type[1:])
+    channels = 8
+    for shifted in (False, True):
+        if shifted:
+            mult = rng.integers(2**30, 2**31, size=channels)
+            mult[0] = 2**30
+            # Ratios near 1 for an i8 result (no saturation everywhere).
+            shift = rng.integers(27 if out_type == "i8" else bits, 31,
+                                 size=channels)
+            shift[1] = 30
+        else:
+            mult = 2 ** rng.integers(0, 2 if out_type == "i8" else 31 - bits,
+                                     size=channels)
+            shift = np.zeros(channels, dtype=np.int64)
+        lo_x, hi_x = (0, 2**bits) if unsigned else (-2**(bits - 1), 2**(bits - 1))
+        x = rng.integers(lo_x, hi_x, size=(96, channels))
+        x[0, :], x[1, :] = lo_x, hi_x - 1
+        np_type = {("i8", False): np.int8, ("i8", True): np.uint8,
+                   ("i16", False): np.int16}[(in_type, unsigned)]
+        x = x.astype(np_type)
+        out_bits = int(out_type[1:])
+        lo, hi = -2**(out_bits - 1), 2**(out_bits - 1) - 1
+        clamp = ""
+        if out_type == "i8":
+            lo, hi = -100, 120
+            clamp = f", clamp_min = {lo} : i64, clamp_max = {hi} : i64"
+        flags = ", input_unsigned" if unsigned else ""
+        text = f"""func.func @main(%x: tensor<96x{channels}x{in_type}>) -> tensor<96x{channels}x{out_type}> {{
+  %y = qsim.requantize %x multiplier [{", ".join(map(str, mult))}] shift [{", ".join(map(str, shift))}] axis 1 rounding {mode}
+      {{input_zero_point = {in_zp} : i64{clamp}{flags}}}
+      : tensor<96x{channels}x{in_type}> -> tensor<96x{channels}x{out_type}>
+  return %y : tensor<96x{channels}x{out_type}>
+}}
+"""
+        src = tmp_path / f"rq{shifted}.mlir"
+        src.write_text(text)
+        xin = tmp_path / f"x{shifted}.npy"
+        np.save(xin, x)
+        out = tmp_path / f"y{shifted}.npy"
+        subprocess.run([str(QSIM_RUN), str(src), f"--input={xin}",
+                        f"--output={out}"], check=True)
+        got = np.load(out).astype(np.int64)
+        ref = numerics.requantize(
+            x.astype(np.int64), in_zp, mult, 0, lo, hi, mode=mode,
+            shift=shift, axis=1)
+        assert len(np.unique(ref)) > 20
+        diff = np.argwhere(got != ref)
+        assert diff.size == 0, (
+            f"shifted={shifted}: {len(diff)} differ, first at {diff[0]}: "
+            f"x={x[tuple(diff[0])]}, got {got[tuple(diff[0])]}, "
+            f"want {ref[tuple(diff[0])]}")

@@ -308,6 +308,22 @@ static SmallVector<ReassociationIndices> pixelChannelReassociation(
 /// of the result, all-parallel, identity output map, every other input read
 /// at the same element, per channel or as a scalar, and a body of arith/math
 /// ops on scalars.
+/// Whether `map` reads an operand of the iteration-space shape `shape`
+/// element for element: the identity, where a unit dimension may also be
+/// read at constant 0 (numpy broadcasting of a batch of 1).
+static bool isFullMap(AffineMap map, ArrayRef<int64_t> shape) {
+  if (map.getNumResults() != shape.size() || map.getNumDims() != shape.size())
+    return false;
+  for (auto [i, e] : llvm::enumerate(map.getResults())) {
+    if (auto d = dyn_cast<AffineDimExpr>(e); d && d.getPosition() == i)
+      continue;
+    auto c = dyn_cast<AffineConstantExpr>(e);
+    if (!c || c.getValue() != 0 || shape[i] != 1)
+      return false;
+  }
+  return true;
+}
+
 static void matchEpilogue(Value result, Problem &p) {
   if (!result.hasOneUse())
     return;
@@ -341,7 +357,7 @@ static void matchEpilogue(Value result, Problem &p) {
     }
     if (in->get() == result)
       return;
-    if (map.isIdentity()) {
+    if (isFullMap(map, resultType.getShape())) {
       kinds.push_back(OperandKind::Full);
     } else if (isChannelMap(map, rank)) {
       kinds.push_back(OperandKind::Channel);

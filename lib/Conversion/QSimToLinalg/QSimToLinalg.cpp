@@ -484,6 +484,52 @@ static Value emitRoundingShift(ImplicitLocOpBuilder &b, Value p,
 
 /// The tail of a requantize: + zp_out, clamp to [lo, hi], narrowing to the
 /// output type; in the type of `x` (i32 or i64), which holds all of them.
+/// The largest |x - zero_point| of a requantize input of type `inType`.
+static int64_t maxInputMagnitude(IntegerType inType, bool isUnsigned,
+                                 int64_t zeroPoint) {
+  unsigned bits = inType.getWidth();
+  int64_t lo = isUnsigned ? 0 : -(int64_t(1) << (bits - 1));
+  int64_t hi = isUnsigned ? (int64_t(1) << bits) - 1
+                          : (int64_t(1) << (bits - 1)) - 1;
+  return std::max(std::abs(lo - zeroPoint), std::abs(hi - zeroPoint));
+}
+
+/// For a requantize whose input has at most 16 bits, the per-channel split
+/// (mh, ml) = (m >> s, m mod 2^s) of the multiplier when the 32-bit form is
+/// exact (see its use); every shift is 0 or every shift is in [1, 30].
+static std::optional<SmallVector<std::pair<int64_t, int64_t>>>
+getSmallInputSplit(RequantizeOp op, IntegerType inType) {
+  if (!inType || inType.getWidth() > 16 ||
+      op.getRounding() == RoundingMode::TowardZero)
+    return std::nullopt;
+  auto resultType = cast<RankedTensorType>(op.getType());
+  if (resultType.getElementTypeBitWidth() > 32 ||
+      static_cast<int64_t>(op.getLowerBound()) < INT32_MIN ||
+      static_cast<int64_t>(op.getUpperBound()) > INT32_MAX)
+    return std::nullopt;
+  int64_t outZp = static_cast<int64_t>(op.getOutputZeroPoint());
+  if (std::abs(outZp) >= (int64_t(1) << 16))
+    return std::nullopt;
+  int64_t maxX = maxInputMagnitude(inType, op.getInputUnsigned(),
+                                   op.getInputZeroPoint());
+  ArrayRef<int32_t> shifts = op.getShift();
+  bool shifted = shifts.front() != 0;
+  constexpr int64_t limit = int64_t(1) << 31;
+  SmallVector<std::pair<int64_t, int64_t>> parts;
+  for (auto [m, s] : llvm::zip_equal(op.getMultiplier(), shifts)) {
+    if (m < 0 || (s != 0) != shifted || s < 0 || s > 30)
+      return std::nullopt;
+    int64_t mh = int64_t(m) >> s, ml = int64_t(m) & ((int64_t(1) << s) - 1);
+    // |x| * mh + |x| * ml / 2^s + 1 (rounding) + |zp_out| for the result,
+    // |x| * ml + 2^s for the low part with its rounding constant.
+    if (maxX * mh + ((maxX * ml) >> s) + 1 + std::abs(outZp) >= limit ||
+        maxX * ml + (int64_t(1) << s) >= limit)
+      return std::nullopt;
+    parts.push_back({mh, ml});
+  }
+  return parts;
+}
+
 static Value emitOutputZeroPointAndClamp(ImplicitLocOpBuilder &b, Value x,
                                          int64_t outZp, int64_t lo, int64_t hi,
                                          Type elemTy) {
@@ -603,6 +649,83 @@ struct RequantizeOpConversion : OpConversionPattern<RequantizeOp> {
       return success();
     }
 
+    // The 32-bit form for a narrow input (at most 16 bits: an int8 tensor
+    // brought to the finer scale of a residual add). With the multiplier
+    // split at the shift, m = mh * 2^s + ml (ml < 2^s),
+    //   floor((x * m + t) / 2^s) = x * mh + floor((x * ml + t) / 2^s)
+    // for every integer t, and the rounding constant t of each mode only
+    // needs bit s of x * m, which is bit 0 of x * mh + (x * ml >> s). Used
+    // when |x| * mh and |x| * ml + 2^s stay below 2^31 on every channel
+    // (checked here with the input's range); shift 0 is a plain 32-bit
+    // product under the same check.
+    if (std::optional<SmallVector<std::pair<int64_t, int64_t>>> split =
+            getSmallInputSplit(op, inType)) {
+      bool shifted = shifts.front() != 0;
+      SmallVector<TypedAttr> mhAttrs, mlAttrs, sAttrs, halfAttrs;
+      for (auto [i, parts] : llvm::enumerate(*split)) {
+        int64_t sh = shifts[i];
+        mhAttrs.push_back(intAttr(rewriter, i32, parts.first));
+        mlAttrs.push_back(intAttr(rewriter, i32, parts.second));
+        sAttrs.push_back(intAttr(rewriter, i32, sh));
+        halfAttrs.push_back(
+            intAttr(rewriter, i32, shifted ? int64_t(1) << (sh - 1) : 0));
+      }
+      ChannelParam mhParam = generic.addChannelParam(mhAttrs);
+      ChannelParam mlParam, sParam, halfParam;
+      if (shifted) {
+        mlParam = generic.addChannelParam(mlAttrs);
+        sParam = generic.addChannelParam(sAttrs);
+        halfParam = generic.addChannelParam(halfAttrs);
+      }
+      Value result = generic.create(
+          adaptor.getInput(), [&](ImplicitLocOpBuilder &b, ValueRange args) {
+            Value x = extendInt(b, args[in], i32, inputUnsigned);
+            if (inZp != 0)
+              x = arith::SubIOp::create(b, x, constInt(b, i32, inZp));
+            Value a = unitMultiplier && !shifted
+                          ? x
+                          : Value(arith::MulIOp::create(b, x,
+                                                        mhParam.get(b, args)));
+            if (!shifted)
+              return emitOutputZeroPointAndClamp(b, a, outZp, lo, hi, elemTy);
+            Value sh = sParam.get(b, args);
+            Value low = arith::MulIOp::create(b, x, mlParam.get(b, args));
+            Value t; // the rounding constant, 0 <= t < 2^s
+            Value half = halfParam.get(b, args);
+            switch (mode) {
+            case RoundingMode::Floor:
+              break;
+            case RoundingMode::HalfUp:
+              t = half;
+              break;
+            case RoundingMode::HalfAwayFromZero: {
+              // Ties of a negative product (x < 0, m > 0) go down.
+              Value neg = arith::CmpIOp::create(
+                  b, arith::CmpIPredicate::slt, x, constInt(b, i32, 0));
+              t = arith::SubIOp::create(b, half,
+                                        arith::ExtUIOp::create(b, i32, neg));
+              break;
+            }
+            default: { // HalfToEven (toward_zero is not split)
+              Value q0 = arith::AddIOp::create(
+                  b, a, arith::ShRSIOp::create(b, low, sh));
+              Value odd = arith::AndIOp::create(b, q0, constInt(b, i32, 1));
+              t = arith::AddIOp::create(
+                  b, arith::SubIOp::create(b, half, constInt(b, i32, 1)),
+                  odd);
+              break;
+            }
+            }
+            if (t)
+              low = arith::AddIOp::create(b, low, t);
+            Value y = arith::AddIOp::create(
+                b, a, arith::ShRSIOp::create(b, low, sh));
+            return emitOutputZeroPointAndClamp(b, y, outZp, lo, hi, elemTy);
+          });
+      rewriter.replaceOp(op, result);
+      return success();
+    }
+
     ChannelParam multiplier, shift;
     if (!unitMultiplier)
       multiplier = generic.addChannelParam(multAttrs);
@@ -697,19 +820,64 @@ struct CastOpConversion : OpConversionPattern<CastOp> {
 // Add / Mul
 //===----------------------------------------------------------------------===//
 
-/// The map reading `rhs` under numpy broadcasting against a result of rank
-/// `rank`: trailing dimensions aligned, static size-1 dimensions read at 0.
-static AffineMap getBroadcastMap(RankedTensorType rhsType, unsigned rank,
+/// The map reading `rhs` under numpy broadcasting against a result of type
+/// `resultType`: trailing dimensions aligned, static size-1 dimensions read
+/// at 0 where the result is larger (a dimension of 1 in both stays an
+/// identity dimension, so equal shapes give the identity map, which fusion
+/// and the CPU kernels' epilogue matching recognise).
+static AffineMap getBroadcastMap(RankedTensorType rhsType,
+                                 RankedTensorType resultType,
                                  MLIRContext *ctx) {
-  unsigned rrank = rhsType.getRank();
+  unsigned rank = resultType.getRank(), rrank = rhsType.getRank();
   SmallVector<AffineExpr> exprs;
   for (unsigned d = 0; d < rrank; ++d) {
-    if (rhsType.getDimSize(d) == 1)
+    unsigned rd = rank - rrank + d;
+    if (rhsType.getDimSize(d) == 1 && resultType.getDimSize(rd) != 1)
       exprs.push_back(getAffineConstantExpr(0, ctx));
     else
-      exprs.push_back(getAffineDimExpr(rank - rrank + d, ctx));
+      exprs.push_back(getAffineDimExpr(rd, ctx));
   }
   return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+/// An upper bound of |v| for an operand of qsim.add or qsim.mul (signed):
+/// its type's range, narrowed where `v` is the result of a qsim.requantize
+/// (its clamp bounds, and its input's range times its largest ratio) or of
+/// a widening qsim.cast. At most 2^31 for types up to 32 bits.
+static int64_t maxMagnitude(Value v) {
+  unsigned bits = cast<RankedTensorType>(v.getType()).getElementTypeBitWidth();
+  if (bits > 32)
+    return int64_t(1) << 62;
+  int64_t bound = int64_t(1) << (bits - 1);
+  if (auto rq = v.getDefiningOp<RequantizeOp>()) {
+    bound = std::min(
+        bound, std::max(std::abs(static_cast<int64_t>(rq.getLowerBound())),
+                        std::abs(static_cast<int64_t>(rq.getUpperBound()))));
+    auto inType = dyn_cast<IntegerType>(
+        cast<RankedTensorType>(rq.getInput().getType()).getElementType());
+    if (inType && inType.getWidth() <= 32) {
+      int64_t maxX = maxInputMagnitude(inType, rq.getInputUnsigned(),
+                                       rq.getInputZeroPoint());
+      int64_t ratioBound = 0;
+      for (auto [m, s] : llvm::zip_equal(rq.getMultiplier(), rq.getShift())) {
+        if (s < 0 || s > 62 || maxX > (int64_t(1) << 33))
+          return bound;
+        // |round(x * m / 2^s)| <= floor(|x| * m / 2^s) + 1; |x| * m < 2^64.
+        unsigned __int128 p = (unsigned __int128)maxX * (uint32_t)std::abs(m);
+        ratioBound = std::max<int64_t>(ratioBound, int64_t(p >> s) + 1);
+      }
+      bound = std::min(bound,
+                       ratioBound + std::abs(static_cast<int64_t>(
+                                        rq.getOutputZeroPoint())));
+    }
+  } else if (auto castOp = v.getDefiningOp<CastOp>()) {
+    auto inType = dyn_cast<IntegerType>(
+        cast<RankedTensorType>(castOp.getInput().getType()).getElementType());
+    if (inType && inType.getWidth() < bits)
+      bound = std::min(bound, maxInputMagnitude(inType, castOp.getIsUnsigned(),
+                                                /*zeroPoint=*/0));
+  }
+  return bound;
 }
 
 /// Shared lowering of qsim.add and qsim.mul: both operands sign-extended to
@@ -730,7 +898,7 @@ static LogicalResult lowerScaledBinary(
   ElementwiseGeneric generic(rewriter, op.getLoc(), resultType, op.getAxis());
   unsigned lhsIdx = generic.addInput(lhsTensor);
   unsigned rhsIdx =
-      generic.addInput(rhsTensor, getBroadcastMap(rhsType, resultType.getRank(),
+      generic.addInput(rhsTensor, getBroadcastMap(rhsType, resultType,
                                                   op.getContext()));
   addParams(generic);
   auto elemTy = cast<IntegerType>(resultType.getElementType());
@@ -770,16 +938,17 @@ struct AddOpConversion : OpConversionPattern<AddOp> {
       maxRhsShift = std::max(maxRhsShift, rhsShiftValues.back());
     }
     bool lhsShifted = maxLhsShift != 0, rhsShifted = maxRhsShift != 0;
-    // In 32-bit lanes when the exact sum fits: each shifted operand below
-    // 2^30 in magnitude (AVX2 has no 64-bit vector min/max, compares or
-    // arithmetic shifts; a residual add of int8 tensors needs none of it).
+    // In 32-bit lanes when the exact sum fits, from the operands' ranges
+    // (AVX2 has no 64-bit vector min/max, compares or arithmetic shifts; a
+    // residual add of int8 tensors brought to a finer scale needs none).
     auto bitsOf = [](Value v) {
       return cast<RankedTensorType>(v.getType()).getElementTypeBitWidth();
     };
     unsigned wideBits =
         bitsOf(op.getResult()) <= 32 &&
-                bitsOf(adaptor.getLhs()) - 1 + maxLhsShift <= 30 &&
-                bitsOf(adaptor.getRhs()) - 1 + maxRhsShift <= 30
+                (maxMagnitude(op.getLhs()) << maxLhsShift) +
+                        (maxMagnitude(op.getRhs()) << maxRhsShift) <
+                    (int64_t(1) << 31)
             ? 32
             : 64;
     SmallVector<TypedAttr> lhsShifts, rhsShifts;

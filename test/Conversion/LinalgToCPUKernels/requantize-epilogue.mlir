@@ -23,3 +23,32 @@ func.func @conv_requantize(%x: tensor<1x6x6x16xi8>) -> tensor<1x6x6x16xi8> {
   %1 = qsim.requantize %0 multiplier [1518500250] shift [39] {clamp_min = 0 : i64} : tensor<1x6x6x16xi32> -> tensor<1x6x6x16xi8>
   return %1 : tensor<1x6x6x16xi8>
 }
+
+// A residual operand read through (0, d1, d2, d3) (a batch of 1 written as
+// a broadcast) is an element-for-element operand: the add is fused too, and
+// no i32 tensor is left.
+// CHECK-LABEL: func.func @conv_residual_batch1
+// CHECK: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// CHECK: vector.transfer_write %{{.*}} : vector<8xi8>
+// CHECK-NOT: linalg.generic
+func.func @conv_residual_batch1(%x: tensor<1x6x6x16xi8>, %skip: tensor<1x6x6x16xi8>) -> tensor<1x6x6x16xi8> {
+  %w = arith.constant dense<5> : tensor<16x1x1x16xi8>
+  %b = arith.constant dense<-300> : tensor<16xi32>
+  %z = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %0 = tosa.conv2d %x, %w, %b, %z, %z {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x6x6x16xi8>, tensor<16x1x1x16xi8>, tensor<16xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x6x6x16xi32>
+  %e = tensor.empty() : tensor<1x6x6x16xi8>
+  %1 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%0, %skip : tensor<1x6x6x16xi32>, tensor<1x6x6x16xi8>) outs(%e : tensor<1x6x6x16xi8>) {
+  ^bb0(%a: i32, %s: i8, %o: i8):
+    %c8 = arith.constant 8 : i32
+    %sh = arith.shrsi %a, %c8 : i32
+    %se = arith.extsi %s : i8 to i32
+    %sum = arith.addi %sh, %se : i32
+    %lo = arith.constant -128 : i32
+    %hi = arith.constant 127 : i32
+    %c1 = arith.maxsi %sum, %lo : i32
+    %c2 = arith.minsi %c1, %hi : i32
+    %t = arith.trunci %c2 : i32 to i8
+    linalg.yield %t : i8
+  } -> tensor<1x6x6x16xi8>
+  return %1 : tensor<1x6x6x16xi8>
+}
