@@ -4,12 +4,14 @@ fp32) against ONNX Runtime (fp32 and int8), one thread.
 
 Printed, not asserted. Usage:
 
-    benchmarks/cpu_models.py [--quick] [--bin build/bin] [--models resnet_v1,...,resnet50]
+    benchmarks/cpu_models.py [--quick] [--bin build/bin] [--models resnet_v1,...,resnet50,mobilenetv2]
                              [--batches 1,16] [--resnet-batch16] [--keep DIR]
 
-Models: the zoo (examples/zoo/*.onnx, input N x 1 x 28 x 28) and a
+Models: the zoo (examples/zoo/*.onnx, input N x 1 x 28 x 28), a
 random-weight ResNet-50-shaped graph at 224 x 224 (python/qsim/resnet50.py;
---quick makes it a quarter width, one block per stage, 64 x 64). Paths:
+--quick makes it a quarter width, one block per stage, 64 x 64) and a
+random-weight MobileNetV2-shaped graph at 224 x 224 (`mobilenetv2`, same
+module; --quick: half width, 96 x 96). Paths:
 
 * ours fp32: `qsim import-onnx` (evaluate.import_model, static batch B),
   qsim-opt --qsim-cpu-pipeline[="microkernels=auto"] to the LLVM dialect,
@@ -349,7 +351,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                    help="resnet_v1 and a tiny ResNet-50 (width 0.25, one block per "
                    "stage, 64x64), batch 1, short timings")
     ap.add_argument("--models", default=None,
-                    help=f"comma list of {', '.join(ZOO_MODELS)}, resnet50")
+                    help=f"comma list of {', '.join(ZOO_MODELS)}, resnet50, mobilenetv2")
     ap.add_argument("--batches", default="1,16", help="zoo batches (default 1,16)")
     ap.add_argument("--resnet-batch16", action="store_true",
                     help="ResNet-50 also at batch 16 (slow on plain loops)")
@@ -379,7 +381,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     host = ck.host_info()
     quick = args.quick
     models = (args.models.split(",") if args.models else
-              (["resnet_v1", "resnet50"] if quick else [*ZOO_MODELS, "resnet50"]))
+              (["resnet_v1", "resnet50"] if quick else
+               [*ZOO_MODELS, "resnet50", "mobilenetv2"]))
     batches = [int(b) for b in args.batches.split(",")] if not quick else [1]
     target = args.target if not quick else min(args.target, 0.3)
     width = args.resnet_width or (0.25 if quick else 1.0)
@@ -418,6 +421,20 @@ def main(argv: Optional[List[str]] = None) -> int:
                 xeval = random_inputs((3, image, image), 16, 1)
                 bs = [1, 16] if args.resnet_batch16 else [1]
                 rows += bench_model(label, path, calib, xeval, bs, tools, variant, work,
+                                    target, args.ort_activation, print)
+            elif name == "mobilenetv2":
+                path = work / "mobilenetv2.onnx"
+                mw, mimage = (0.5, 96) if quick else (1.0, 224)
+                m = resnet50.build_mobilenetv2(mw, mimage)
+                onnx.save(m, str(path))
+                macs = resnet50.count_macs(m)
+                label = "mobilenetv2" if (mw, mimage) == (1.0, 224) else "mobilenetv2-mini"
+                print(f"\n{label}: width {mw}, {mimage}x{mimage}, {macs / 1e9:.2f} "
+                      f"GMAC/image, random weights (seed 0), calibration: "
+                      f"{args.resnet_calib} random normal inputs")
+                calib = random_inputs((3, mimage, mimage), args.resnet_calib, 0)
+                xeval = random_inputs((3, mimage, mimage), 16, 1)
+                rows += bench_model(label, path, calib, xeval, [1], tools, variant, work,
                                     target, args.ort_activation, print)
             else:
                 path = ZOO / f"{name}.onnx"

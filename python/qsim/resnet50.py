@@ -31,7 +31,8 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-__all__ = ["RESNET50_DEPTH", "build_resnet50", "count_macs", "main"]
+__all__ = ["RESNET50_DEPTH", "MOBILENETV2_BLOCKS", "build_resnet50",
+           "build_mobilenetv2", "count_macs", "main"]
 
 RESNET50_DEPTH = (3, 4, 6, 3)
 _WIDTHS = (64, 128, 256, 512)
@@ -63,19 +64,24 @@ class _Builder:
         return name
 
     def conv_bn(self, x: str, cin: int, cout: int, k: int, stride: int, hw: int,
-                relu: bool, gamma: Tuple[float, float] = (0.5, 1.0)) -> Tuple[str, int]:
-        """conv (no bias) + BN (+ ReLU); returns (output, output hw)."""
+                relu: Union[bool, str], gamma: Tuple[float, float] = (0.5, 1.0),
+                group: int = 1) -> Tuple[str, int]:
+        """conv (no bias) + BN (+ ReLU, or ReLU6 with relu="relu6"); returns
+        (output, output hw). ``group`` = cin = cout: depthwise."""
         pad = k // 2
         hout = (hw + 2 * pad - k) // stride + 1
-        self.macs += hout * hout * cout * cin * k * k
+        cpg = cin // group
+        self.macs += hout * hout * cout * cpg * k * k
         conv = self.name("conv")
-        w = (self.rng.standard_normal((cout, cin, k, k)) *
-             np.sqrt(2.0 / (cin * k * k))).astype(np.float32)
+        w = (self.rng.standard_normal((cout, cpg, k, k)) *
+             np.sqrt(2.0 / (cpg * k * k))).astype(np.float32)
         g = self.rng.uniform(*gamma, cout).astype(np.float32)
         b = self.rng.uniform(-0.1, 0.1, cout).astype(np.float32)
         mean = self.rng.uniform(-0.1, 0.1, cout).astype(np.float32)
         var = self.rng.uniform(0.5, 1.5, cout).astype(np.float32)
         attrs = dict(kernel_shape=[k, k], strides=[stride, stride], pads=[pad] * 4)
+        if group != 1:
+            attrs["group"] = group
         if self.fold_bn:
             s = g / np.sqrt(var + 1e-5)
             wf = (w * s[:, None, None, None]).astype(np.float32)
@@ -94,9 +100,21 @@ class _Builder:
                  self.init(bn + ".mean", mean), self.init(bn + ".var", var)],
                 [bn], name=bn, epsilon=1e-5))
             y = bn
-        if relu:
+        if relu == "relu6":
+            y = self.relu6(y)
+        elif relu:
             y = self.relu(y)
         return y, hout
+
+    def relu6(self, x: str) -> str:
+        lo, hi = self.name("zero"), self.name("six")
+        for n, v in ((lo, 0.0), (hi, 6.0)):
+            self.nodes.append(self.helper.make_node(
+                "Constant", [], [n], name=n,
+                value=self.numpy_helper.from_array(np.array(v, np.float32), n)))
+        r = self.name("relu6")
+        self.nodes.append(self.helper.make_node("Clip", [x, lo, hi], [r], name=r))
+        return r
 
     def relu(self, x: str) -> str:
         r = self.name("relu")
@@ -158,6 +176,65 @@ def build_resnet50(width: float = 1.0, depth: Sequence[int] = RESNET50_DEPTH,
     model.doc_string = (f"random-weight ResNet-50 shape: width {width}, depth "
                         f"{list(depth)}, image {image}, seed {seed}, "
                         f"{b.macs} MACs per image")
+    checker.check_model(model)
+    return model
+
+
+#: torchvision MobileNetV2 inverted-residual settings (t, c, n, s).
+MOBILENETV2_BLOCKS = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2),
+                      (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1))
+
+
+def build_mobilenetv2(width: float = 1.0, image: int = 224, classes: int = 1000,
+                      seed: int = 0, batch: Union[int, str] = "N"):
+    """A random-weight MobileNetV2-shaped ONNX graph (torchvision's layers:
+    stem 3x3/2 (32), inverted residual blocks MOBILENETV2_BLOCKS (1x1
+    expand + ReLU6, depthwise 3x3 + ReLU6, 1x1 project, residual add where
+    the shape allows), 1x1 to 1280 + ReLU6, global average pool, FC);
+    BN nodes kept (the importer folds them), weights as in
+    :func:`build_resnet50`. About 0.3 GMAC at 224 x 224."""
+    from onnx import TensorProto, checker, helper
+
+    b = _Builder(seed, fold_bn=False)
+    cin = _ch(32, width)
+    x, hw = b.conv_bn("input", 3, cin, 3, 2, image, relu="relu6")
+    for t, c, n, s in MOBILENETV2_BLOCKS:
+        cout = _ch(c, width)
+        for i in range(n):
+            stride = s if i == 0 else 1
+            hidden = cin * t
+            y = x
+            if t != 1:
+                y, _ = b.conv_bn(y, cin, hidden, 1, 1, hw, relu="relu6")
+            y, hout = b.conv_bn(y, hidden, hidden, 3, stride, hw, relu="relu6",
+                                group=hidden)
+            y, _ = b.conv_bn(y, hidden, cout, 1, 1, hout, relu=False, gamma=(0.1, 0.3))
+            if stride == 1 and cin == cout:
+                y = b.add(y, x)
+            x, hw, cin = y, hout, cout
+    last = _ch(1280, width) if width > 1.0 else 1280
+    x, hw = b.conv_bn(x, cin, last, 1, 1, hw, relu="relu6")
+    cin = last
+    gap = b.name("gap")
+    b.nodes.append(helper.make_node("GlobalAveragePool", [x], [gap], name=gap))
+    fl = b.name("flatten")
+    b.nodes.append(helper.make_node("Flatten", [gap], [fl], name=fl, axis=1))
+    fcw = (b.rng.standard_normal((classes, cin)) / np.sqrt(cin)).astype(np.float32)
+    fcb = b.rng.uniform(-0.1, 0.1, classes).astype(np.float32)
+    b.macs += cin * classes
+    b.nodes.append(helper.make_node(
+        "Gemm", [fl, b.init("fc.weight", fcw), b.init("fc.bias", fcb)], ["logits"],
+        name="fc", transB=1))
+    graph = helper.make_graph(
+        b.nodes, "mobilenetv2",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [batch, 3, image, image])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [batch, classes])],
+        initializer=b.inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
+                              producer_name="qsim.mobilenetv2")
+    model.ir_version = 8
+    model.doc_string = (f"random-weight MobileNetV2 shape: width {width}, image "
+                        f"{image}, seed {seed}, {b.macs} MACs per image")
     checker.check_model(model)
     return model
 

@@ -186,6 +186,31 @@ def test_resnet50_full_shape_and_folding():
     np.testing.assert_allclose(ya, yb, rtol=1e-4, atol=1e-4)
 
 
+def test_mobilenetv2_shape(tmp_path):
+    """The MobileNetV2-shaped graph: torchvision's 52 convolutions (17
+    depthwise), 10 residual adds, 0.30 GMAC; a tiny one runs in ORT
+    (cpu_models.py compares our outputs with ORT's)."""
+    onnx = pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    from qsim import resnet50
+
+    full = resnet50.build_mobilenetv2()
+    convs = [n for n in full.graph.node if n.op_type == "Conv"]
+    assert len(convs) == 52
+    dw = [n for n in convs if any(a.name == "group" and a.i > 1 for a in n.attribute)]
+    assert len(dw) == 17
+    assert sum(n.op_type == "Add" for n in full.graph.node) == 10
+    assert abs(resnet50.count_macs(full) - 0.3e9) < 0.01e9
+    tiny = resnet50.build_mobilenetv2(width=0.25, image=32, classes=10)
+    path = tmp_path / "tiny_mbv2.onnx"
+    onnx.save(tiny, str(path))
+    x = np.random.default_rng(0).standard_normal((2, 3, 32, 32)).astype(np.float32)
+    want = ort.InferenceSession(tiny.SerializeToString(),
+                                providers=["CPUExecutionProvider"]).run(
+                                    None, {"input": x})[0]
+    assert want.shape == (2, 10) and np.isfinite(want).all()
+
+
 def test_models_blocks_on_a_tiny_resnet(qtools, caps, tiny_resnet, tmp_path):
     pytest.importorskip("onnxruntime")
     import cpu_models as cm
