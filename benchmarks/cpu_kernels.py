@@ -400,7 +400,7 @@ def measure_peak(tools: Tools, kind: PeakKind, work: Path, call_s: float = 0.005
 @dataclass(frozen=True)
 class Kernel:
     name: str
-    kind: str            # conv | dw | gemm
+    kind: str            # conv | dw | gemm | pool (max pool: "MACs" = compares)
     h: int = 0           # conv: input H = W; gemm: M
     c: int = 0           # conv: input channels; gemm: K
     o: int = 0           # conv: output channels (dw: = c); gemm: N
@@ -427,7 +427,7 @@ class Kernel:
     def macs(self) -> int:
         if self.kind == "gemm":
             return self.h * self.c * self.o
-        if self.kind == "dw":
+        if self.kind in ("dw", "pool"):
             return self.out_hw ** 2 * self.c * self.k * self.k
         return self.out_hw ** 2 * self.o * self.k * self.k * self.c
 
@@ -437,6 +437,8 @@ class Kernel:
             return f"{self.h}x{self.c}x{self.o}"
         if self.kind == "dw":
             return f"dw{self.k}x{self.k} {self.c} {self.h}^2 s{self.s}"
+        if self.kind == "pool":
+            return f"max{self.k}x{self.k} {self.c} {self.h}^2 s{self.s}"
         return f"{self.k}x{self.k} {self.c}->{self.o} {self.h}^2 s{self.s}"
 
 
@@ -452,6 +454,7 @@ KERNELS: List[Kernel] = [
     Kernel("mbv2 dw 3x3", "dw", 56, 144, 144, 3, 1),
     Kernel("mbv2 dw 3x3 s2", "dw", 56, 144, 144, 3, 2),
     Kernel("mbv2 project 1x1", "conv", 56, 144, 24, 1, 1),
+    Kernel("r50 stem maxpool", "pool", 112, 64, 64, 3, 2),
     Kernel("gemm 512", "gemm", 512, 512, 512),
     Kernel("gemm 1024", "gemm", 1024, 1024, 1024),
     Kernel("gemm 2048", "gemm", 2048, 2048, 2048),
@@ -477,6 +480,8 @@ def kernel_weights(kr: Kernel, dtype: str, seed: int = 0) -> Dict[str, np.ndarra
     """Deterministic weights (OHWI / HWCM / KxN), bias and, for int8, the
     per-channel requantize multipliers and shifts."""
     rng = np.random.default_rng(seed)
+    if kr.kind == "pool":
+        return {}
     if kr.kind == "gemm":
         wshape, red = (1, kr.c, kr.o), kr.c
     elif kr.kind == "dw":
@@ -520,6 +525,14 @@ def kernel_module(kr: Kernel, dtype: str, wts: Optional[Dict[str, np.ndarray]] =
     i8 = dtype == "int8"
     elt, acc = ("i8", "i32") if i8 else ("f32", "f32")
     xin, yout = kernel_input_shape(kr), kernel_output_shape(kr)
+    if kr.kind == "pool":
+        p, q, s = kr.pad, kr.pad_end, kr.s
+        return "\n".join([
+            f"func.func @kernel(%x: {_ty(xin, elt)}) -> {_ty(yout, elt)} {{",
+            f"  %y = tosa.max_pool2d %x {{kernel = array<i64: {kr.k}, {kr.k}>, "
+            f"pad = array<i64: {p}, {q}, {p}, {q}>, stride = array<i64: {s}, {s}>}} : "
+            f"({_ty(xin, elt)}) -> {_ty(yout, elt)}",
+            f"  return %y : {_ty(yout, elt)}", "}", ""])
     acc_ty = _ty(yout, acc)
     zero = "0" if i8 else "0.0"
     L = [f"func.func @kernel(%x: {_ty(xin, elt)}) -> {_ty(yout, elt)} {{",
@@ -562,6 +575,15 @@ def kernel_reference(kr: Kernel, dtype: str, x: np.ndarray,
     """numpy reference (int8: exact; fp32: float64 then float32)."""
     i8 = dtype == "int8"
     xs = x.astype(np.int64 if i8 else np.float64)
+    if kr.kind == "pool":
+        p, q, s, k, ho = kr.pad, kr.pad_end, kr.s, kr.k, kr.out_hw
+        xp = np.pad(xs[0], ((p, q), (p, q), (0, 0)), constant_values=-np.inf if not i8
+                    else -128)
+        y = np.full((ho, ho, kr.c), -np.inf)
+        for dy in range(k):
+            for dx in range(k):
+                y = np.maximum(y, xp[dy:dy + s * ho:s, dx:dx + s * ho:s, :])
+        return y[None].astype(np.int8 if i8 else np.float32)
     w = wts["w"].astype(np.int64 if i8 else np.float64)
     if kr.kind == "gemm":
         acc = xs[0] @ w[0]
@@ -953,10 +975,10 @@ def _guard(tools, kernels, results, variant, mcpu, expected, work):
             rep = hottest_dot_loop(llvm_asm(tools, r.module, mcpu, work), expected)
             verdict = "PASS" if rep.passed else "FAIL"
             extra = ""
-            if kr.kind == "dw" and not rep.found:
-                # Depthwise has no channel reduction to put on a dot
-                # instruction (its kernel, if any, multiplies lane-wise).
-                verdict, extra = "n/a ", " (depthwise: no channel reduction)"
+            if kr.kind in ("dw", "pool") and not rep.found:
+                # Depthwise and pooling have no channel reduction to put on
+                # a dot instruction (their kernels work lane-wise).
+                verdict, extra = "n/a ", f" ({'depthwise' if kr.kind == 'dw' else 'pooling'}: no channel reduction)"
             print(f"{verdict}  -mcpu={mcpu:7s} {kr.name:20s} {rep.describe()}{extra}")
         except ToolFailed as e:
             print(f"ERROR -mcpu={mcpu} {kr.name}: {e.short()}")

@@ -295,6 +295,47 @@ def test_cache_blocking_bit_exact(tmp_path, case, kwargs, budget):
         assert np.array_equal(got, ref), target
 
 
+def pool_module(rng, kind, elt, n, h, w, c, k, stride, pad):
+    """tosa.max_pool2d or tosa.avg_pool2d (sum pooling plus the division
+    epilogue) of an NHWC tensor."""
+    oh = (h + 2 * pad - k) // stride + 1
+    ow = (w + 2 * pad - k) // stride + 1
+    x_t, y_t = ttype((n, h, w, c), elt), ttype((n, oh, ow, c), elt)
+    attrs = (f"kernel = array<i64: {k}, {k}>, pad = array<i64: {pad}, {pad}, "
+             f"{pad}, {pad}>, stride = array<i64: {stride}, {stride}>")
+    if kind == "max":
+        op = f"  %y = tosa.max_pool2d %x {{{attrs}}} : ({x_t}) -> {y_t}"
+    else:
+        acc = "f32" if elt == "f32" else "i32"
+        zt = ttype((1,), elt)
+        zv = "0.0" if elt == "f32" else "0"
+        op = (f'  %z = "tosa.const"() {{values = dense<{zv}> : {zt}}} : () -> {zt}\n'
+              f"  %y = tosa.avg_pool2d %x, %z, %z {{acc_type = {acc}, {attrs}}} : "
+              f"({x_t}, {zt}, {zt}) -> {y_t}")
+    text = f"func.func @main(%x: {x_t}) -> {y_t} {{\n{op}\n  return %y : {y_t}\n}}\n"
+    x = (rng.standard_normal((n, h, w, c)).astype(np.float32) if elt == "f32" else
+         rng.integers(-128, 128, (n, h, w, c)).astype(np.int8))
+    return text, [x]
+
+
+@pytest.mark.parametrize("kind,elt", [("max", "i8"), ("max", "f32"),
+                                      ("avg", "i8"), ("avg", "f32")])
+def test_pooling_kernels_bit_exact(tmp_path, kind, elt):
+    """Max and sum pooling through the depthwise kernels (no weights, max or
+    add per tap in 32-bit lanes, the avg division as epilogue): the same
+    bits as the plain loops, f32 included (the same ops in the same order),
+    with padding, stride 2 and a channel tail."""
+    rng = np.random.default_rng(zlib.crc32(f"{kind}{elt}".encode()))
+    text, inputs = pool_module(rng, kind, elt, n=2, h=13, w=11, c=20, k=3,
+                               stride=2, pad=1)
+    name = f"pool_{kind}_{elt}"
+    ref = run(tmp_path, name, text, inputs, "none")
+    assert len(np.unique(ref)) > 10
+    for target in host_targets():
+        got = run(tmp_path, name, text, inputs, target)
+        assert got.dtype == ref.dtype and np.array_equal(got, ref), target
+
+
 @pytest.mark.parametrize("m,k,n", [(7, 64, 10), (33, 20, 50)])
 def test_int8_matmul_bit_exact(tmp_path, m, k, n):
     rng = np.random.default_rng(m * 1000 + n)

@@ -145,6 +145,9 @@ struct Problem {
   // Depthwise (channel multiplier 1): C is 1, F the channels, and the output
   // may carry a trailing unit dimension ([N][OH][OW][F][1], hwcm form).
   bool depthwise = false;
+  // Pooling (depthwise form without weights): max or sum over the window.
+  enum class Pool { None, Max, Sum } pool = Pool::None;
+  Type resultElt; // the op's result element type (i8 for an int8 max pool)
   // Weights in logical order w(f, kh, kw, c), as int64 or float.
   SmallVector<int64_t> wInt;
   SmallVector<float> wFloat;
@@ -416,11 +419,60 @@ static LogicalResult readConvGeometry(linalg::LinalgOp op,
 }
 
 /// Brings a supported op to the common form, or fails.
-static FailureOr<Problem> matchProblem(linalg::LinalgOp op, bool fp32) {
+/// linalg.pooling_nhwc_max (i8 -> i8, f32) and linalg.pooling_nhwc_sum
+/// (i8 -> i32, f32): the depthwise kernel without weights, max or sum per
+/// tap, accumulating in 32-bit lanes.
+static FailureOr<Problem> matchPooling(linalg::LinalgOp op, bool fp32) {
   Problem p;
   p.op = op;
+  Value x = op.getDpsInputs()[0];
+  Value window = op.getDpsInputs()[1];
+  Value init = op.getDpsInits()[0];
+  auto xType = dyn_cast<RankedTensorType>(x.getType());
+  auto wType = dyn_cast<RankedTensorType>(window.getType());
+  auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  if (!xType || !wType || !outType || !xType.hasStaticShape() ||
+      !wType.hasStaticShape() || !outType.hasStaticShape() ||
+      wType.getRank() != 2)
+    return failure();
+  bool isMax = isa<linalg::PoolingNhwcMaxOp>(op);
+  Type xe = xType.getElementType(), oe = outType.getElementType();
+  if (isIntType(xe, 8) && isIntType(oe, isMax ? 8 : 32))
+    p.isFloat = false;
+  else if (fp32 && xe.isF32() && oe.isF32())
+    p.isFloat = true;
+  else
+    return failure();
+  if (failed(readConvGeometry<linalg::PoolingNhwcMaxOp,
+                              linalg::PoolingNhwcSumOp>(
+          op, outType.getShape(), p)))
+    return failure();
+  if (xType.getShape()[3] != p.F)
+    return failure();
+  p.input = x;
+  p.depthwise = true;
+  p.pool = isMax ? Problem::Pool::Max : Problem::Pool::Sum;
+  p.resultElt = oe;
+  p.C = 1;
+  p.KH = wType.getShape()[0];
+  p.KW = wType.getShape()[1];
+  // Unit weights: the start value is the init alone (no zero point).
+  if (p.isFloat)
+    p.wFloat.assign(p.F * p.KH * p.KW, 1.0f);
+  else
+    p.wInt.assign(p.F * p.KH * p.KW, 1);
+  matchInit(init, p);
+  matchEpilogue(op->getResult(0), p);
+  return p;
+}
+
+static FailureOr<Problem> matchProblem(linalg::LinalgOp op, bool fp32) {
   if (op->getNumResults() != 1 || !op.hasPureTensorSemantics())
     return failure();
+  if (isa<linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcSumOp>(op))
+    return matchPooling(op, fp32);
+  Problem p;
+  p.op = op;
   Value x = op.getDpsInputs()[0];
   Value w = op.getDpsInputs()[1];
   Value init = op.getDpsInits()[0];
@@ -567,7 +619,12 @@ private:
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   VectorType vecType(Type elt, int64_t n) { return VectorType::get({n}, elt); }
   Type accElt() {
-    return p.isFloat ? Type(b.getF32Type()) : Type(b.getI32Type());
+    if (p.isFloat)
+      return b.getF32Type();
+    // An int8 max pool is exact on i8 lanes (four times as many per vector).
+    if (p.pool == Problem::Pool::Max)
+      return b.getI8Type();
+    return b.getI32Type();
   }
   VectorType accType() { return vecType(accElt(), kind.lanes); }
   /// Bytes per packed weight and per prepared input element.
@@ -632,6 +689,16 @@ void KernelBuilder::packDepthwiseWeights() {
         b, loc, DenseElementsAttr::get(type, ArrayRef<float>(data)));
     start = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(sType, ArrayRef<float>(st)));
+    return;
+  }
+  if (p.pool == Problem::Pool::Max) {
+    SmallVector<int8_t> st(FL, 0);
+    for (int64_t f = 0; f < p.F; ++f)
+      st[f] = static_cast<int8_t>(p.initInt ? (*p.initInt)[f] : 0);
+    start = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(RankedTensorType::get({FL}, b.getI8Type()),
+                               ArrayRef<int8_t>(st)));
     return;
   }
   SmallVector<int32_t> data(size, 0), st(FL, 0);
@@ -926,6 +993,9 @@ std::pair<Value, Value> KernelBuilder::mulExtendedEvenOdd(Value a, Value c) {
 
 Value KernelBuilder::epilogue(Value acc, Value m, Value f, int64_t valid) {
   const int64_t L = kind.lanes;
+  // An int8 max pool accumulates in 32-bit lanes; its values are i8.
+  if (p.resultElt && p.resultElt != accElt())
+    acc = arith::TruncIOp::create(b, loc, vecType(p.resultElt, L), acc);
   if (!p.epilogue)
     return acc;
   bool inBounds = valid == L;
@@ -1005,14 +1075,15 @@ SmallVector<Value> KernelBuilder::depthwiseStep(
   Value tap = arith::AddIOp::create(
       b, loc, arith::MulIOp::create(b, loc, kh, index(p.KW)), kw);
   Value base = arith::MulIOp::create(b, loc, tap, index(FL));
-  Type wElt = cast<RankedTensorType>(packed.getType()).getElementType();
-  Value wPad = arith::ConstantOp::create(b, loc, b.getZeroAttr(wElt));
-  SmallVector<Value> ws;
-  for (int64_t j = 0; j < nv; ++j)
+  SmallVector<Value> ws; // none for pooling
+  for (int64_t j = 0; p.pool == Problem::Pool::None && j < nv; ++j) {
+    Type wElt = cast<RankedTensorType>(packed.getType()).getElementType();
+    Value wPad = arith::ConstantOp::create(b, loc, b.getZeroAttr(wElt));
     ws.push_back(vector::TransferReadOp::create(
         b, loc, vecType(wElt, L), packed,
         ValueRange{arith::AddIOp::create(b, loc, base, fs[j])}, wPad,
         ArrayRef<bool>{true}));
+  }
   Type xElt = cast<RankedTensorType>(x.getType()).getElementType();
   Value xPad = arith::ConstantOp::create(b, loc, b.getZeroAttr(xElt));
   SmallVector<Value> next(accs.begin(), accs.end());
@@ -1039,7 +1110,18 @@ SmallVector<Value> KernelBuilder::depthwiseStep(
           ValueRange{arith::AddIOp::create(b, loc, at, fs[j])}, xPad,
           ArrayRef<bool>{inBounds});
       Value &acc = next[i * nv + j];
-      if (p.isFloat) {
+      if (p.pool != Problem::Pool::None) {
+        // The same ops as the named op's body (max_signed: maximumf / maxsi).
+        Value v = in.getType() == accType()
+                      ? in
+                      : Value(arith::ExtSIOp::create(b, loc, accType(), in));
+        if (p.pool == Problem::Pool::Sum)
+          acc = p.isFloat ? Value(arith::AddFOp::create(b, loc, acc, v))
+                          : Value(arith::AddIOp::create(b, loc, acc, v));
+        else
+          acc = p.isFloat ? Value(arith::MaximumFOp::create(b, loc, acc, v))
+                          : Value(arith::MaxSIOp::create(b, loc, acc, v));
+      } else if (p.isFloat) {
         acc = vector::FMAOp::create(b, loc, in, ws[j], acc);
       } else {
         Value wide = arith::ExtSIOp::create(b, loc, accType(), in);
@@ -1368,7 +1450,8 @@ struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
              linalg::DepthwiseConv2DNhwcHwcmOp,
              linalg::DepthwiseConv2DNhwcHwcmQOp,
              linalg::DepthwiseConv2DNhwcHwcOp,
-             linalg::DepthwiseConv2DNhwcHwcQOp>(op))
+             linalg::DepthwiseConv2DNhwcHwcQOp, linalg::PoolingNhwcMaxOp,
+             linalg::PoolingNhwcSumOp>(op))
       return rewriter.notifyMatchFailure(op, "not a supported op");
     FailureOr<Problem> problem = matchProblem(op, fp32);
     if (failed(problem))
@@ -1376,9 +1459,11 @@ struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
     Operation *root = problem->epilogue ? problem->epilogue.getOperation()
                                         : op.getOperation();
     rewriter.setInsertionPoint(root);
-    KernelBuilder builder(rewriter, op.getLoc(), *problem,
-                          KernelKind::get(targetISA, problem->isFloat),
-                          emulate, cacheBytes);
+    KernelKind kind = KernelKind::get(targetISA, problem->isFloat);
+    if (problem->pool == Problem::Pool::Max && !problem->isFloat)
+      kind.lanes *= 4; // i8 lanes
+    KernelBuilder builder(rewriter, op.getLoc(), *problem, kind, emulate,
+                          cacheBytes);
     Value result = builder.build();
     rewriter.replaceOp(root, result);
     if (problem->epilogue)

@@ -1,0 +1,24 @@
+// Pooling through the depthwise kernels: no weights, max (or add) per tap;
+// an int8 max pool directly on i8 lanes (32 per ymm: max is exact there),
+// sum pooling on 32-bit lanes holding the widened input
+// (python/tests/test_cpu_kernels.py: bit-exactness).
+// RUN: qsim-opt %s --pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,canonicalize,convert-linalg-to-cpu-kernels{target=avx2},canonicalize,cse))' | FileCheck %s
+
+// CHECK-LABEL: func.func @max_pool_i8
+// CHECK-NOT: linalg.pooling_nhwc_max
+// CHECK-NOT: arith.extsi
+// CHECK: arith.maxsi %{{.*}}, %{{.*}} : vector<32xi8>
+// CHECK-NOT: arith.extsi
+// CHECK: vector.transfer_write %{{.*}} : vector<32xi8>
+func.func @max_pool_i8(%x: tensor<1x9x9x16xi8>) -> tensor<1x5x5x16xi8> {
+  %y = tosa.max_pool2d %x {kernel = array<i64: 3, 3>, pad = array<i64: 1, 1, 1, 1>, stride = array<i64: 2, 2>} : (tensor<1x9x9x16xi8>) -> tensor<1x5x5x16xi8>
+  return %y : tensor<1x5x5x16xi8>
+}
+
+// CHECK-LABEL: func.func @max_pool_f32
+// CHECK-NOT: linalg.pooling_nhwc_max
+// CHECK: arith.maximumf %{{.*}}, %{{.*}} : vector<8xf32>
+func.func @max_pool_f32(%x: tensor<1x8x8x8xf32>) -> tensor<1x4x4x8xf32> {
+  %y = tosa.max_pool2d %x {kernel = array<i64: 2, 2>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>} : (tensor<1x8x8x8xf32>) -> tensor<1x4x4x8xf32>
+  return %y : tensor<1x4x4x8xf32>
+}
