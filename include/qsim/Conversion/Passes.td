@@ -91,8 +91,10 @@ def ConvertLinalgToCPUKernels
     points), `linalg.matmul`, single-batch `linalg.batch_matmul` and
     `linalg.depthwise_conv_2d_nhwc_hwc`/`_hwcm` (multiplier 1) whose weights
     are a constant, whose operands are `i8 x i8 -> i32` or
-    `f32 x f32 -> f32`, into a loop nest of register-tiled micro-kernels
-    (depthwise: channels on the lanes, inputs widened to i32; the rest as
+    `f32 x f32 -> f32`, and each `linalg.pooling_nhwc_max` (i8, f32) and
+    `linalg.pooling_nhwc_sum` (i8 -> i32, f32), into a loop nest of
+    register-tiled micro-kernels (depthwise and pooling: channels on the
+    lanes, inputs widened to i32 except for an int8 max; the rest as
     follows):
 
     * The weights are packed at compile time into
@@ -122,7 +124,10 @@ def ConvertLinalgToCPUKernels
     `target=auto` picks the best instruction set the host CPU has
     (`avx512-vnni`, `avx512`, `avx2`), and does nothing without AVX2;
     naming a target produces code for it whatever the host (for inspection
-    with `llc`; it only runs on a CPU with those features). With
+    with `llc`; it only runs on a CPU with those features). When the input
+    is larger than `cache-kb`, the output-channel blocks whose packed
+    weights fit in `cache-kb` share one pass over the pixels (cache
+    blocking; 0 disables it). With
     `report-int32`, every i32 tensor that an op still writes for another
     op to read is reported with a remark.
   }];
