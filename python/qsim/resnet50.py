@@ -126,13 +126,44 @@ class _Builder:
         self.nodes.append(self.helper.make_node("Add", [a, b], [r], name=r))
         return r
 
+    def classifier_model(self, x: str, cin: int, classes: int, name: str,
+                         batch: Union[int, str], image: int, doc: str):
+        """Global average pool, flatten and FC on `x`, then the checked
+        model (input ``input``, output ``logits``); the doc string ends with
+        the MAC count that :func:`count_macs` reads."""
+        from onnx import TensorProto, checker
+
+        helper = self.helper
+        gap = self.name("gap")
+        self.nodes.append(helper.make_node("GlobalAveragePool", [x], [gap], name=gap))
+        fl = self.name("flatten")
+        self.nodes.append(helper.make_node("Flatten", [gap], [fl], name=fl, axis=1))
+        fcw = (self.rng.standard_normal((classes, cin)) / np.sqrt(cin)).astype(np.float32)
+        fcb = self.rng.uniform(-0.1, 0.1, classes).astype(np.float32)
+        self.macs += cin * classes
+        self.nodes.append(helper.make_node(
+            "Gemm", [fl, self.init("fc.weight", fcw), self.init("fc.bias", fcb)],
+            ["logits"], name="fc", transB=1))
+        graph = helper.make_graph(
+            self.nodes, name,
+            [helper.make_tensor_value_info("input", TensorProto.FLOAT,
+                                           [batch, 3, image, image])],
+            [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [batch, classes])],
+            initializer=self.inits)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
+                                  producer_name=f"qsim.{name}")
+        model.ir_version = 8
+        model.doc_string = f"{doc}, {self.macs} MACs per image"
+        checker.check_model(model)
+        return model
+
 
 def build_resnet50(width: float = 1.0, depth: Sequence[int] = RESNET50_DEPTH,
                    image: int = 224, classes: int = 1000, seed: int = 0,
                    fold_bn: bool = False, batch: Union[int, str] = "N"):
     """The ONNX model (see the module docstring); ``batch`` is the input's
     first dimension (``"N"``: dynamic)."""
-    from onnx import TensorProto, checker, helper
+    from onnx import helper
 
     if len(depth) != 4 or min(depth) < 1:
         raise ValueError("depth: four stages of at least one block each")
@@ -155,29 +186,9 @@ def build_resnet50(width: float = 1.0, depth: Sequence[int] = RESNET50_DEPTH,
             else:
                 sc = x
             x, hw, cin = b.relu(b.add(y, sc)), hout, cout
-    gap = b.name("gap")
-    b.nodes.append(helper.make_node("GlobalAveragePool", [x], [gap], name=gap))
-    fl = b.name("flatten")
-    b.nodes.append(helper.make_node("Flatten", [gap], [fl], name=fl, axis=1))
-    fcw = (b.rng.standard_normal((classes, cin)) / np.sqrt(cin)).astype(np.float32)
-    fcb = b.rng.uniform(-0.1, 0.1, classes).astype(np.float32)
-    b.macs += cin * classes
-    b.nodes.append(helper.make_node(
-        "Gemm", [fl, b.init("fc.weight", fcw), b.init("fc.bias", fcb)], ["logits"],
-        name="fc", transB=1))
-    graph = helper.make_graph(
-        b.nodes, "resnet50",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [batch, 3, image, image])],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [batch, classes])],
-        initializer=b.inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
-                              producer_name="qsim.resnet50")
-    model.ir_version = 8
-    model.doc_string = (f"random-weight ResNet-50 shape: width {width}, depth "
-                        f"{list(depth)}, image {image}, seed {seed}, "
-                        f"{b.macs} MACs per image")
-    checker.check_model(model)
-    return model
+    return b.classifier_model(x, cin, classes, "resnet50", batch, image,
+                              f"random-weight ResNet-50 shape: width {width}, depth "
+                              f"{list(depth)}, image {image}, seed {seed}")
 
 
 #: torchvision MobileNetV2 inverted-residual settings (t, c, n, s).
@@ -193,8 +204,6 @@ def build_mobilenetv2(width: float = 1.0, image: int = 224, classes: int = 1000,
     the shape allows), 1x1 to 1280 + ReLU6, global average pool, FC);
     BN nodes kept (the importer folds them), weights as in
     :func:`build_resnet50`. About 0.3 GMAC at 224 x 224."""
-    from onnx import TensorProto, checker, helper
-
     b = _Builder(seed, fold_bn=False)
     cin = _ch(32, width)
     x, hw = b.conv_bn("input", 3, cin, 3, 2, image, relu="relu6")
@@ -215,28 +224,9 @@ def build_mobilenetv2(width: float = 1.0, image: int = 224, classes: int = 1000,
     last = _ch(1280, width) if width > 1.0 else 1280
     x, hw = b.conv_bn(x, cin, last, 1, 1, hw, relu="relu6")
     cin = last
-    gap = b.name("gap")
-    b.nodes.append(helper.make_node("GlobalAveragePool", [x], [gap], name=gap))
-    fl = b.name("flatten")
-    b.nodes.append(helper.make_node("Flatten", [gap], [fl], name=fl, axis=1))
-    fcw = (b.rng.standard_normal((classes, cin)) / np.sqrt(cin)).astype(np.float32)
-    fcb = b.rng.uniform(-0.1, 0.1, classes).astype(np.float32)
-    b.macs += cin * classes
-    b.nodes.append(helper.make_node(
-        "Gemm", [fl, b.init("fc.weight", fcw), b.init("fc.bias", fcb)], ["logits"],
-        name="fc", transB=1))
-    graph = helper.make_graph(
-        b.nodes, "mobilenetv2",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [batch, 3, image, image])],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [batch, classes])],
-        initializer=b.inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
-                              producer_name="qsim.mobilenetv2")
-    model.ir_version = 8
-    model.doc_string = (f"random-weight MobileNetV2 shape: width {width}, image "
-                        f"{image}, seed {seed}, {b.macs} MACs per image")
-    checker.check_model(model)
-    return model
+    return b.classifier_model(x, cin, classes, "mobilenetv2", batch, image,
+                              f"random-weight MobileNetV2 shape: width {width}, "
+                              f"image {image}, seed {seed}")
 
 
 def count_macs(model) -> Optional[int]:

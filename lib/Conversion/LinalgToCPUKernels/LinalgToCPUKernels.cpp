@@ -419,6 +419,21 @@ static LogicalResult readConvGeometry(linalg::LinalgOp op,
 }
 
 /// Brings a supported op to the common form, or fails.
+/// The input, the second input (weights or pooling window) and the result
+/// of a matched op as static-shaped ranked tensors, or failure.
+struct OperandTypes {
+  RankedTensorType x, w, out;
+};
+static FailureOr<OperandTypes> getStaticOperandTypes(linalg::LinalgOp op) {
+  auto x = dyn_cast<RankedTensorType>(op.getDpsInputs()[0].getType());
+  auto w = dyn_cast<RankedTensorType>(op.getDpsInputs()[1].getType());
+  auto out = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  if (!x || !w || !out || !x.hasStaticShape() || !w.hasStaticShape() ||
+      !out.hasStaticShape())
+    return failure();
+  return OperandTypes{x, w, out};
+}
+
 /// linalg.pooling_nhwc_max (i8 -> i8, f32) and linalg.pooling_nhwc_sum
 /// (i8 -> i32, f32): the depthwise kernel without weights, max or sum per
 /// tap, accumulating in 32-bit lanes.
@@ -426,15 +441,11 @@ static FailureOr<Problem> matchPooling(linalg::LinalgOp op, bool fp32) {
   Problem p;
   p.op = op;
   Value x = op.getDpsInputs()[0];
-  Value window = op.getDpsInputs()[1];
   Value init = op.getDpsInits()[0];
-  auto xType = dyn_cast<RankedTensorType>(x.getType());
-  auto wType = dyn_cast<RankedTensorType>(window.getType());
-  auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
-  if (!xType || !wType || !outType || !xType.hasStaticShape() ||
-      !wType.hasStaticShape() || !outType.hasStaticShape() ||
-      wType.getRank() != 2)
+  FailureOr<OperandTypes> types = getStaticOperandTypes(op);
+  if (failed(types) || types->w.getRank() != 2)
     return failure();
+  auto [xType, wType, outType] = *types;
   bool isMax = isa<linalg::PoolingNhwcMaxOp>(op);
   Type xe = xType.getElementType(), oe = outType.getElementType();
   if (isIntType(xe, 8) && isIntType(oe, isMax ? 8 : 32))
@@ -476,12 +487,10 @@ static FailureOr<Problem> matchProblem(linalg::LinalgOp op, bool fp32) {
   Value x = op.getDpsInputs()[0];
   Value w = op.getDpsInputs()[1];
   Value init = op.getDpsInits()[0];
-  auto xType = dyn_cast<RankedTensorType>(x.getType());
-  auto wType = dyn_cast<RankedTensorType>(w.getType());
-  auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
-  if (!xType || !wType || !outType || !xType.hasStaticShape() ||
-      !wType.hasStaticShape() || !outType.hasStaticShape())
+  FailureOr<OperandTypes> types = getStaticOperandTypes(op);
+  if (failed(types))
     return failure();
+  auto [xType, wType, outType] = *types;
   if (!matchElementTypes(xType.getElementType(), wType.getElementType(),
                          outType.getElementType(), fp32, p.isFloat))
     return failure();
