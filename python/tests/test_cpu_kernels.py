@@ -359,14 +359,38 @@ def test_f32_kernels_match(tmp_path, case):
         np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-4)
 
 
-@pytest.mark.parametrize("case", ["conv3x3_stride2", "depthwise3x3",
-                                  "conv_first_layer_c1"])
+THREAD_CASES = {
+    # Large enough for the kernels to mark their pixel loops parallel (a
+    # pass over the pixels must have a few million multiply-accumulates).
+    "conv3x3_threads": (conv_module, dict(n=1, h=32, w=33, c=64, f=72, k=3, stride=1, pad=1)),
+    "conv3x3_stride2_threads": (conv_module, dict(n=2, h=49, w=49, c=48, f=40, k=3, stride=2, pad=1)),
+    "depthwise_threads": (dw_module, dict(n=1, h=66, w=64, c=40, k=3, stride=1, pad=1)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(THREAD_CASES))
 def test_threads_bit_exact(tmp_path, case):
     """threads=2 runs the kernels' pixel tiles on the async runtime's
     threads; the tiles are disjoint, so the bits are those of one thread."""
-    builder, kwargs = CASES[case]
+    builder, kwargs = THREAD_CASES[case]
     rng = np.random.default_rng(zlib.crc32(case.encode()))
     text, inputs = builder(rng, **kwargs)
     ref = run(tmp_path, case, text, inputs, "none")
     got = run(tmp_path, case, text, inputs, "auto", threads=2)
+    # The threads are really used: the lowered module calls the runtime.
+    low = tmp_path / f"{case}.auto.t2.llvm.mlir"
+    assert "llvm.call @mlirAsyncRuntime" in low.read_text()
+    assert np.array_equal(got, ref)
+
+
+def test_small_layers_stay_single_threaded(tmp_path):
+    """A layer too small to pay for a dispatch keeps its loops on the
+    calling thread even with threads=2."""
+    builder, kwargs = CASES["conv3x3_stride2"]
+    rng = np.random.default_rng(3)
+    text, inputs = builder(rng, **kwargs)
+    ref = run(tmp_path, "small", text, inputs, "none")
+    got = run(tmp_path, "small", text, inputs, "auto", threads=2)
+    low = tmp_path / "small.auto.t2.llvm.mlir"
+    assert "llvm.call @mlirAsyncRuntime" not in low.read_text()
     assert np.array_equal(got, ref)

@@ -100,6 +100,10 @@ constexpr StringLiteral kVNNIIntrinsic = "llvm.x86.avx512.vpdpbusd.512";
 constexpr StringLiteral kMAdd512Intrinsic = "llvm.x86.avx512.pmaddw.d.512";
 constexpr StringLiteral kMAdd256Intrinsic = "llvm.x86.avx2.pmadd.wd";
 
+/// The least multiply-accumulates in one pass over the pixel tiles for that
+/// loop to be run on several threads.
+constexpr int64_t kMinParallelMACs = int64_t(4) << 20;
+
 /// Depthwise kernels with at most this many taps (7x7) are unrolled.
 constexpr int64_t kMaxUnrolledTaps = 49;
 
@@ -1330,6 +1334,18 @@ Value KernelBuilder::build() {
              {kind.accRegs / nvMax, p.depthwise ? int64_t(6) : 16, M}));
   int64_t fMainBlocks = p.F / (nvMax * L);
   int64_t mMain = M / mr * mr;
+  // The pixel-tile loop is marked for threads (option `threads` of the CPU
+  // pipeline) only when one pass over it has enough work to pay for a
+  // dispatch on the async runtime (tens of microseconds): small layers,
+  // such as the 7x7 stage of ResNet-50, stay on the calling thread.
+  // (Depthwise and pooling products run about 8x slower than the dot
+  // instructions, so they count 8x.)
+  int64_t reduction = p.KH * p.KW * std::max<int64_t>(p.C, 1) *
+                      (p.depthwise ? 8 : 1);
+  auto markParallel = [&](scf::ForOp loop, int64_t channelsPerPass) {
+    if (M * channelsPerPass * reduction >= kMinParallelMACs)
+      loop->setAttr(kParallelLoopAttrName, b.getUnitAttr());
+  };
 
   // Pixels of one channel block: full tiles, then the remainder.
   auto pixelsLoop = [&](Value o, Value f0, int64_t nv, int64_t fValid) {
@@ -1341,7 +1357,7 @@ Value KernelBuilder::build() {
         });
     // Its iterations write disjoint output tiles: the CPU pipeline may run
     // them on several threads (option `threads`).
-    forOp->setAttr(kParallelLoopAttrName, b.getUnitAttr());
+    markParallel(forOp, nv * L);
     o = forOp.getResult(0);
     if (mMain < M)
       o = tile(o, index(mMain), M - mMain, f0, nv, fValid);
@@ -1392,7 +1408,7 @@ Value KernelBuilder::build() {
               [&](OpBuilder &, Location, Value m0, ValueRange a) {
                 scf::YieldOp::create(b, loc, groupTile(a[0], m0, mr, fg));
               });
-          pix->setAttr(kParallelLoopAttrName, b.getUnitAttr());
+          markParallel(pix, group * blockF);
           Value o = pix.getResult(0);
           if (mMain < M)
             o = groupTile(o, index(mMain), M - mMain, fg);

@@ -12,7 +12,6 @@
 // GROUP: scf.for %[[FJ:.*]] = %c0 to %c96 step %c16
 // GROUP: arith.addi %[[FG]], %[[FJ]]
 // GROUP: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
-// GROUP: } {qsim.parallel}
 // FLAT-LABEL: func.func @conv1x1
 // FLAT: scf.for %{{.*}} = %c0 to %c192 step %c16
 // FLAT-NOT: step %c96
