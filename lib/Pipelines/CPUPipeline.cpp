@@ -149,7 +149,7 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
     funcPm.addPass(createConvertLinalgToCPUKernels(kernels));
     funcPm.addPass(createCanonicalizerPass());
     funcPm.addPass(createCSEPass());
-  });
+  }, /*keepNamedContractions=*/true);
 
   // Threads: the marked pixel loops to scf.parallel, then upstream's
   // async-parallel-for and async runtime lowering (the JIT loads

@@ -30,7 +30,13 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/Tosa/Transforms/Passes.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -105,9 +111,59 @@ mlir::qsim::createMarkEntryPointsPass(StringRef argument, bool emitCInterface,
                                                registerGPUTranslations);
 }
 
+namespace {
+/// Upstream's linalg-fuse-elementwise-ops (the same pattern sets), with a
+/// control that also refuses any fusion or reshape propagation that would
+/// touch a named linalg op (it would become a generic).
+struct FuseElementwiseKeepNamedPass
+    : public PassWrapper<FuseElementwiseKeepNamedPass,
+                         OperationPass<func::FuncOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(FuseElementwiseKeepNamedPass)
+
+  StringRef getArgument() const override {
+    return "qsim-fuse-elementwise-keep-named";
+  }
+  StringRef getDescription() const override {
+    return "Fuse elementwise linalg ops, leaving named ops named";
+  }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<affine::AffineDialect, linalg::LinalgDialect,
+                    tensor::TensorDialect>();
+  }
+  void runOnOperation() override {
+    MLIRContext *context = &getContext();
+    auto isNamed = [](Operation *op) {
+      return op && isa<linalg::LinalgOp>(op) && !isa<linalg::GenericOp>(op);
+    };
+    linalg::ControlFusionFn control = [&](OpOperand *fused) {
+      Operation *producer = fused->get().getDefiningOp();
+      return producer && producer->hasOneUse() && !isNamed(producer) &&
+             !isNamed(fused->getOwner());
+    };
+    RewritePatternSet patterns(context);
+    linalg::populateElementwiseOpsFusionPatterns(patterns, control);
+    linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, control);
+    tensor::populateBubbleUpExpandShapePatterns(patterns);
+    affine::AffineApplyOp::getCanonicalizationPatterns(patterns, context);
+    linalg::GenericOp::getCanonicalizationPatterns(patterns, context);
+    tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, context);
+    tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, context);
+    context->getLoadedDialect<linalg::LinalgDialect>()
+        ->getCanonicalizationPatterns(patterns);
+    linalg::populateConstantFoldLinalgOperations(patterns, control);
+    GreedyRewriteConfig config;
+    config.setUseTopDownTraversal(true);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     config)))
+      signalPassFailure();
+  }
+};
+} // namespace
+
 void mlir::qsim::addTensorToBufferPasses(
     OpPassManager &pm,
-    llvm::function_ref<void(OpPassManager &funcPm)> beforeBufferize) {
+    llvm::function_ref<void(OpPassManager &funcPm)> beforeBufferize,
+    bool keepNamedContractions) {
   // qsim ops left in the module (a module stopped after --qsim-realize) are
   // lowered first, so any stage of the flow runs.
   pm.addPass(createConvertQSimToLinalg());
@@ -135,7 +191,10 @@ void mlir::qsim::addTensorToBufferPasses(
   funcPm.addPass(createConvertElementwiseToLinalgPass());
   // Fusing elementwise producers into consumers saves whole intermediate
   // buffers (bias add + clamp after a convolution, rescale chains).
-  funcPm.addPass(createLinalgElementwiseOpFusionPass());
+  if (keepNamedContractions)
+    funcPm.addPass(std::make_unique<FuseElementwiseKeepNamedPass>());
+  else
+    funcPm.addPass(createLinalgElementwiseOpFusionPass());
   funcPm.addPass(createCanonicalizerPass());
   funcPm.addPass(createCSEPass());
   if (beforeBufferize)

@@ -43,9 +43,14 @@ std::unique_ptr<Pass> createMarkEntryPointsPass(llvm::StringRef argument,
 /// fresh allocation owned by the caller. `beforeBufferize`, when given, adds
 /// target-specific tensor-level passes (on func.func) between the fusion and
 /// bufferization.
+/// With `keepNamedContractions`, the elementwise fusion leaves named linalg
+/// ops (convolutions, matmuls, pooling) named: upstream's fusion pass
+/// propagates reshapes through them by rewriting them as generics, which
+/// the CPU micro-kernels do not match (the FC after a global pool).
 void addTensorToBufferPasses(
     OpPassManager &pm,
-    llvm::function_ref<void(OpPassManager &funcPm)> beforeBufferize = {});
+    llvm::function_ref<void(OpPassManager &funcPm)> beforeBufferize = {},
+    bool keepNamedContractions = false);
 
 /// Adds the lowering of the host code (memref, arith, math, index, cf, ub,
 /// func on control flow) to the LLVM dialect. With `gpuRuntimeCalls`,
