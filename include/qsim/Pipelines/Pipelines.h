@@ -46,15 +46,16 @@ struct QSimCPUPipelineOptions
       *this, "threads",
       llvm::cl::desc("Threads for the micro-kernels' pixel loops (upstream "
                      "async-parallel-for on the MLIR async runtime, which the "
-                     "JIT loads); 1 (default) keeps the code single-threaded "
-                     "and timings reproducible"),
+                     "JIT loads), in layers with a few million "
+                     "multiply-accumulates per pass; 1 (default) keeps the "
+                     "code single-threaded and timings reproducible"),
       llvm::cl::init(1)};
   PassOptions::Option<unsigned> cacheKB{
       *this, "cache-kb",
-      llvm::cl::desc("Micro-kernels' cache budget in KiB: the weights of "
-                     "that many bytes of output-channel blocks share one "
-                     "pass over an input larger than it (0: one block per "
-                     "pass)"),
+      llvm::cl::desc("Micro-kernels' cache budget in KiB: for an input "
+                     "larger than it, the output-channel blocks whose packed "
+                     "weights fit in it share one pass over the input (0: "
+                     "one block per pass)"),
       llvm::cl::init(128)};
   PassOptions::Option<bool> reportInt32{
       *this, "report-int32",

@@ -151,7 +151,6 @@ struct Problem {
   bool depthwise = false;
   // Pooling (depthwise form without weights): max or sum over the window.
   enum class Pool { None, Max, Sum } pool = Pool::None;
-  Type resultElt; // the op's result element type (i8 for an int8 max pool)
   // Weights in logical order w(f, kh, kw, c), as int64 or float.
   SmallVector<int64_t> wInt;
   SmallVector<float> wFloat;
@@ -311,10 +310,6 @@ static SmallVector<ReassociationIndices> pixelChannelReassociation(
   return {rows, cols};
 }
 
-/// The elementwise consumer that can run on the accumulators: the only user
-/// of the result, all-parallel, identity output map, every other input read
-/// at the same element, per channel or as a scalar, and a body of arith/math
-/// ops on scalars.
 /// Whether `map` reads an operand of the iteration-space shape `shape`
 /// element for element: the identity, where a unit dimension may also be
 /// read at constant 0 (numpy broadcasting of a batch of 1).
@@ -331,6 +326,10 @@ static bool isFullMap(AffineMap map, ArrayRef<int64_t> shape) {
   return true;
 }
 
+/// The elementwise consumer that can run on the accumulators: the only user
+/// of the result, all-parallel, identity output map, every other input read
+/// at the same element, per channel or as a scalar, and a body of arith/math
+/// ops on scalars.
 static void matchEpilogue(Value result, Problem &p) {
   if (!result.hasOneUse())
     return;
@@ -422,7 +421,6 @@ static LogicalResult readConvGeometry(linalg::LinalgOp op,
   return success();
 }
 
-/// Brings a supported op to the common form, or fails.
 /// The input, the second input (weights or pooling window) and the result
 /// of a matched op as static-shaped ranked tensors, or failure.
 struct OperandTypes {
@@ -440,7 +438,7 @@ static FailureOr<OperandTypes> getStaticOperandTypes(linalg::LinalgOp op) {
 
 /// linalg.pooling_nhwc_max (i8 -> i8, f32) and linalg.pooling_nhwc_sum
 /// (i8 -> i32, f32): the depthwise kernel without weights, max or sum per
-/// tap, accumulating in 32-bit lanes.
+/// tap, accumulating in the result type (an int8 max on i8 lanes).
 static FailureOr<Problem> matchPooling(linalg::LinalgOp op, bool fp32) {
   Problem p;
   p.op = op;
@@ -467,20 +465,15 @@ static FailureOr<Problem> matchPooling(linalg::LinalgOp op, bool fp32) {
   p.input = x;
   p.depthwise = true;
   p.pool = isMax ? Problem::Pool::Max : Problem::Pool::Sum;
-  p.resultElt = oe;
   p.C = 1;
   p.KH = wType.getShape()[0];
   p.KW = wType.getShape()[1];
-  // Unit weights: the start value is the init alone (no zero point).
-  if (p.isFloat)
-    p.wFloat.assign(p.F * p.KH * p.KW, 1.0f);
-  else
-    p.wInt.assign(p.F * p.KH * p.KW, 1);
   matchInit(init, p);
   matchEpilogue(op->getResult(0), p);
   return p;
 }
 
+/// Brings a supported op to the common form, or fails.
 static FailureOr<Problem> matchProblem(linalg::LinalgOp op, bool fp32) {
   if (op->getNumResults() != 1 || !op.hasPureTensorSemantics())
     return failure();
@@ -691,6 +684,24 @@ void KernelBuilder::packDepthwiseWeights() {
   const int64_t L = kind.lanes;
   FB = llvm::divideCeil(p.F, L);
   int64_t FL = FB * L, size = p.KH * p.KW * FL;
+  // Pooling has no weights: the start is the init value, in the
+  // accumulator type (i8 for an int8 max pool).
+  if (p.pool != Problem::Pool::None) {
+    Type acc = accElt();
+    SmallVector<Attribute> st;
+    for (int64_t f = 0; f < FL; ++f) {
+      if (p.isFloat)
+        st.push_back(b.getFloatAttr(
+            acc, f < p.F && p.initFloat ? (*p.initFloat)[f] : 0.0f));
+      else
+        st.push_back(b.getIntegerAttr(
+            acc, f < p.F && p.initInt ? (*p.initInt)[f] : 0));
+    }
+    start = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(RankedTensorType::get({FL}, acc), st));
+    return;
+  }
   Type elt = p.isFloat ? Type(b.getF32Type()) : Type(b.getI32Type());
   auto type = RankedTensorType::get({size}, elt);
   auto sType = RankedTensorType::get({FL}, elt);
@@ -707,16 +718,6 @@ void KernelBuilder::packDepthwiseWeights() {
         b, loc, DenseElementsAttr::get(type, ArrayRef<float>(data)));
     start = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(sType, ArrayRef<float>(st)));
-    return;
-  }
-  if (p.pool == Problem::Pool::Max) {
-    SmallVector<int8_t> st(FL, 0);
-    for (int64_t f = 0; f < p.F; ++f)
-      st[f] = static_cast<int8_t>(p.initInt ? (*p.initInt)[f] : 0);
-    start = arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(RankedTensorType::get({FL}, b.getI8Type()),
-                               ArrayRef<int8_t>(st)));
     return;
   }
   SmallVector<int32_t> data(size, 0), st(FL, 0);
@@ -974,8 +975,6 @@ Value KernelBuilder::dot(Value acc, Value a, Value w) {
   llvm_unreachable("unknown dot");
 }
 
-/// The epilogue on one accumulator vector of output pixel m, channels
-/// [f, f + L), of which `valid` exist.
 /// arith.mulsi_extended of two vector<L x i32> as 32 x 32 -> 64-bit
 /// multiplies of the even and of the odd lanes (the operands viewed as
 /// vector<L/2 x i64>, each lane sign-extended in place), whose halves are
@@ -1012,11 +1011,10 @@ std::pair<Value, Value> KernelBuilder::mulExtendedEvenOdd(Value a, Value c) {
   return {low, high};
 }
 
+/// The epilogue on one accumulator vector of output pixel m, channels
+/// [f, f + L), of which `valid` exist.
 Value KernelBuilder::epilogue(Value acc, Value m, Value f, int64_t valid) {
   const int64_t L = kind.lanes;
-  // An int8 max pool accumulates in 32-bit lanes; its values are i8.
-  if (p.resultElt && p.resultElt != accElt())
-    acc = arith::TruncIOp::create(b, loc, vecType(p.resultElt, L), acc);
   if (!p.epilogue)
     return acc;
   bool inBounds = valid == L;
@@ -1347,22 +1345,6 @@ Value KernelBuilder::build() {
       loop->setAttr(kParallelLoopAttrName, b.getUnitAttr());
   };
 
-  // Pixels of one channel block: full tiles, then the remainder.
-  auto pixelsLoop = [&](Value o, Value f0, int64_t nv, int64_t fValid) {
-    auto forOp = scf::ForOp::create(
-        b, loc, index(0), index(mMain), index(mr), ValueRange{o},
-        [&](OpBuilder &, Location, Value m0, ValueRange args) {
-          scf::YieldOp::create(b, loc,
-                               tile(args[0], m0, mr, f0, nv, fValid));
-        });
-    // Its iterations write disjoint output tiles: the CPU pipeline may run
-    // them on several threads (option `threads`).
-    markParallel(forOp, nv * L);
-    o = forOp.getResult(0);
-    if (mMain < M)
-      o = tile(o, index(mMain), M - mMain, f0, nv, fValid);
-    return o;
-  };
   // Cache blocking: with one channel block per pass over the pixels, the
   // block's weights stay in L1 but the whole input is read once per block.
   // When the input is larger than the cache budget, `group` blocks whose
@@ -1381,38 +1363,44 @@ Value KernelBuilder::build() {
         break;
       }
   }
-  if (fMainBlocks > 0 && group == 1) {
-    auto forOp = scf::ForOp::create(
-        b, loc, index(0), index(fMainBlocks * nvMax * L), index(nvMax * L),
-        ValueRange{out}, [&](OpBuilder &, Location, Value f0, ValueRange args) {
-          scf::YieldOp::create(b, loc, pixelsLoop(args[0], f0, nvMax, L));
-        });
-    out = forOp.getResult(0);
-  } else if (fMainBlocks > 0) {
-    int64_t blockF = nvMax * L;
-    auto groupTile = [&](Value o, Value m0, int64_t rows, Value fg) {
+
+  // One pass over the pixels (full tiles, then the remainder) for `blocks`
+  // channel blocks of nv vectors from f0, with fValid channels in the last
+  // vector of a block.
+  auto pixelPass = [&](Value o, Value f0, int64_t blocks, int64_t nv,
+                       int64_t fValid) {
+    int64_t blockF = nv * L;
+    auto tiles = [&](Value o, Value m0, int64_t rows) -> Value {
+      if (blocks == 1)
+        return tile(o, m0, rows, f0, nv, fValid);
       auto inner = scf::ForOp::create(
-          b, loc, index(0), index(group * blockF), index(blockF),
+          b, loc, index(0), index(blocks * blockF), index(blockF),
           ValueRange{o}, [&](OpBuilder &, Location, Value fj, ValueRange a) {
-            Value f0 = arith::AddIOp::create(b, loc, fg, fj);
-            scf::YieldOp::create(b, loc,
-                                 tile(a[0], m0, rows, f0, nvMax, L));
+            Value f = arith::AddIOp::create(b, loc, f0, fj);
+            scf::YieldOp::create(b, loc, tile(a[0], m0, rows, f, nv, fValid));
           });
       return inner.getResult(0);
     };
     auto forOp = scf::ForOp::create(
-        b, loc, index(0), index(fMainBlocks * blockF), index(group * blockF),
-        ValueRange{out}, [&](OpBuilder &, Location, Value fg, ValueRange args) {
-          auto pix = scf::ForOp::create(
-              b, loc, index(0), index(mMain), index(mr), ValueRange{args[0]},
-              [&](OpBuilder &, Location, Value m0, ValueRange a) {
-                scf::YieldOp::create(b, loc, groupTile(a[0], m0, mr, fg));
-              });
-          markParallel(pix, group * blockF);
-          Value o = pix.getResult(0);
-          if (mMain < M)
-            o = groupTile(o, index(mMain), M - mMain, fg);
-          scf::YieldOp::create(b, loc, o);
+        b, loc, index(0), index(mMain), index(mr), ValueRange{o},
+        [&](OpBuilder &, Location, Value m0, ValueRange args) {
+          scf::YieldOp::create(b, loc, tiles(args[0], m0, mr));
+        });
+    // Its iterations write disjoint output tiles: the CPU pipeline may run
+    // them on several threads (option `threads`).
+    markParallel(forOp, blocks * blockF);
+    o = forOp.getResult(0);
+    if (mMain < M)
+      o = tiles(o, index(mMain), M - mMain);
+    return o;
+  };
+  if (fMainBlocks > 0) {
+    int64_t groupF = group * nvMax * L;
+    auto forOp = scf::ForOp::create(
+        b, loc, index(0), index(fMainBlocks * nvMax * L), index(groupF),
+        ValueRange{out}, [&](OpBuilder &, Location, Value f0, ValueRange args) {
+          scf::YieldOp::create(b, loc,
+                               pixelPass(args[0], f0, group, nvMax, L));
         });
     out = forOp.getResult(0);
   }
@@ -1421,7 +1409,7 @@ Value KernelBuilder::build() {
     int64_t rest = p.F - fDone;
     int64_t nv = llvm::divideCeil(rest, L);
     int64_t fValid = rest - (nv - 1) * L;
-    out = pixelsLoop(out, index(fDone), nv, fValid);
+    out = pixelPass(out, index(fDone), 1, nv, fValid);
   }
 
   if (finalType.getRank() == 2)

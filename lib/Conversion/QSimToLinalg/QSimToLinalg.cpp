@@ -571,6 +571,13 @@ struct RequantizeOpConversion : OpConversionPattern<RequantizeOp> {
     int64_t lo = op.getLowerBound(), hi = op.getUpperBound();
     bool inputUnsigned = op.getInputUnsigned();
     Type elemTy = resultType.getElementType();
+    // x - zp_in, widened to `type` (exact in both the 32- and 64-bit forms).
+    auto centered = [&](ImplicitLocOpBuilder &b, Value x, Type type) {
+      x = extendInt(b, x, type, inputUnsigned);
+      if (inZp != 0)
+        x = arith::SubIOp::create(b, x, constInt(b, type, inZp));
+      return x;
+    };
 
     // The 32-bit form, for the common case of a convolution accumulator:
     // a signed i32 input without zero point, every shift >= 33, an output
@@ -679,9 +686,7 @@ struct RequantizeOpConversion : OpConversionPattern<RequantizeOp> {
       }
       Value result = generic.create(
           adaptor.getInput(), [&](ImplicitLocOpBuilder &b, ValueRange args) {
-            Value x = extendInt(b, args[in], i32, inputUnsigned);
-            if (inZp != 0)
-              x = arith::SubIOp::create(b, x, constInt(b, i32, inZp));
+            Value x = centered(b, args[in], i32);
             Value a = unitMultiplier && !shifted
                           ? x
                           : Value(arith::MulIOp::create(b, x,
@@ -736,9 +741,7 @@ struct RequantizeOpConversion : OpConversionPattern<RequantizeOp> {
         adaptor.getInput(), [&](ImplicitLocOpBuilder &b, ValueRange args) {
           // x and zp_in have at most 32 bits and the multiplier is below
           // 2^31, so the product stays below 2^63 in magnitude.
-          Value x = extendInt(b, args[in], i64, inputUnsigned);
-          if (inZp != 0)
-            x = arith::SubIOp::create(b, x, constInt(b, i64, inZp));
+          Value x = centered(b, args[in], i64);
           if (!unitMultiplier) {
             Value m =
                 multiplier.uniform
