@@ -100,6 +100,8 @@ void mlir::qsim::registerTosaQuantizableOpInterfaceExternalModels(
     attach<tosa::ConcatOp>(ctx, {C::Concat, -1});
     attach<tosa::ReshapeOp>(ctx, {C::Reshape, 1, -1, -1, -1, true});
     attach<tosa::TransposeOp>(ctx, {C::Reshape, 1, -1, -1, -1, true});
+    // The importer slices off what a strided convolution does not read.
+    attach<tosa::SliceOp>(ctx, {C::Reshape, 1, -1, -1, -1, true});
   });
 }
 

@@ -682,7 +682,8 @@ std::pair<unsigned, unsigned> Realizer::run() {
             .Case([&](tosa::AddOp o) { return realizeAdd(o, out); })
             .Case([&](tosa::MulOp o) { return realizeMul(o, out); })
             .Case([&](tosa::ClampOp o) { return realizeClamp(o, out); })
-            .Case<tosa::MaxPool2dOp, tosa::ReshapeOp, tosa::TransposeOp>(
+            .Case<tosa::MaxPool2dOp, tosa::ReshapeOp, tosa::TransposeOp,
+                  tosa::SliceOp>(
                 [&](Operation *o) { return realizeScalePreserving(o, out); })
             .Case([&](tosa::AvgPool2dOp o) { return realizeAvgPool(o, out); })
             .Case([&](tosa::ConcatOp o) { return realizeConcat(o, out); })

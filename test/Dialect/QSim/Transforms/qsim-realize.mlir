@@ -141,6 +141,24 @@ func.func @concat(%a: tensor<1x2xf32>, %b: tensor<1x2xf32>) -> tensor<1x4xf32> {
 
 // -----
 
+// A slice (the importer's crop before a strided convolution) keeps the
+// scale: the same op on the int8 values, no dequantize / quantize.
+// CHECK-LABEL: func.func @slice
+// CHECK: %[[X:.*]] = qsim.quantize %arg0 <s8, scale = 1.250000e-01>
+// CHECK: %[[S:.*]] = tosa.slice %[[X]], %{{.*}}, %{{.*}} : (tensor<1x4x4x2xi8>, !tosa.shape<4>, !tosa.shape<4>) -> tensor<1x3x3x2xi8>
+// CHECK-NOT: qsim.quantize
+// CHECK: qsim.dequantize %[[S]] <s8, scale = 1.250000e-01>
+func.func @slice(%x: tensor<1x4x4x2xf32>) -> tensor<1x3x3x2xf32> {
+  %0 = qsim.sim_quantize %x <s8, scale = 0.125> : tensor<1x4x4x2xf32>
+  %start = tosa.const_shape {values = dense<0> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %size = tosa.const_shape {values = dense<[1, 3, 3, 2]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %s = tosa.slice %0, %start, %size : (tensor<1x4x4x2xf32>, !tosa.shape<4>, !tosa.shape<4>) -> tensor<1x3x3x2xf32>
+  %1 = qsim.sim_quantize %s <s8, scale = 0.125> : tensor<1x3x3x2xf32>
+  return %1 : tensor<1x3x3x2xf32>
+}
+
+// -----
+
 // linalg named ops: int8 inputs, a zero-filled int32 init, per-channel
 // requantize along the output channels (2^-4 * 2^-7 / 2^-2 = 2^-9, ...).
 // CHECK-LABEL: func.func @linalg_matmul
