@@ -135,6 +135,7 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
   std::string microkernels = options.microkernels;
   bool reportInt32 = options.reportInt32;
   unsigned cacheKB = options.cacheKB;
+  bool maddubs = options.maddubs;
   addTensorToBufferPasses(pm, [&](OpPassManager &funcPm) {
     if (microkernels == "none")
       return;
@@ -146,6 +147,7 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
     kernels.target = target.str();
     kernels.reportInt32 = reportInt32;
     kernels.cacheKB = cacheKB;
+    kernels.maddubs = maddubs;
     funcPm.addPass(createConvertLinalgToCPUKernels(kernels));
     funcPm.addPass(createCanonicalizerPass());
     funcPm.addPass(createCSEPass());

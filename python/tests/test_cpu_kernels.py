@@ -87,7 +87,11 @@ EPILOGUE_I8 = """
 
 
 def conv_module(rng, n, h, w, c, f, k, stride, pad, izp=0, fp=False,
-                epilogue=True):
+                epilogue=True, relu_input=False, wlim=128):
+    """A tosa.conv2d with random weights in [-wlim, wlim) and the int8
+    epilogue (or a ReLU in f32). With relu_input, the int8 input is first
+    clamped to [0, 127] (a ReLU's output: the kernels may read it as
+    unsigned bytes)."""
     oh = (h + 2 * pad - k) // stride + 1
     ow = (w + 2 * pad - k) // stride + 1
     if fp:
@@ -97,7 +101,7 @@ def conv_module(rng, n, h, w, c, f, k, stride, pad, izp=0, fp=False,
         zp = '"tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>'
         acc_type = "f32"
     else:
-        wt = rng.integers(-128, 128, (f, k, k, c)).astype(np.int8)
+        wt = rng.integers(-wlim, wlim, (f, k, k, c)).astype(np.int8)
         bias = rng.integers(-5000, 5000, f).astype(np.int32)
         elt, acc_elt = "i8", "i32"
         zp = None
@@ -118,8 +122,12 @@ def conv_module(rng, n, h, w, c, f, k, stride, pad, izp=0, fp=False,
         lines.append('  %zw = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>')
         zps = "%zi, %zw"
         zpt = "tensor<1xi8>, tensor<1xi8>"
+    xin = "%x"
+    if relu_input:
+        xin = "%xr"
+        lines.append(f"  %xr = tosa.clamp %x {{min_val = 0 : i8, max_val = 127 : i8}} : ({x_t}) -> {x_t}")
     lines.append(
-        f"  %acc = tosa.conv2d %x, %w, %b, {zps} {{acc_type = {acc_type}, "
+        f"  %acc = tosa.conv2d {xin}, %w, %b, {zps} {{acc_type = {acc_type}, "
         f"dilation = array<i64: 1, 1>, pad = array<i64: {pad}, {pad}, {pad}, {pad}>, "
         f"stride = array<i64: {stride}, {stride}>}} : ({x_t}, {ttype(wt.shape, elt)}, "
         f"{ttype(bias.shape, acc_elt)}, {zpt}) -> {acc_t}")
@@ -254,6 +262,12 @@ CASES = {
     "conv_odd_channels": (conv_module, dict(n=1, h=5, w=6, c=3, f=10, k=3, stride=1, pad=0)),
     "conv_input_zero_point": (conv_module, dict(n=1, h=6, w=6, c=8, f=16, k=3, stride=1, pad=1, izp=-128)),
     "conv_no_epilogue": (conv_module, dict(n=1, h=5, w=5, c=12, f=20, k=3, stride=1, pad=1, epilogue=False)),
+    # vpmaddubsw on the input's own bytes (proven in [0, 127])...
+    "conv3x3_relu_input": (conv_module, dict(n=1, h=7, w=6, c=16, f=24, k=3, stride=1, pad=1, relu_input=True)),
+    "conv1x1_relu_input_odd_channels": (conv_module, dict(n=2, h=5, w=5, c=6, f=20, k=1, stride=1, pad=0, relu_input=True)),
+    "conv_relu_input_zero_point": (conv_module, dict(n=1, h=7, w=7, c=8, f=16, k=3, stride=2, pad=1, izp=3, relu_input=True)),
+    # ...and on the flipped input when the weight pairs are small enough.
+    "conv3x3_small_weights": (conv_module, dict(n=1, h=6, w=7, c=12, f=16, k=3, stride=1, pad=1, wlim=64)),
     "depthwise3x3": (dw_module, dict(n=2, h=7, w=9, c=40, k=3, stride=1, pad=1)),
     "depthwise_stride2_zp": (dw_module, dict(n=1, h=9, w=9, c=24, k=3, stride=2, pad=1, izp=-128)),
 }
@@ -394,3 +408,53 @@ def test_small_layers_stay_single_threaded(tmp_path):
     low = tmp_path / "small.auto.t2.llvm.mlir"
     assert "llvm.call @mlirAsyncRuntime" not in low.read_text()
     assert np.array_equal(got, ref)
+
+
+def pair_bound_module(pair, c=4, f=16):
+    """A 1x1 convolution whose weight pairs (input channels 2j, 2j+1) are
+    all `pair` for half the output channels and its negation for the
+    other half, without epilogue."""
+    wt = np.empty((f, 1, 1, c), np.int8)
+    for j in range(0, c, 2):
+        wt[:, 0, 0, j], wt[:, 0, 0, j + 1] = pair
+    wt[f // 2:] = -wt[f // 2:].astype(np.int16)
+    x_t, w_t, y_t = (ttype((1, 3, 3, c), "i8"), ttype(wt.shape, "i8"),
+                     ttype((1, 3, 3, f), "i32"))
+    text = f"""func.func @main(%x: {x_t}) -> {y_t} {{
+  %w = arith.constant {dense(wt)} : {w_t}
+  %b = arith.constant dense<0> : tensor<{f}xi32>
+  %z = "tosa.const"() {{values = dense<0> : tensor<1xi8>}} : () -> tensor<1xi8>
+  %y = tosa.conv2d %x, %w, %b, %z, %z {{acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>}} : ({x_t}, {w_t}, tensor<{f}xi32>, tensor<1xi8>, tensor<1xi8>) -> {y_t}
+  return %y : {y_t}
+}}
+"""
+    # The extreme bytes (127 flips to 255, -128 to 0), and both in one pair.
+    x = np.full((1, 3, 3, c), 127, np.int8)
+    x[0, 1] = -128
+    x[0, 2, :, 1::2] = -128
+    return text, [x]
+
+
+@pytest.mark.parametrize("pair,ubs", [((64, 64), True), ((65, 64), False),
+                                      ((-64, 64), True), ((1, 128 - 1), True),
+                                      ((0, -128), True), ((-1, -128), False)])
+def test_maddubs_only_where_exact(tmp_path, pair, ubs):
+    """On an unbounded input (flipped to u8, up to 255), vpmaddubsw is used
+    only if no weight pair can push its i16 sum past the bounds
+    (255 * (|w0| + |w1|) <= 32767, i.e. |w0| + |w1| <= 128); the extreme
+    input then gives the same bits as the plain loops, while a wrongly
+    chosen vpmaddubsw would saturate."""
+    text, inputs = pair_bound_module(pair)
+    name = "pair_" + "_".join(str(v) for v in pair).replace("-", "m")
+    src = tmp_path / f"{name}.mlir"
+    src.write_text(text)
+    low = subprocess.run(
+        [str(QSIM_OPT), str(src), "--qsim-cpu-pipeline=microkernels=avx2"],
+        check=True, capture_output=True, text=True).stdout
+    assert ("llvm.x86.avx2.pmadd.ub.sw" in low) == ubs
+    assert "llvm.x86.avx2.pmadd.wd" in low
+    ref = run(tmp_path, name, text, inputs, "none")
+    assert np.abs(ref).max() >= 127 * 64
+    for target in host_targets():
+        got = run(tmp_path, name, text, inputs, target)
+        assert np.array_equal(got, ref), target

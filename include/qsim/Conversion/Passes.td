@@ -109,7 +109,15 @@ def ConvertLinalgToCPUKernels
       `vpdpbusd` (AVX-512 VNNI, u8 x s8: the input is flipped to unsigned by
       `x ^ 0x80` and `128 * sum(w)` is subtracted from the start value),
       `vpmaddwd` on sign-extended i16 pairs (AVX2 / AVX-512BW, exact), or
-      `vector.fma` for f32.
+      `vector.fma` for f32. With `maddubs` (default), a vpmaddwd target
+      uses `vpmaddubsw` (u8 x s8 pairs summed into saturating i16) +
+      `vpmaddwd` by ones instead, about 1.3x the throughput, for an op
+      where no pair sum can saturate: its input is proven to lie in
+      [0, 127] (the bounds of its producers: a ReLU's clamp, padding,
+      reshapes; then any int8 weights fit), or its weights are small
+      enough for the flipped input in [0, 255]. A byte-input dot
+      (`vpdpbusd`, `vpmaddubsw`) reads an input proven to lie in [0, 127]
+      as it is: no flipped copy, no correction.
     * Epilogue fusion: an elementwise `linalg.generic` that is the only user
       of the convolution (bias add, requantize, clamp, narrowing to i8,
       residual add) is vectorized lane by lane (the same arith/math ops on
@@ -144,7 +152,10 @@ def ConvertLinalgToCPUKernels
     Option<"cacheKB", "cache-kb", "unsigned", /*default=*/"128",
            "Cache budget in KiB for the weights of a group of channel blocks "
            "that share one pass over an input larger than it (0: one block "
-           "per pass)">
+           "per pass)">,
+    Option<"maddubs", "maddubs", "bool", /*default=*/"true",
+           "On vpmaddwd targets, use vpmaddubsw (u8 x s8 pairs) for the "
+           "convolutions and matmuls where no i16 pair sum can saturate">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -24,6 +24,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qsim/Conversion/LinalgToCPUKernels/LinalgToCPUKernels.h"
+#include "qsim/Conversion/LinalgToCPUKernels/ElementRanges.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -99,6 +100,8 @@ namespace {
 constexpr StringLiteral kVNNIIntrinsic = "llvm.x86.avx512.vpdpbusd.512";
 constexpr StringLiteral kMAdd512Intrinsic = "llvm.x86.avx512.pmaddw.d.512";
 constexpr StringLiteral kMAdd256Intrinsic = "llvm.x86.avx2.pmadd.wd";
+constexpr StringLiteral kMAddUBS512Intrinsic = "llvm.x86.avx512.pmaddubs.w.512";
+constexpr StringLiteral kMAddUBS256Intrinsic = "llvm.x86.avx2.pmadd.ub.sw";
 
 /// The least multiply-accumulates in one pass over the pixel tiles for that
 /// loop to be run on several threads.
@@ -108,15 +111,30 @@ constexpr int64_t kMinParallelMACs = int64_t(4) << 20;
 constexpr int64_t kMaxUnrolledTaps = 49;
 
 /// How one kind of micro-kernel computes: L 32-bit lanes per accumulator,
-/// G products summed per lane by one dot instruction, the packed weight
-/// element type, and the register budget of the tile.
+/// G products summed per lane by one dot step, the packed weight element
+/// type, and the register budget of the tile.
 struct KernelKind {
-  enum Dot { VNNI, MAdd, FMA } dot;
+  /// VNNI: vpdpbusd (u8 x s8 quadruples into i32). MAdd: vpmaddwd (i16
+  /// pairs) + vpaddd. MAddUBS: vpmaddubsw (u8 x s8 pairs into saturating
+  /// i16) + vpmaddwd by ones + vpaddd, used only where no pair can
+  /// saturate (see selectUnsignedDot). FMA: f32.
+  enum Dot { VNNI, MAdd, MAddUBS, FMA } dot;
   unsigned lanes;
   unsigned group;
   unsigned accRegs;
   unsigned maxVectors;
   StringRef intrinsic; // empty for FMA
+  StringRef madd = {}; // MAddUBS: the vpmaddwd that sums the i16 pairs
+
+  /// Whether the input operand is unsigned bytes (vpdpbusd, vpmaddubsw).
+  bool unsignedInput() const { return dot == VNNI || dot == MAddUBS; }
+
+  /// The vpmaddubsw kind of a vpmaddwd target (same lanes and tile).
+  static KernelKind getUBS(CPUKernelISA isa) {
+    if (isa == CPUKernelISA::AVX2)
+      return {MAddUBS, 8, 4, 12, 2, kMAddUBS256Intrinsic, kMAdd256Intrinsic};
+    return {MAddUBS, 16, 4, 24, 4, kMAddUBS512Intrinsic, kMAdd512Intrinsic};
+  }
 
   static KernelKind get(CPUKernelISA isa, bool isFloat) {
     bool zmm = isa != CPUKernelISA::AVX2;
@@ -613,9 +631,10 @@ static FailureOr<Problem> matchProblem(linalg::LinalgOp op, bool fp32) {
 class KernelBuilder {
 public:
   KernelBuilder(RewriterBase &rewriter, Location loc, Problem &p,
-                KernelKind kind, bool emulate, int64_t cacheBytes)
-      : b(rewriter), loc(loc), p(p), kind(kind), emulate(emulate),
-        cacheBytes(cacheBytes) {}
+                KernelKind kind, int64_t xBias, bool emulate,
+                int64_t cacheBytes)
+      : b(rewriter), loc(loc), p(p), kind(kind), xBias(xBias),
+        emulate(emulate), cacheBytes(cacheBytes) {}
 
   /// Emits the kernel and returns the value replacing the op (or its
   /// epilogue).
@@ -642,7 +661,7 @@ private:
   int64_t weightBytes() const {
     if (p.isFloat)
       return 4;
-    return kind.dot == KernelKind::VNNI ? 1 : 2;
+    return kind.unsignedInput() ? 1 : 2;
   }
 
   void packWeights();
@@ -666,6 +685,9 @@ private:
   Location loc;
   Problem &p;
   KernelKind kind;
+  // Unsigned-input kinds: the dot reads x + xBias, 128 (x ^ 0x80, for any
+  // i8 input) or 0 (the input itself, proven to be in [0, 127]).
+  int64_t xBias;
   bool emulate;
   int64_t cacheBytes; // weights of a channel-block group must fit (0: off)
 
@@ -765,9 +787,8 @@ void KernelBuilder::packWeights() {
   };
 
   // Accumulator start per channel; corrections for the integer forms:
-  // sum((x - zp) * w) = sum(x' * w) - (bias_x + zp) * sum(w), where x' = x
-  // (+128 for the unsigned VNNI operand, computed as x ^ 0x80).
-  int64_t xBias = kind.dot == KernelKind::VNNI ? 128 : 0;
+  // sum((x - zp) * w) = sum(x' * w) - (xBias + zp) * sum(w), where x' = x
+  // + xBias (128 for a flipped unsigned operand, computed as x ^ 0x80).
   if (p.isFloat) {
     SmallVector<float> data(size, 0.0f);
     forEach([&](int64_t f, int64_t kh, int64_t kw, int64_t c, int64_t i) {
@@ -786,9 +807,9 @@ void KernelBuilder::packWeights() {
     return;
   }
   SmallVector<int64_t> colsum(p.F, 0);
-  Type wElt = kind.dot == KernelKind::VNNI ? b.getI8Type() : b.getI16Type();
+  Type wElt = kind.unsignedInput() ? b.getI8Type() : b.getI16Type();
   auto type = RankedTensorType::get({size}, wElt);
-  // i8 for vpdpbusd, i16 (pre-widened) for vpmaddwd.
+  // i8 for vpdpbusd / vpmaddubsw, i16 (pre-widened) for vpmaddwd.
   auto pack = [&](auto zero) {
     using T = decltype(zero);
     SmallVector<T> data(size, 0);
@@ -800,7 +821,7 @@ void KernelBuilder::packWeights() {
     packed = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(type, ArrayRef<T>(data)));
   };
-  if (kind.dot == KernelKind::VNNI)
+  if (kind.unsignedInput())
     pack(int8_t(0));
   else
     pack(int16_t(0));
@@ -884,8 +905,8 @@ Value KernelBuilder::broadcastInput(ArrayRef<Value> pixel, Value kh, Value kw,
     Value s = tensor::ExtractOp::create(b, loc, x, idx);
     return vector::BroadcastOp::create(b, loc, accType(), s);
   }
-  // G prepared input values (u8 for VNNI, i16 for vpmaddwd: see
-  // prepareInput) form one 32-bit word, broadcast to every lane: a single
+  // G prepared input values (u8 for vpdpbusd / vpmaddubsw, i16 for
+  // vpmaddwd: see prepareInput) form one 32-bit word, broadcast to every lane: a single
   // vpbroadcastd from memory.
   Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(xElt));
   Value raw = vector::TransferReadOp::create(b, loc, vecType(xElt, G), x, idx,
@@ -899,18 +920,19 @@ Value KernelBuilder::broadcastInput(ArrayRef<Value> pixel, Value kh, Value kw,
 
 /// The input in the form the dot instruction takes, computed once per
 /// element rather than once per use: flipped to unsigned (x ^ 0x80) for
-/// vpdpbusd, sign-extended to i16 for vpmaddwd.
+/// vpdpbusd / vpmaddubsw, sign-extended to i16 for vpmaddwd. An input
+/// proven to be in [0, 127] is already its unsigned form (xBias 0): no copy.
 void KernelBuilder::prepareInput() {
-  if (kind.dot == KernelKind::FMA)
+  if (kind.dot == KernelKind::FMA || (kind.unsignedInput() && xBias == 0))
     return;
   auto xType = cast<RankedTensorType>(x.getType());
-  Type elt = kind.dot == KernelKind::VNNI ? b.getI8Type() : b.getI16Type();
+  Type elt = kind.unsignedInput() ? b.getI8Type() : b.getI16Type();
   auto type = RankedTensorType::get(xType.getShape(), elt);
   Value empty = tensor::EmptyOp::create(b, loc, type.getShape(), elt);
   AffineMap id = b.getMultiDimIdentityMap(type.getRank());
   SmallVector<utils::IteratorType> iterators(type.getRank(),
                                              utils::IteratorType::parallel);
-  bool vnni = kind.dot == KernelKind::VNNI;
+  bool vnni = kind.unsignedInput();
   x = linalg::GenericOp::create(
           b, loc, TypeRange{type}, ValueRange{x}, ValueRange{empty},
           ArrayRef<AffineMap>{id, id}, iterators,
@@ -930,26 +952,42 @@ void KernelBuilder::prepareInput() {
 
 /// The dot instructions' semantics in generic vector ops, for running the
 /// kernels of a target on a host without it (option `emulate`): lane l of
-/// the result is acc[l] + sum_g a[l*G+g] * w[l*G+g], a unsigned (VNNI) or
-/// signed (vpmaddwd), all in i32 (exact: no product or pair sum overflows;
-/// the accumulation wraps like the instruction).
+/// the result is acc[l] + sum_g a[l*G+g] * w[l*G+g], a unsigned (vpdpbusd,
+/// vpmaddubsw) or signed (vpmaddwd), all in i32 (exact: no product or pair
+/// sum overflows; the accumulation wraps like the instruction). vpmaddubsw
+/// saturates each pair sum to i16, and so does its emulation.
 Value KernelBuilder::emulatedDot(Value acc, Value a, Value w) {
   const int64_t L = kind.lanes, G = kind.group;
   VectorType wide = vecType(b.getI32Type(), L * G);
-  Value aw = kind.dot == KernelKind::VNNI
+  Value aw = kind.unsignedInput()
                  ? Value(arith::ExtUIOp::create(b, loc, wide, a))
                  : Value(arith::ExtSIOp::create(b, loc, wide, a));
   Value ww = arith::ExtSIOp::create(b, loc, wide, w);
   Value prod = arith::MulIOp::create(b, loc, aw, ww);
-  // Lane l sums elements l*G .. l*G+G-1: one shuffle per g.
-  Value sum = acc;
-  for (int64_t g = 0; g < G; ++g) {
+  auto part = [&](int64_t g) -> Value {
     SmallVector<int64_t> mask;
     for (int64_t l = 0; l < L; ++l)
       mask.push_back(l * G + g);
-    Value part = vector::ShuffleOp::create(b, loc, prod, prod, mask);
-    sum = arith::AddIOp::create(b, loc, sum, part);
+    return vector::ShuffleOp::create(b, loc, prod, prod, mask);
+  };
+  Value sum = acc;
+  if (kind.dot == KernelKind::MAddUBS) {
+    auto splat = [&](int64_t v) -> Value {
+      return arith::ConstantOp::create(
+          b, loc,
+          SplatElementsAttr::get(accType(), b.getI32IntegerAttr(v)));
+    };
+    for (int64_t g = 0; g < G; g += 2) {
+      Value pair = arith::AddIOp::create(b, loc, part(g), part(g + 1));
+      pair = arith::MaxSIOp::create(b, loc, pair, splat(-32768));
+      pair = arith::MinSIOp::create(b, loc, pair, splat(32767));
+      sum = arith::AddIOp::create(b, loc, sum, pair);
+    }
+    return sum;
   }
+  // Lane l sums elements l*G .. l*G+G-1: one shuffle per g.
+  for (int64_t g = 0; g < G; ++g)
+    sum = arith::AddIOp::create(b, loc, sum, part(g));
   return sum;
 }
 
@@ -970,6 +1008,23 @@ Value KernelBuilder::dot(Value acc, Value a, Value w) {
                                                ValueRange{a, w})
                      .getResult(0);
     return arith::AddIOp::create(b, loc, acc, prod);
+  }
+  case KernelKind::MAddUBS: {
+    // vpmaddubsw: u8 x s8 pairs summed into i16 (exact here: the kernel is
+    // chosen only where no pair sum leaves i16); vpmaddwd by ones sums the
+    // i16 pairs into the i32 lanes.
+    VectorType i16s = vecType(b.getI16Type(), 2 * kind.lanes);
+    Value pairs = LLVM::CallIntrinsicOp::create(
+                      b, loc, i16s, b.getStringAttr(kind.intrinsic),
+                      ValueRange{a, w})
+                      .getResult(0);
+    Value ones = arith::ConstantOp::create(
+        b, loc, SplatElementsAttr::get(i16s, b.getI16IntegerAttr(1)));
+    Value quads = LLVM::CallIntrinsicOp::create(b, loc, accType(),
+                                                b.getStringAttr(kind.madd),
+                                                ValueRange{pairs, ones})
+                      .getResult(0);
+    return arith::AddIOp::create(b, loc, acc, quads);
   }
   }
   llvm_unreachable("unknown dot");
@@ -1419,6 +1474,38 @@ Value KernelBuilder::build() {
       pixelChannelReassociation(finalType.getRank(), p.depthwise));
 }
 
+/// Whether no i16 pair sum of vpmaddubsw can saturate: for every output
+/// channel and tap, each pair of input channels (2j, 2j + 1; the padding
+/// channels have weight 0) times any unsigned input byte in [uLo, uHi]
+/// stays within i16.
+static bool pairsFitI16(const Problem &p, int64_t uLo, int64_t uHi) {
+  for (int64_t f = 0; f < p.F; ++f)
+    for (int64_t kh = 0; kh < p.KH; ++kh)
+      for (int64_t kw = 0; kw < p.KW; ++kw)
+        for (int64_t c = 0; c < p.C; c += 2) {
+          int64_t lo = 0, hi = 0;
+          for (int64_t cc = c; cc < std::min(c + 2, p.C); ++cc) {
+            int64_t w = p.wInt[p.weightIndex(f, kh, kw, cc)];
+            lo += std::min(w * uLo, w * uHi);
+            hi += std::max(w * uLo, w * uHi);
+          }
+          if (lo < INT16_MIN || hi > INT16_MAX)
+            return false;
+        }
+  return true;
+}
+
+/// Signed bounds of an op's input elements, by operation.
+using InputBounds = llvm::DenseMap<Operation *, std::pair<int64_t, int64_t>>;
+
+static std::pair<int64_t, int64_t> getInputBounds(ElementRanges &ranges,
+                                                  Value input) {
+  std::optional<ConstantIntRanges> r = ranges.get(input);
+  if (!r || r->smin().getBitWidth() > 64)
+    return {INT64_MIN, INT64_MAX};
+  return {r->smin().getSExtValue(), r->smax().getSExtValue()};
+}
+
 //===----------------------------------------------------------------------===//
 // Memory effects of the dot intrinsics
 //===----------------------------------------------------------------------===//
@@ -1434,10 +1521,11 @@ struct CallIntrinsicEffects
                   SmallVectorImpl<SideEffects::EffectInstance<
                       MemoryEffects::Effect>> &effects) const {
     StringRef name = cast<LLVM::CallIntrinsicOp>(op).getIntrin();
-    if (llvm::is_contained(ArrayRef<StringRef>{kVNNIIntrinsic,
-                                               kMAdd512Intrinsic,
-                                               kMAdd256Intrinsic},
-                           name))
+    if (llvm::is_contained(
+            ArrayRef<StringRef>{kVNNIIntrinsic, kMAdd512Intrinsic,
+                                kMAdd256Intrinsic, kMAddUBS512Intrinsic,
+                                kMAddUBS256Intrinsic},
+            name))
       return;
     effects.emplace_back(MemoryEffects::Read::get());
     effects.emplace_back(MemoryEffects::Write::get());
@@ -1463,15 +1551,9 @@ struct CallIntrinsicEffectsExtension
 // Pattern and pass
 //===----------------------------------------------------------------------===//
 
-struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
-  LinalgToCPUKernel(MLIRContext *ctx, CPUKernelISA targetISA, bool fp32,
-                    bool emulate, int64_t cacheBytes)
-      : OpInterfaceRewritePattern(ctx), targetISA(targetISA), fp32(fp32),
-        emulate(emulate), cacheBytes(cacheBytes) {}
-
-  LogicalResult matchAndRewrite(linalg::LinalgOp op,
-                                PatternRewriter &rewriter) const override {
-    if (!isa<linalg::Conv2DNhwcFhwcOp, linalg::Conv2DNhwcFhwcQOp,
+/// The ops the kernels rewrite.
+static bool isKernelCandidate(Operation *op) {
+  return isa<linalg::Conv2DNhwcFhwcOp, linalg::Conv2DNhwcFhwcQOp,
              linalg::Conv2DNhwcHwcfOp, linalg::Conv2DNhwcHwcfQOp,
              linalg::MatmulOp, linalg::QuantizedMatmulOp,
              linalg::BatchMatmulOp, linalg::QuantizedBatchMatmulOp,
@@ -1479,7 +1561,54 @@ struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
              linalg::DepthwiseConv2DNhwcHwcmQOp,
              linalg::DepthwiseConv2DNhwcHwcOp,
              linalg::DepthwiseConv2DNhwcHwcQOp, linalg::PoolingNhwcMaxOp,
-             linalg::PoolingNhwcSumOp>(op))
+             linalg::PoolingNhwcSumOp>(op);
+}
+
+struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
+  LinalgToCPUKernel(MLIRContext *ctx, CPUKernelISA targetISA, bool fp32,
+                    bool emulate, int64_t cacheBytes, bool maddubs,
+                    const InputBounds *bounds)
+      : OpInterfaceRewritePattern(ctx), targetISA(targetISA), fp32(fp32),
+        emulate(emulate), cacheBytes(cacheBytes), maddubs(maddubs),
+        bounds(bounds) {}
+
+  /// The dot step and the input bias of an int8 convolution or matmul. A
+  /// byte-input dot reads the input as u8: the bytes themselves when the
+  /// input is proven to be in [0, 127] (a ReLU's output: no copy, no
+  /// correction), else flipped (x ^ 0x80, with 128 * sum(w) taken off the
+  /// start). vpmaddubsw replaces vpmaddwd (about 1.3x its throughput on
+  /// Zen 3) only where its i16 pair sums cannot saturate, which holds for
+  /// any int8 weights on a [0, 127] input.
+  std::pair<KernelKind, int64_t> selectDot(linalg::LinalgOp op,
+                                           const Problem &p) const {
+    KernelKind kind = KernelKind::get(targetISA, p.isFloat);
+    bool byteInput = kind.dot == KernelKind::VNNI ||
+                     (kind.dot == KernelKind::MAdd && maddubs);
+    if (p.isFloat || p.depthwise || p.pool != Problem::Pool::None ||
+        !byteInput)
+      return {kind, kind.dot == KernelKind::VNNI ? 128 : 0};
+    std::pair<int64_t, int64_t> range;
+    if (auto it = bounds ? bounds->find(op) : InputBounds::const_iterator();
+        bounds && it != bounds->end()) {
+      range = it->second;
+    } else {
+      ElementRanges ranges;
+      range = getInputBounds(ranges, p.input);
+    }
+    auto [lo, hi] = range;
+    bool direct = lo >= 0 && hi <= 127;
+    if (kind.dot == KernelKind::VNNI)
+      return {kind, direct ? 0 : 128};
+    if (direct && pairsFitI16(p, lo, hi))
+      return {KernelKind::getUBS(targetISA), 0};
+    if (lo >= -128 && hi <= 127 && pairsFitI16(p, lo + 128, hi + 128))
+      return {KernelKind::getUBS(targetISA), 128};
+    return {kind, 0};
+  }
+
+  LogicalResult matchAndRewrite(linalg::LinalgOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isKernelCandidate(op))
       return rewriter.notifyMatchFailure(op, "not a supported op");
     FailureOr<Problem> problem = matchProblem(op, fp32);
     if (failed(problem))
@@ -1487,11 +1616,11 @@ struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
     Operation *root = problem->epilogue ? problem->epilogue.getOperation()
                                         : op.getOperation();
     rewriter.setInsertionPoint(root);
-    KernelKind kind = KernelKind::get(targetISA, problem->isFloat);
+    auto [kind, xBias] = selectDot(op, *problem);
     if (problem->pool == Problem::Pool::Max && !problem->isFloat)
       kind.lanes *= 4; // i8 lanes
-    KernelBuilder builder(rewriter, op.getLoc(), *problem, kind, emulate,
-                          cacheBytes);
+    KernelBuilder builder(rewriter, op.getLoc(), *problem, kind, xBias,
+                          emulate, cacheBytes);
     Value result = builder.build();
     rewriter.replaceOp(root, result);
     if (problem->epilogue)
@@ -1503,6 +1632,10 @@ struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
   bool fp32;
   bool emulate;
   int64_t cacheBytes;
+  bool maddubs;
+  // Input bounds computed before any rewrite (a rewritten producer is no
+  // longer analysable); without them, computed when the op is matched.
+  const InputBounds *bounds;
 };
 
 struct ConvertLinalgToCPUKernelsPass
@@ -1526,9 +1659,18 @@ struct ConvertLinalgToCPUKernelsPass
       return signalPassFailure();
     }
     if (kernelISA) {
+      // The producers of every input are analysed before the first rewrite
+      // replaces one of them with a kernel.
+      InputBounds bounds;
+      ElementRanges ranges;
+      getOperation()->walk([&](linalg::LinalgOp op) {
+        if (isKernelCandidate(op) && op->getNumOperands() > 0)
+          bounds[op] = getInputBounds(ranges, op.getDpsInputs()[0]);
+      });
       RewritePatternSet patterns(&getContext());
-      populateLinalgToCPUKernelsPatterns(patterns, *kernelISA, fp32, emulate,
-                                         int64_t(cacheKB) * 1024);
+      patterns.add<LinalgToCPUKernel>(&getContext(), *kernelISA, fp32,
+                                      emulate, int64_t(cacheKB) * 1024,
+                                      maddubs, &bounds);
       // The greedy driver, not the walk driver: a rewrite replaces the
       // elementwise consumer too, which comes after the root in the block.
       if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
@@ -1561,7 +1703,8 @@ void mlir::qsim::registerCPUKernelInterfaces(DialectRegistry &registry) {
 void mlir::qsim::populateLinalgToCPUKernelsPatterns(RewritePatternSet &patterns,
                                                     CPUKernelISA isa,
                                                     bool fp32, bool emulate,
-                                                    int64_t cacheBytes) {
+                                                    int64_t cacheBytes,
+                                                    bool maddubs) {
   patterns.add<LinalgToCPUKernel>(patterns.getContext(), isa, fp32, emulate,
-                                  cacheBytes);
+                                  cacheBytes, maddubs, nullptr);
 }

@@ -1,7 +1,7 @@
 // Cache blocking: an input larger than the budget (cache-kb) is read once per
 // group of channel blocks whose packed weights fit it, not once per block.
-// RUN: qsim-opt %s --pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,canonicalize,convert-linalg-to-cpu-kernels{target=avx2 cache-kb=2},canonicalize))' | FileCheck %s --check-prefix=GROUP
-// RUN: qsim-opt %s --pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,canonicalize,convert-linalg-to-cpu-kernels{target=avx2 cache-kb=0},canonicalize))' | FileCheck %s --check-prefix=FLAT
+// RUN: qsim-opt %s --pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,canonicalize,convert-linalg-to-cpu-kernels{target=avx2 cache-kb=2 maddubs=false},canonicalize))' | FileCheck %s --check-prefix=GROUP
+// RUN: qsim-opt %s --pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,canonicalize,convert-linalg-to-cpu-kernels{target=avx2 cache-kb=0 maddubs=false},canonicalize))' | FileCheck %s --check-prefix=FLAT
 
 // 200 channels in blocks of 16 (avx2: 2 vectors of 8) = 12 blocks + a tail
 // of 8; each block's weights are 16 x 8 x 2 bytes, so 2 KiB hold 8 blocks and

@@ -1,4 +1,4 @@
-// RUN: qsim-opt %s --pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,canonicalize,convert-linalg-to-cpu-kernels{target=avx2},canonicalize,cse))' | FileCheck %s --check-prefixes=CHECK,AVX2
+// RUN: qsim-opt %s --pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,canonicalize,convert-linalg-to-cpu-kernels{target=avx2 maddubs=false},canonicalize,cse))' | FileCheck %s --check-prefixes=CHECK,AVX2
 // RUN: qsim-opt %s --pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,canonicalize,convert-linalg-to-cpu-kernels{target=avx512-vnni},canonicalize,cse))' | FileCheck %s --check-prefixes=CHECK,VNNI
 
 // A 3x3 int8 convolution with a bias and a requantize-like epilogue: one

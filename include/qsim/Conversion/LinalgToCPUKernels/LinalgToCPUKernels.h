@@ -28,8 +28,8 @@ inline constexpr llvm::StringLiteral kParallelLoopAttrName = "qsim.parallel";
 
 /// The instruction set a micro-kernel is generated for.
 enum class CPUKernelISA {
-  AVX2,       ///< vpmaddwd ymm on i16 pairs, fp32 FMA ymm
-  AVX512,     ///< vpmaddwd zmm on i16 pairs, fp32 FMA zmm
+  AVX2,       ///< vpmaddwd ymm on i16 pairs (or vpmaddubsw), fp32 FMA ymm
+  AVX512,     ///< vpmaddwd zmm on i16 pairs (or vpmaddubsw), fp32 FMA zmm
   AVX512VNNI, ///< vpdpbusd zmm (u8 x s8 quadruples), fp32 FMA zmm
 };
 
@@ -52,11 +52,16 @@ void registerCPUKernelInterfaces(DialectRegistry &registry);
 /// and matmuls with constant weights, plus their elementwise consumer, into
 /// register-tiled micro-kernels for `isa`. With `emulate`, the int8 dot
 /// instructions are written as generic vector arithmetic (same results, runs
-/// on any host: for testing a target's kernels without its CPU).
+/// on any host: for testing a target's kernels without its CPU). With
+/// `maddubs`, vpmaddwd targets use vpmaddubsw where it is exact (see the
+/// pass description). The input bounds that decide it are computed when an
+/// op is matched, so a producer already rewritten into a kernel is not
+/// analysed: the pass computes them for all ops first.
 void populateLinalgToCPUKernelsPatterns(RewritePatternSet &patterns,
                                         CPUKernelISA isa, bool fp32,
                                         bool emulate = false,
-                                        int64_t cacheBytes = 128 * 1024);
+                                        int64_t cacheBytes = 128 * 1024,
+                                        bool maddubs = true);
 
 } // namespace qsim
 } // namespace mlir

@@ -1,0 +1,77 @@
+// vpmaddubsw (u8 x s8 pairs into saturating i16) replaces vpmaddwd only
+// where no pair sum can saturate: on an input proven to be in [0, 127] (the
+// bounds of its producers: a ReLU clamp, zero padding), read as it is, with
+// no flipped copy; or on the flipped input when every weight pair has
+// |w0| + |w1| <= 128. The bits are checked in
+// python/tests/test_cpu_kernels.py (test_maddubs_only_where_exact and the
+// relu_input / small_weights cases).
+// RUN: qsim-opt %s --pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,tosa-to-linalg,canonicalize,convert-linalg-to-cpu-kernels{target=avx2},canonicalize,cse))' | FileCheck %s
+// RUN: qsim-opt %s --pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,tosa-to-linalg,canonicalize,convert-linalg-to-cpu-kernels{target=avx2 maddubs=false},canonicalize,cse))' | FileCheck %s --check-prefix=OFF
+// RUN: qsim-opt %s --pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,tosa-to-linalg,canonicalize,convert-linalg-to-cpu-kernels{target=avx512-vnni},canonicalize,cse))' | FileCheck %s --check-prefix=VNNI
+
+// A ReLU's output, zero-padded: the bytes are the unsigned operand.
+// CHECK-LABEL: func.func @relu_input
+// CHECK-NOT: arith.xori
+// CHECK-NOT: arith.extsi %{{.*}} : i8 to i16
+// CHECK: llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"(%{{.*}}, %{{.*}}) : (vector<32xi8>, vector<32xi8>) -> vector<16xi16>
+// CHECK: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%{{.*}}, %{{.*}}) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// OFF-LABEL: func.func @relu_input
+// OFF-NOT: pmadd.ub.sw
+// OFF: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// VNNI-LABEL: func.func @relu_input
+// VNNI-NOT: arith.xori
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+func.func @relu_input(%x: tensor<1x6x6x8xi8>) -> tensor<1x6x6x16xi32> {
+  %r = tosa.clamp %x {min_val = 0 : i8, max_val = 127 : i8} : (tensor<1x6x6x8xi8>) -> tensor<1x6x6x8xi8>
+  %w = "tosa.const"() {values = dense<-128> : tensor<16x3x3x8xi8>} : () -> tensor<16x3x3x8xi8>
+  %b = "tosa.const"() {values = dense<0> : tensor<16xi32>} : () -> tensor<16xi32>
+  %z = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %y = tosa.conv2d %r, %w, %b, %z, %z {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>} : (tensor<1x6x6x8xi8>, tensor<16x3x3x8xi8>, tensor<16xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x6x6x16xi32>
+  return %y : tensor<1x6x6x16xi32>
+}
+
+// Any input, weight pairs of at most 128 in magnitude: flipped input.
+// CHECK-LABEL: func.func @small_weights
+// CHECK: arith.xori %{{.*}}, %{{.*}} : i8
+// CHECK: llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"
+// VNNI-LABEL: func.func @small_weights
+// VNNI: arith.xori %{{.*}}, %{{.*}} : i8
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+func.func @small_weights(%x: tensor<1x4x4x8xi8>) -> tensor<1x4x4x16xi32> {
+  %w = "tosa.const"() {values = dense<-64> : tensor<16x1x1x8xi8>} : () -> tensor<16x1x1x8xi8>
+  %b = "tosa.const"() {values = dense<0> : tensor<16xi32>} : () -> tensor<16xi32>
+  %z = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %y = tosa.conv2d %x, %w, %b, %z, %z {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x8xi8>, tensor<16x1x1x8xi8>, tensor<16xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x4x4x16xi32>
+  return %y : tensor<1x4x4x16xi32>
+}
+
+// Any input, a weight pair of 129: vpmaddwd on sign-extended i16.
+// CHECK-LABEL: func.func @large_weights
+// CHECK-NOT: pmadd.ub.sw
+// CHECK: arith.extsi %{{.*}} : i8 to i16
+// CHECK: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// CHECK-NOT: pmadd.ub.sw
+// CHECK-LABEL: func.func @padded_with_negative
+func.func @large_weights(%x: tensor<1x4x4x8xi8>) -> tensor<1x4x4x16xi32> {
+  %w = "tosa.const"() {values = dense<[[[[65, 64, 0, 0, 0, 0, 0, 0]]], [[[0, 0, 0, 0, 0, 0, 0, 0]]], [[[0, 0, 0, 0, 0, 0, 0, 0]]], [[[0, 0, 0, 0, 0, 0, 0, 0]]], [[[0, 0, 0, 0, 0, 0, 0, 0]]], [[[0, 0, 0, 0, 0, 0, 0, 0]]], [[[0, 0, 0, 0, 0, 0, 0, 0]]], [[[0, 0, 0, 0, 0, 0, 0, 0]]], [[[0, 0, 0, 0, 0, 0, 0, 0]]], [[[0, 0, 0, 0, 0, 0, 0, 0]]], [[[0, 0, 0, 0, 0, 0, 0, 0]]], [[[0, 0, 0, 0, 0, 0, 0, 0]]], [[[0, 0, 0, 0, 0, 0, 0, 0]]], [[[0, 0, 0, 0, 0, 0, 0, 0]]], [[[0, 0, 0, 0, 0, 0, 0, 0]]], [[[0, 0, 0, 0, 0, 0, 0, 0]]]]> : tensor<16x1x1x8xi8>} : () -> tensor<16x1x1x8xi8>
+  %b = "tosa.const"() {values = dense<0> : tensor<16xi32>} : () -> tensor<16xi32>
+  %z = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %y = tosa.conv2d %x, %w, %b, %z, %z {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x8xi8>, tensor<16x1x1x8xi8>, tensor<16xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x4x4x16xi32>
+  return %y : tensor<1x4x4x16xi32>
+}
+
+// A ReLU's output padded with the zero point -128 is no longer in
+// [0, 127]: with large weights, vpmaddwd.
+// CHECK-NOT: pmadd.ub.sw
+// CHECK: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// CHECK-NOT: pmadd.ub.sw
+// CHECK: return
+func.func @padded_with_negative(%x: tensor<1x6x6x8xi8>) -> tensor<1x6x6x16xi32> {
+  %r = tosa.clamp %x {min_val = 0 : i8, max_val = 127 : i8} : (tensor<1x6x6x8xi8>) -> tensor<1x6x6x8xi8>
+  %w = "tosa.const"() {values = dense<-128> : tensor<16x3x3x8xi8>} : () -> tensor<16x3x3x8xi8>
+  %b = "tosa.const"() {values = dense<0> : tensor<16xi32>} : () -> tensor<16xi32>
+  %zi = "tosa.const"() {values = dense<-128> : tensor<1xi8>} : () -> tensor<1xi8>
+  %zw = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %y = tosa.conv2d %r, %w, %b, %zi, %zw {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>} : (tensor<1x6x6x8xi8>, tensor<16x3x3x8xi8>, tensor<16xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x6x6x16xi32>
+  return %y : tensor<1x6x6x16xi32>
+}
