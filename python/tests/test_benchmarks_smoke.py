@@ -60,6 +60,7 @@ TINY = [
     ck.Kernel("conv3x3", "conv", 7, 5, 6, 3, 1),
     ck.Kernel("conv3x3s2", "conv", 8, 5, 6, 3, 2),
     ck.Kernel("conv1x1", "conv", 5, 16, 8, 1, 1),
+    ck.Kernel("conv3x3relu", "conv", 7, 8, 16, 3, 1, relu_in=True),
     ck.Kernel("dw", "dw", 7, 6, 6, 3, 1),
     ck.Kernel("dws2", "dw", 8, 6, 6, 3, 2),
     ck.Kernel("gemm", "gemm", 8, 32, 16),

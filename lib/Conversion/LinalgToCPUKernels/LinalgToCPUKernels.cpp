@@ -129,11 +129,14 @@ struct KernelKind {
   /// Whether the input operand is unsigned bytes (vpdpbusd, vpmaddubsw).
   bool unsignedInput() const { return dot == VNNI || dot == MAddUBS; }
 
-  /// The vpmaddubsw kind of a vpmaddwd target (same lanes and tile).
+  /// The vpmaddubsw kind of a vpmaddwd target. Two accumulators fewer
+  /// than vpmaddwd's tile: the step needs a register for the i16 pair sums
+  /// and one for the ones (with 12 accumulators in ymm, LLVM spilled one
+  /// and rematerialized the ones every iteration).
   static KernelKind getUBS(CPUKernelISA isa) {
     if (isa == CPUKernelISA::AVX2)
-      return {MAddUBS, 8, 4, 12, 2, kMAddUBS256Intrinsic, kMAdd256Intrinsic};
-    return {MAddUBS, 16, 4, 24, 4, kMAddUBS512Intrinsic, kMAdd512Intrinsic};
+      return {MAddUBS, 8, 4, 10, 2, kMAddUBS256Intrinsic, kMAdd256Intrinsic};
+    return {MAddUBS, 16, 4, 20, 4, kMAddUBS512Intrinsic, kMAdd512Intrinsic};
   }
 
   static KernelKind get(CPUKernelISA isa, bool isFloat) {
