@@ -30,6 +30,41 @@ static unsigned getIntWidth(Type t) {
   return 0;
 }
 
+/// Whether every window of a max pool over `pad`'s result holds at least
+/// one element of the pad's source: the pad is static and only on H and W,
+/// and along each of them every output position's taps reach the source.
+static bool everyWindowReadsSource(linalg::PoolingNhwcMaxOp pool,
+                                   tensor::PadOp pad) {
+  auto srcType = dyn_cast<RankedTensorType>(pad.getSource().getType());
+  auto outType = dyn_cast<RankedTensorType>(pool.getResultTensors()[0].getType());
+  auto winType = dyn_cast<RankedTensorType>(pool.getDpsInputs()[1].getType());
+  if (!srcType || !outType || !winType || !srcType.hasStaticShape() ||
+      !outType.hasStaticShape() || !winType.hasStaticShape() ||
+      srcType.getRank() != 4 || winType.getRank() != 2)
+    return false;
+  SmallVector<int64_t> low = llvm::to_vector(pad.getStaticLow());
+  SmallVector<int64_t> high = llvm::to_vector(pad.getStaticHigh());
+  if (llvm::any_of(low, ShapedType::isDynamic) ||
+      llvm::any_of(high, ShapedType::isDynamic) || low[0] || high[0] ||
+      low[3] || high[3])
+    return false;
+  auto strides = llvm::to_vector(pool.getStrides().getValues<int64_t>());
+  auto dilations = llvm::to_vector(pool.getDilations().getValues<int64_t>());
+  for (int d = 0; d < 2; ++d) {
+    int64_t first = low[d + 1], last = first + srcType.getDimSize(d + 1) - 1;
+    for (int64_t o = 0; o < outType.getDimSize(d + 1); ++o) {
+      bool reads = false;
+      for (int64_t k = 0; k < winType.getDimSize(d) && !reads; ++k) {
+        int64_t i = o * strides[d] + k * dilations[d];
+        reads = i >= first && i <= last;
+      }
+      if (!reads)
+        return false;
+    }
+  }
+  return true;
+}
+
 std::optional<ConstantIntRanges> ElementRanges::get(Value v) {
   return compute(v, 0);
 }
@@ -84,10 +119,17 @@ std::optional<ConstantIntRanges> ElementRanges::compute(Value v,
       result = of(yield.getOperand(cast<OpResult>(v).getResultNumber()));
     } else if (auto pool = dyn_cast<linalg::PoolingNhwcMaxOp>(op)) {
       // max(init, window): at least the larger lower bound, at most the
-      // larger upper bound.
-      ConstantIntRanges in = of(pool.getDpsInputs()[0]);
+      // larger upper bound. When the input is padded but every window
+      // holds an element of the pad's source, the padding value raises
+      // only the upper bound.
+      Value input = pool.getDpsInputs()[0];
+      ConstantIntRanges in = of(input);
       ConstantIntRanges init = of(pool.getDpsInits()[0]);
-      result = signedRange(llvm::APIntOps::smax(in.smin(), init.smin()),
+      APInt lo = in.smin();
+      auto pad = input.getDefiningOp<tensor::PadOp>();
+      if (pad && everyWindowReadsSource(pool, pad))
+        lo = of(pad.getSource()).smin();
+      result = signedRange(llvm::APIntOps::smax(lo, init.smin()),
                            llvm::APIntOps::smax(in.smax(), init.smax()));
     } else if (auto pad = dyn_cast<tensor::PadOp>(op)) {
       Value padValue = pad.getConstantPaddingValue();

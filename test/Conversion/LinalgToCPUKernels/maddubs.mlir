@@ -75,3 +75,43 @@ func.func @padded_with_negative(%x: tensor<1x6x6x8xi8>) -> tensor<1x6x6x16xi32> 
   %y = tosa.conv2d %r, %w, %b, %zi, %zw {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>} : (tensor<1x6x6x8xi8>, tensor<16x3x3x8xi8>, tensor<16xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x6x6x16xi32>
   return %y : tensor<1x6x6x16xi32>
 }
+
+// A max pool of a ReLU's output, padded with -128: every window holds a
+// real element, so the pool's output is still in [0, 127].
+// CHECK-LABEL: func.func @after_max_pool
+// CHECK-NOT: arith.extsi %{{.*}} : i8 to i16
+// CHECK: llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"
+// CHECK-LABEL: func.func @after_pool_window_in_padding
+func.func @after_max_pool(%x: tensor<1x8x8x8xi8>) -> tensor<1x4x4x16xi32> {
+  %r = tosa.clamp %x {min_val = 0 : i8, max_val = 127 : i8} : (tensor<1x8x8x8xi8>) -> tensor<1x8x8x8xi8>
+  %p = tosa.max_pool2d %r {kernel = array<i64: 3, 3>, pad = array<i64: 1, 0, 1, 0>, stride = array<i64: 2, 2>} : (tensor<1x8x8x8xi8>) -> tensor<1x4x4x8xi8>
+  %w = "tosa.const"() {values = dense<-128> : tensor<16x1x1x8xi8>} : () -> tensor<16x1x1x8xi8>
+  %b = "tosa.const"() {values = dense<0> : tensor<16xi32>} : () -> tensor<16xi32>
+  %z = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %y = tosa.conv2d %p, %w, %b, %z, %z {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x8xi8>, tensor<16x1x1x8xi8>, tensor<16xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x4x4x16xi32>
+  return %y : tensor<1x4x4x16xi32>
+}
+
+// A window entirely in the padding (linalg: TOSA keeps the padding below
+// the kernel size) yields -128: vpmaddwd.
+// CHECK-NOT: pmadd.ub.sw
+// CHECK: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// CHECK-NOT: pmadd.ub.sw
+// CHECK: return
+func.func @after_pool_window_in_padding(%x: tensor<1x4x4x8xi8>) -> tensor<1x3x3x16xi32> {
+  %r = tosa.clamp %x {min_val = 0 : i8, max_val = 127 : i8} : (tensor<1x4x4x8xi8>) -> tensor<1x4x4x8xi8>
+  %m = arith.constant -128 : i8
+  %padded = tensor.pad %r low[0, 2, 2, 0] high[0, 0, 0, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %m : i8
+  } : tensor<1x4x4x8xi8> to tensor<1x6x6x8xi8>
+  %e = tensor.empty() : tensor<1x3x3x8xi8>
+  %init = linalg.fill ins(%m : i8) outs(%e : tensor<1x3x3x8xi8>) -> tensor<1x3x3x8xi8>
+  %win = tensor.empty() : tensor<2x2xi8>
+  %p = linalg.pooling_nhwc_max {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>} ins(%padded, %win : tensor<1x6x6x8xi8>, tensor<2x2xi8>) outs(%init : tensor<1x3x3x8xi8>) -> tensor<1x3x3x8xi8>
+  %w = "tosa.const"() {values = dense<-128> : tensor<16x1x1x8xi8>} : () -> tensor<16x1x1x8xi8>
+  %b = "tosa.const"() {values = dense<0> : tensor<16xi32>} : () -> tensor<16xi32>
+  %z = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %y = tosa.conv2d %p, %w, %b, %z, %z {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x3x3x8xi8>, tensor<16x1x1x8xi8>, tensor<16xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x3x3x16xi32>
+  return %y : tensor<1x3x3x16xi32>
+}

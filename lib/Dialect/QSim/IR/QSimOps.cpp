@@ -255,7 +255,7 @@ LogicalResult RequantizeOp::verify() {
     return emitOpError("supports integers of at most 32 bits, got i")
            << std::max(inBits, outBits);
   if (auto axis = getAxis()) {
-    if (*axis < 0 || *axis >= inTy.getRank())
+    if (static_cast<int64_t>(*axis) >= inTy.getRank())
       return emitOpError("axis ") << *axis << " is outside the input rank "
                                   << inTy.getRank();
     int64_t dim = inTy.getDimSize(*axis);
@@ -727,7 +727,7 @@ struct UnifyConstantOperandScale : OpRewritePattern<AddOp> {
       bool perChannel = numScaleChannels(op) > 1;
       bool channelIsOperandDim =
           type.getRank() == 1 && op.getAxis() &&
-          *op.getAxis() == resTy.getRank() - 1 &&
+          static_cast<int64_t>(*op.getAxis()) == resTy.getRank() - 1 &&
           type.getDimSize(0) == resTy.getDimSize(*op.getAxis());
       if (perChannel && !channelIsOperandDim)
         continue;

@@ -54,8 +54,8 @@ def QSim_QuantizableOpInterface : OpInterface<"QuantizableOpInterface"> {
       (ins "unsigned":$operandIndex), "", [{ return std::nullopt; }]>,
     InterfaceMethod<[{
         True when the result can reuse the parameters of its (first)
-        quantized input exactly: max pooling, reshape, transpose, ReLU-style
-        clamps; realization then needs no requantize.
+        quantized input exactly: max pooling, reshape, transpose, slice,
+        ReLU-style clamps; realization then needs no requantize.
       }],
       "bool", "preservesScale", (ins), "", [{ return false; }]>
   ];

@@ -99,8 +99,8 @@ def QSimCalibrate : Pass<"qsim-calibrate", "ModuleOp"> {
       uses the full 8-bit range `[0, T]` as int8 with zero point -128 (scale
       `T / 255`), and the methods search on that grid.
     - The output of an op that preserves scale (max pool, reshape,
-      transpose, ReLU clamp) reuses its input's parameters, so realization
-      needs no requantize there.
+      transpose, slice, ReLU clamp) reuses its input's parameters, so
+      realization needs no requantize there.
 
     `bits` (2..16), `pow2` (round scales up to powers of two) and `rounding`
     apply to every point.
@@ -203,9 +203,9 @@ def QSimRealize : Pass<"qsim-realize", "ModuleOp"> {
       a conv, as in pre-activation ResNets): `qsim.mul` by a 16-bit
       per-channel constant and `qsim.add` of a 32-bit offset, then a
       per-channel requantize, instead of falling back to float;
-    - max pool, reshape, transpose on int8; average pool (no padding) as an
-      int32 sum and a requantize by `1 / count`; concat requantizes its
-      inputs to the output's shared parameters;
+    - max pool, reshape, transpose, slice on int8; average pool (no
+      padding) as an int32 sum and a requantize by `1 / count`; concat
+      requantizes its inputs to the output's shared parameters;
     - residual add: when the operand scales differ by a power of two the
       coarser side is shifted left exactly (no precision lost); otherwise
       both are brought to a common 32-bit scale `max(s1, s2) / 2^(29 - bits)`
