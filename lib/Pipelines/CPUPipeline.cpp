@@ -136,6 +136,7 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
   bool reportInt32 = options.reportInt32;
   unsigned cacheKB = options.cacheKB;
   bool maddubs = options.maddubs;
+  bool reportKernels = options.reportKernels;
   addTensorToBufferPasses(pm, [&](OpPassManager &funcPm) {
     if (microkernels == "none")
       return;
@@ -148,6 +149,7 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
     kernels.reportInt32 = reportInt32;
     kernels.cacheKB = cacheKB;
     kernels.maddubs = maddubs;
+    kernels.reportKernels = reportKernels;
     funcPm.addPass(createConvertLinalgToCPUKernels(kernels));
     funcPm.addPass(createCanonicalizerPass());
     funcPm.addPass(createCSEPass());

@@ -135,9 +135,10 @@ def ConvertLinalgToCPUKernels
     with `llc`; it only runs on a CPU with those features). When the input
     is larger than `cache-kb`, the output-channel blocks whose packed
     weights fit in `cache-kb` share one pass over the pixels (cache
-    blocking; 0 disables it). With
-    `report-int32`, every i32 tensor that an op still writes for another
-    op to read is reported with a remark.
+    blocking; 0 disables it). With `report-int32`, every i32 tensor that an
+    op still writes for another op to read is reported with a remark; with
+    `report-kernels`, every rewritten op gets a remark naming its dot step
+    and why.
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"auto\"",
@@ -146,6 +147,9 @@ def ConvertLinalgToCPUKernels
            "Also lower f32 convolutions and matmuls to FMA micro-kernels">,
     Option<"reportInt32", "report-int32", "bool", /*default=*/"false",
            "Emit a remark for every i32 tensor left between two ops">,
+    Option<"reportKernels", "report-kernels", "bool", /*default=*/"false",
+           "Emit a remark for every op turned into a micro-kernel: its dot "
+           "step, lanes, the input bounds that chose it, epilogue fusion">,
     Option<"emulate", "emulate", "bool", /*default=*/"false",
            "Write the int8 dot instructions as generic vector arithmetic "
            "(the target's kernel structure, runnable on any host; testing)">,

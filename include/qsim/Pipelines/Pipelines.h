@@ -71,6 +71,12 @@ struct QSimCPUPipelineOptions
                      "for another to read after the micro-kernels (the "
                      "int8-between-layers property)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> reportKernels{
+      *this, "report-kernels",
+      llvm::cl::desc("Remark on every op the micro-kernels rewrite: the dot "
+                     "step (vpdpbusd, vpmaddubsw, vpmaddwd, fma), lanes, the "
+                     "input bounds that chose it, epilogue fusion"),
+      llvm::cl::init(false)};
 };
 
 /// Name of the attribute that the CPU pipeline puts on every public function

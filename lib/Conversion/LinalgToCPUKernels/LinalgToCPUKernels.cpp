@@ -1577,10 +1577,10 @@ static bool isKernelCandidate(Operation *op) {
 struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
   LinalgToCPUKernel(MLIRContext *ctx, CPUKernelISA targetISA, bool fp32,
                     bool emulate, int64_t cacheBytes, bool maddubs,
-                    const InputBounds *bounds)
+                    const InputBounds *bounds, bool report)
       : OpInterfaceRewritePattern(ctx), targetISA(targetISA), fp32(fp32),
         emulate(emulate), cacheBytes(cacheBytes), maddubs(maddubs),
-        bounds(bounds) {}
+        bounds(bounds), report(report) {}
 
   /// The dot step and the input bias of an int8 convolution or matmul. A
   /// byte-input dot reads the input as u8: the bytes themselves when the
@@ -1589,14 +1589,18 @@ struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
   /// start). vpmaddubsw replaces vpmaddwd (about 1.3x its throughput on
   /// Zen 3) only where its i16 pair sums cannot saturate, which holds for
   /// any int8 weights on a [0, 127] input.
-  std::pair<KernelKind, int64_t> selectDot(linalg::LinalgOp op,
-                                           const Problem &p) const {
+  struct DotChoice {
+    KernelKind kind;
+    int64_t xBias;
+    std::string why; // for report-kernels
+  };
+  DotChoice selectDot(linalg::LinalgOp op, const Problem &p) const {
     KernelKind kind = KernelKind::get(targetISA, p.isFloat);
     bool byteInput = kind.dot == KernelKind::VNNI ||
                      (kind.dot == KernelKind::MAdd && maddubs);
     if (p.isFloat || p.depthwise || p.pool != Problem::Pool::None ||
         !byteInput)
-      return {kind, kind.dot == KernelKind::VNNI ? 128 : 0};
+      return {kind, kind.dot == KernelKind::VNNI ? 128 : 0, ""};
     std::pair<int64_t, int64_t> range;
     if (auto it = bounds ? bounds->find(op) : InputBounds::const_iterator();
         bounds && it != bounds->end()) {
@@ -1606,14 +1610,37 @@ struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
       range = getInputBounds(ranges, p.input);
     }
     auto [lo, hi] = range;
+    std::string bounds =
+        "input in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
     bool direct = lo >= 0 && hi <= 127;
     if (kind.dot == KernelKind::VNNI)
-      return {kind, direct ? 0 : 128};
+      return {kind, direct ? 0 : 128,
+              bounds + (direct ? ": read as unsigned" : ": flipped")};
     if (direct && pairsFitI16(p, lo, hi))
-      return {KernelKind::getUBS(targetISA), 0};
+      return {KernelKind::getUBS(targetISA), 0,
+              bounds + ": read as unsigned"};
     if (lo >= -128 && hi <= 127 && pairsFitI16(p, lo + 128, hi + 128))
-      return {KernelKind::getUBS(targetISA), 128};
-    return {kind, 0};
+      return {KernelKind::getUBS(targetISA), 128,
+              bounds + ": flipped, weight pairs within 128"};
+    return {kind, 0, bounds + ": vpmaddubsw could saturate"};
+  }
+
+  static StringRef dotName(const KernelKind &kind, const Problem &p) {
+    if (p.pool == Problem::Pool::Max)
+      return "max";
+    if (p.pool == Problem::Pool::Sum)
+      return "add";
+    switch (kind.dot) {
+    case KernelKind::VNNI:
+      return "vpdpbusd";
+    case KernelKind::MAdd:
+      return "vpmaddwd";
+    case KernelKind::MAddUBS:
+      return "vpmaddubsw";
+    case KernelKind::FMA:
+      return "fma";
+    }
+    llvm_unreachable("unknown dot");
   }
 
   LogicalResult matchAndRewrite(linalg::LinalgOp op,
@@ -1626,9 +1653,17 @@ struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
     Operation *root = problem->epilogue ? problem->epilogue.getOperation()
                                         : op.getOperation();
     rewriter.setInsertionPoint(root);
-    auto [kind, xBias] = selectDot(op, *problem);
+    auto [kind, xBias, why] = selectDot(op, *problem);
     if (problem->pool == Problem::Pool::Max && !problem->isFloat)
       kind.lanes *= 4; // i8 lanes
+    if (report) {
+      InFlightDiagnostic remark = op->emitRemark()
+                                  << "micro-kernel: " << dotName(kind, *problem)
+                                  << ", " << kind.lanes << " lanes";
+      if (!why.empty())
+        remark << " (" << why << ")";
+      remark << (problem->epilogue ? ", epilogue fused" : "");
+    }
     KernelBuilder builder(rewriter, op.getLoc(), *problem, kind, xBias,
                           emulate, cacheBytes);
     Value result = builder.build();
@@ -1646,6 +1681,7 @@ struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
   // Input bounds computed before any rewrite (a rewritten producer is no
   // longer analysable); without them, computed when the op is matched.
   const InputBounds *bounds;
+  bool report; // a remark per rewritten op (option report-kernels)
 };
 
 struct ConvertLinalgToCPUKernelsPass
@@ -1680,7 +1716,7 @@ struct ConvertLinalgToCPUKernelsPass
       RewritePatternSet patterns(&getContext());
       patterns.add<LinalgToCPUKernel>(&getContext(), *kernelISA, fp32,
                                       emulate, int64_t(cacheKB) * 1024,
-                                      maddubs, &bounds);
+                                      maddubs, &bounds, reportKernels);
       // The greedy driver, not the walk driver: a rewrite replaces the
       // elementwise consumer too, which comes after the root in the block.
       if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
@@ -1716,5 +1752,6 @@ void mlir::qsim::populateLinalgToCPUKernelsPatterns(RewritePatternSet &patterns,
                                                     int64_t cacheBytes,
                                                     bool maddubs) {
   patterns.add<LinalgToCPUKernel>(patterns.getContext(), isa, fp32, emulate,
-                                  cacheBytes, maddubs, nullptr);
+                                  cacheBytes, maddubs, nullptr,
+                                  /*report=*/false);
 }
