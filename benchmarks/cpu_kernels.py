@@ -343,27 +343,25 @@ def peak_reference(kind: PeakKind, data: np.ndarray, iters: int, unroll: int = 4
     """numpy model of what peak_module stores (the 64 output bytes' leading
     accumulator), for the smoke test. Integers wrap as the instructions do."""
     n = iters * unroll
-    if kind.name == "pmaddubsw256":
-        b = data.view(np.int8)[:32].astype(np.int64)
-        total = np.zeros(8, np.int64)
-        for k in range(kind.chains):
-            acc = np.full(8, k + 1, np.int32)
-            for _ in range(n):
+    if kind.name in ("pmaddubsw256", "pmaddwd256"):
+        if kind.name == "pmaddubsw256":
+            b = data.view(np.int8)[:32].astype(np.int64)
+
+            def step(acc: np.ndarray) -> np.ndarray:
+                # u8 x s8 pairs saturated to i16, then summed pairwise.
                 u = acc.view(np.uint8).astype(np.int64)
                 pairs = np.clip((u * b).reshape(16, 2).sum(1), -32768, 32767)
-                acc = acc.astype(np.int64) + pairs.reshape(8, 2).sum(1)
-                acc = ((acc + 2**31) % 2**32 - 2**31).astype(np.int32)
-            total += acc
-        return ((total + 2**31) % 2**32 - 2**31).astype(np.int32)
-    if kind.name == "pmaddwd256":
-        b = data.view(np.int16)[:16].astype(np.int64)
+                return pairs.reshape(8, 2).sum(1)
+        else:
+            b = data.view(np.int16)[:16].astype(np.int64)
+
+            def step(acc: np.ndarray) -> np.ndarray:
+                return (acc.view(np.int16).astype(np.int64) * b).reshape(8, 2).sum(1)
         total = np.zeros(8, np.int64)
         for k in range(kind.chains):
             acc = np.full(8, k + 1, np.int32)
             for _ in range(n):
-                w = acc.view(np.int16).astype(np.int64)
-                prod = (w * b).reshape(8, 2).sum(1)
-                acc = (acc.astype(np.int64) + prod).astype(np.int64)
+                acc = acc.astype(np.int64) + step(acc)
                 acc = ((acc + 2**31) % 2**32 - 2**31).astype(np.int32)
             total += acc
         return ((total + 2**31) % 2**32 - 2**31).astype(np.int32)
