@@ -117,7 +117,7 @@ struct KernelKind {
   /// VNNI: vpdpbusd (u8 x s8 quadruples into i32). MAdd: vpmaddwd (i16
   /// pairs) + vpaddd. MAddUBS: vpmaddubsw (u8 x s8 pairs into saturating
   /// i16) + vpmaddwd by ones + vpaddd, used only where no pair can
-  /// saturate (see selectUnsignedDot). FMA: f32.
+  /// saturate (see LinalgToCPUKernel::selectDot). FMA: f32.
   enum Dot { VNNI, MAdd, MAddUBS, FMA } dot;
   unsigned lanes;
   unsigned group;
@@ -909,7 +909,8 @@ Value KernelBuilder::broadcastInput(ArrayRef<Value> pixel, Value kh, Value kw,
     return vector::BroadcastOp::create(b, loc, accType(), s);
   }
   // G prepared input values (u8 for vpdpbusd / vpmaddubsw, i16 for
-  // vpmaddwd: see prepareInput) form one 32-bit word, broadcast to every lane: a single
+  // vpmaddwd: see prepareInput) form one 32-bit word, broadcast to every
+  // lane: a single
   // vpbroadcastd from memory.
   Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(xElt));
   Value raw = vector::TransferReadOp::create(b, loc, vecType(xElt, G), x, idx,
@@ -935,13 +936,13 @@ void KernelBuilder::prepareInput() {
   AffineMap id = b.getMultiDimIdentityMap(type.getRank());
   SmallVector<utils::IteratorType> iterators(type.getRank(),
                                              utils::IteratorType::parallel);
-  bool vnni = kind.unsignedInput();
+  bool flip = kind.unsignedInput();
   x = linalg::GenericOp::create(
           b, loc, TypeRange{type}, ValueRange{x}, ValueRange{empty},
           ArrayRef<AffineMap>{id, id}, iterators,
           [&](OpBuilder &nb, Location nloc, ValueRange args) {
             Value v;
-            if (vnni)
+            if (flip)
               v = arith::XOrIOp::create(
                   nb, nloc, args[0],
                   arith::ConstantOp::create(
@@ -1610,19 +1611,18 @@ struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
       range = getInputBounds(ranges, p.input);
     }
     auto [lo, hi] = range;
-    std::string bounds =
+    std::string in =
         "input in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
     bool direct = lo >= 0 && hi <= 127;
     if (kind.dot == KernelKind::VNNI)
       return {kind, direct ? 0 : 128,
-              bounds + (direct ? ": read as unsigned" : ": flipped")};
+              in + (direct ? ": read as unsigned" : ": flipped")};
     if (direct && pairsFitI16(p, lo, hi))
-      return {KernelKind::getUBS(targetISA), 0,
-              bounds + ": read as unsigned"};
+      return {KernelKind::getUBS(targetISA), 0, in + ": read as unsigned"};
     if (lo >= -128 && hi <= 127 && pairsFitI16(p, lo + 128, hi + 128))
       return {KernelKind::getUBS(targetISA), 128,
-              bounds + ": flipped, weight pairs within 128"};
-    return {kind, 0, bounds + ": vpmaddubsw could saturate"};
+              in + ": flipped, weight pairs within 128"};
+    return {kind, 0, in + ": vpmaddubsw could saturate"};
   }
 
   static StringRef dotName(const KernelKind &kind, const Problem &p) {
