@@ -60,7 +60,7 @@ struct QSimCPUPipelineOptions
   PassOptions::Option<bool> maddubs{
       *this, "maddubs",
       llvm::cl::desc("On vpmaddwd targets (avx2, avx512), use vpmaddubsw "
-                     "(u8 x s8 pairs, about 1.3x the throughput) for the "
+                     "(u8 x s8 pairs, 1.2-1.3x the throughput on Zen 3) for the "
                      "convolutions and matmuls where no i16 pair sum can "
                      "saturate, e.g. on a ReLU's output; false: vpmaddwd "
                      "everywhere"),
