@@ -5,7 +5,7 @@
 // |w0| + |w1| <= 128. The bits are checked in
 // python/tests/test_cpu_kernels.py (test_maddubs_only_where_exact and the
 // relu_input / small_weights cases).
-// RUN: qsim-opt %s --pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,tosa-to-linalg,canonicalize,convert-linalg-to-cpu-kernels{target=avx2},canonicalize,cse))' | FileCheck %s
+// RUN: qsim-opt %s --pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-tensor,canonicalize,convert-linalg-to-cpu-kernels{target=avx2},canonicalize,cse))' | FileCheck %s
 // RUN: qsim-opt %s --pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,tosa-to-linalg,canonicalize,convert-linalg-to-cpu-kernels{target=avx2 maddubs=false},canonicalize,cse))' | FileCheck %s --check-prefix=OFF
 // RUN: qsim-opt %s --pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,tosa-to-linalg,canonicalize,convert-linalg-to-cpu-kernels{target=avx512-vnni},canonicalize,cse))' | FileCheck %s --check-prefix=VNNI
 
@@ -114,4 +114,44 @@ func.func @after_pool_window_in_padding(%x: tensor<1x4x4x8xi8>) -> tensor<1x3x3x
   %z = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
   %y = tosa.conv2d %p, %w, %b, %z, %z {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x3x3x8xi8>, tensor<16x1x1x8xi8>, tensor<16xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x3x3x16xi32>
   return %y : tensor<1x3x3x16xi32>
+}
+
+// Reshapes keep the bounds.
+// CHECK-LABEL: func.func @relu_reshaped
+// CHECK: llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"
+// CHECK-LABEL: func.func @reduction_of_relu
+func.func @relu_reshaped(%x: tensor<1x4x32xi8>) -> tensor<1x4x4x16xi32> {
+  %r = tosa.clamp %x {min_val = 0 : i8, max_val = 127 : i8} : (tensor<1x4x32xi8>) -> tensor<1x4x32xi8>
+  %s = tosa.const_shape {values = dense<[1, 4, 4, 8]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %q = tosa.reshape %r, %s : (tensor<1x4x32xi8>, !tosa.shape<4>) -> tensor<1x4x4x8xi8>
+  %w = "tosa.const"() {values = dense<-128> : tensor<16x1x1x8xi8>} : () -> tensor<16x1x1x8xi8>
+  %b = "tosa.const"() {values = dense<0> : tensor<16xi32>} : () -> tensor<16xi32>
+  %z = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %y = tosa.conv2d %q, %w, %b, %z, %z {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x8xi8>, tensor<16x1x1x8xi8>, tensor<16xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x4x4x16xi32>
+  return %y : tensor<1x4x4x16xi32>
+}
+
+// A reduction's output block argument carries the partial sum, not the
+// init: a sum of ReLU outputs (wrapping in i8) is unbounded.
+// CHECK-NOT: pmadd.ub.sw
+// CHECK: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// CHECK-NOT: pmadd.ub.sw
+// CHECK: return
+func.func @reduction_of_relu(%x: tensor<3x1x4x4x8xi8>) -> tensor<1x4x4x16xi32> {
+  %c0 = arith.constant 0 : i8
+  %c127 = arith.constant 127 : i8
+  %e = tensor.empty() : tensor<1x4x4x8xi8>
+  %init = linalg.fill ins(%c0 : i8) outs(%e : tensor<1x4x4x8xi8>) -> tensor<1x4x4x8xi8>
+  %sum = linalg.generic {indexing_maps = [affine_map<(r, n, h, w, c) -> (r, n, h, w, c)>, affine_map<(r, n, h, w, c) -> (n, h, w, c)>], iterator_types = ["reduction", "parallel", "parallel", "parallel", "parallel"]} ins(%x : tensor<3x1x4x4x8xi8>) outs(%init : tensor<1x4x4x8xi8>) {
+  ^bb0(%in: i8, %acc: i8):
+    %p = arith.maxsi %in, %c0 : i8
+    %q = arith.minsi %p, %c127 : i8
+    %a = arith.addi %acc, %q : i8
+    linalg.yield %a : i8
+  } -> tensor<1x4x4x8xi8>
+  %w = "tosa.const"() {values = dense<-128> : tensor<16x1x1x8xi8>} : () -> tensor<16x1x1x8xi8>
+  %b = "tosa.const"() {values = dense<0> : tensor<16xi32>} : () -> tensor<16xi32>
+  %z = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %y = tosa.conv2d %sum, %w, %b, %z, %z {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x8xi8>, tensor<16x1x1x8xi8>, tensor<16xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x4x4x16xi32>
+  return %y : tensor<1x4x4x16xi32>
 }
