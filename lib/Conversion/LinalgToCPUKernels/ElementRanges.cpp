@@ -92,7 +92,8 @@ std::optional<ConstantIntRanges> ElementRanges::compute(Value v,
     // A block argument of an elementwise generic: an element of its operand
     // (an output one only when every loop is parallel: in a reduction it
     // carries the partial result).
-    auto generic = dyn_cast<linalg::GenericOp>(arg.getOwner()->getParentOp());
+    auto generic =
+        dyn_cast_or_null<linalg::GenericOp>(arg.getOwner()->getParentOp());
     if (generic && arg.getOwner() == generic.getBlock()) {
       OpOperand *operand = generic.getMatchingOpOperand(arg);
       if (generic.isDpsInput(operand) ||
