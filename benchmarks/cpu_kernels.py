@@ -572,7 +572,10 @@ def kernel_module(kr: Kernel, dtype: str, wts: Optional[Dict[str, np.ndarray]] =
             f"  return %y : {_ty(yout, elt)}", "}", ""])
     acc_ty = _ty(yout, acc)
     zero = "0" if i8 else "0.0"
-    L = [f"func.func @kernel(%x: {_ty(xin, elt)}) -> {_ty(yout, elt)} {{",
+    # A ReLU-input convolution clamps its argument %x0 into %x first.
+    clamped = kr.relu_in and kr.kind != "gemm"
+    arg = "%x0" if clamped else "%x"
+    L = [f"func.func @kernel({arg}: {_ty(xin, elt)}) -> {_ty(yout, elt)} {{",
          f"  %w = arith.constant {_hex(wts['w'])} : {_ty(wts['w'].shape, elt)}",
          f'  %zp = "tosa.const"() <{{values = dense<{zero}> : tensor<1x{elt}>}}> : () -> tensor<1x{elt}>']
     if kr.kind == "gemm":
@@ -580,11 +583,10 @@ def kernel_module(kr: Kernel, dtype: str, wts: Optional[Dict[str, np.ndarray]] =
                  f"{_ty(wts['w'].shape, elt)}, tensor<1x{elt}>, tensor<1x{elt}>) -> {acc_ty}")
     else:
         L.append(f"  %b = arith.constant {_hex(wts['b'])} : {_ty(wts['b'].shape, acc)}")
-        if kr.relu_in:
+        if clamped:
             bounds = ("min_val = 0 : i8, max_val = 127 : i8" if i8 else
                       "min_val = 0.0 : f32, max_val = 3.40282347E+38 : f32")
             L.append(f"  %x = tosa.clamp %x0 {{{bounds}}} : ({_ty(xin, elt)}) -> {_ty(xin, elt)}")
-            L[0] = L[0].replace("(%x:", "(%x0:")
         p, q, s = kr.pad, kr.pad_end, kr.s
         attrs = (f"{{acc_type = {acc}, dilation = array<i64: 1, 1>, "
                  f"pad = array<i64: {p}, {q}, {p}, {q}>, stride = array<i64: {s}, {s}>}}")

@@ -407,34 +407,29 @@ def main(argv: Optional[List[str]] = None) -> int:
     rows: List[Row] = []
     try:
         for name in models:
-            if name == "resnet50":
-                path = work / "resnet50.onnx"
-                m = resnet50.build_resnet50(width, depth, image)
+            if name in ("resnet50", "mobilenetv2"):
+                # The two random-weight graphs at 224 x 224 (smaller with
+                # --quick or the --resnet-* options).
+                if name == "resnet50":
+                    m = resnet50.build_resnet50(width, depth, image)
+                    full = (width, tuple(depth), image) == (1.0, resnet50.RESNET50_DEPTH, 224)
+                    shape = f"width {width}, depth {list(depth)}, {image}x{image}"
+                    img, bs = image, ([1, 16] if args.resnet_batch16 else [1])
+                else:
+                    mw, img = (0.5, 96) if quick else (1.0, 224)
+                    m = resnet50.build_mobilenetv2(mw, img)
+                    full = (mw, img) == (1.0, 224)
+                    shape = f"width {mw}, {img}x{img}"
+                    bs = [1]
+                path = work / f"{name}.onnx"
                 onnx.save(m, str(path))
                 macs = resnet50.count_macs(m)
-                label = ("resnet50" if (width, tuple(depth), image) ==
-                         (1.0, resnet50.RESNET50_DEPTH, 224) else "resnet50-mini")
-                print(f"\n{label}: width {width}, depth {list(depth)}, {image}x{image}, "
-                      f"{macs / 1e9:.2f} GMAC/image, random weights (seed 0), "
-                      f"calibration: {args.resnet_calib} random normal inputs")
-                calib = random_inputs((3, image, image), args.resnet_calib, 0)
-                xeval = random_inputs((3, image, image), 16, 1)
-                bs = [1, 16] if args.resnet_batch16 else [1]
+                label = name if full else f"{name}-mini"
+                print(f"\n{label}: {shape}, {macs / 1e9:.2f} GMAC/image, random weights "
+                      f"(seed 0), calibration: {args.resnet_calib} random normal inputs")
+                calib = random_inputs((3, img, img), args.resnet_calib, 0)
+                xeval = random_inputs((3, img, img), 16, 1)
                 rows += bench_model(label, path, calib, xeval, bs, tools, variant, work,
-                                    target, args.ort_activation, print)
-            elif name == "mobilenetv2":
-                path = work / "mobilenetv2.onnx"
-                mw, mimage = (0.5, 96) if quick else (1.0, 224)
-                m = resnet50.build_mobilenetv2(mw, mimage)
-                onnx.save(m, str(path))
-                macs = resnet50.count_macs(m)
-                label = "mobilenetv2" if (mw, mimage) == (1.0, 224) else "mobilenetv2-mini"
-                print(f"\n{label}: width {mw}, {mimage}x{mimage}, {macs / 1e9:.2f} "
-                      f"GMAC/image, random weights (seed 0), calibration: "
-                      f"{args.resnet_calib} random normal inputs")
-                calib = random_inputs((3, mimage, mimage), args.resnet_calib, 0)
-                xeval = random_inputs((3, mimage, mimage), 16, 1)
-                rows += bench_model(label, path, calib, xeval, [1], tools, variant, work,
                                     target, args.ort_activation, print)
             else:
                 path = ZOO / f"{name}.onnx"

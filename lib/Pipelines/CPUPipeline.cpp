@@ -132,12 +132,8 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
   pm.addPass(createMarkEntryPointsPass("qsim-cpu-mark-entry-points",
                                       options.emitCInterface,
                                       /*registerGPUTranslations=*/false));
-  std::string microkernels = options.microkernels;
-  bool reportInt32 = options.reportInt32;
-  unsigned cacheKB = options.cacheKB;
-  bool maddubs = options.maddubs;
-  bool reportKernels = options.reportKernels;
   addTensorToBufferPasses(pm, [&](OpPassManager &funcPm) {
+    std::string microkernels = options.microkernels;
     if (microkernels == "none")
       return;
     ConvertLinalgToCPUKernelsOptions kernels;
@@ -146,10 +142,10 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
     StringRef target = microkernels;
     kernels.emulate = target.consume_front("emulate-");
     kernels.target = target.str();
-    kernels.reportInt32 = reportInt32;
-    kernels.cacheKB = cacheKB;
-    kernels.maddubs = maddubs;
-    kernels.reportKernels = reportKernels;
+    kernels.reportInt32 = options.reportInt32;
+    kernels.cacheKB = options.cacheKB;
+    kernels.maddubs = options.maddubs;
+    kernels.reportKernels = options.reportKernels;
     funcPm.addPass(createConvertLinalgToCPUKernels(kernels));
     funcPm.addPass(createCanonicalizerPass());
     funcPm.addPass(createCSEPass());

@@ -83,9 +83,6 @@ std::optional<ConstantIntRanges> ElementRanges::compute(Value v,
     std::optional<ConstantIntRanges> r = compute(u, depth + 1);
     return r && r->smin().getBitWidth() == width ? *r : full;
   };
-  auto signedRange = [&](const APInt &lo, const APInt &hi) {
-    return ConstantIntRanges::fromSigned(lo, hi);
-  };
 
   ConstantIntRanges result = full;
   if (auto arg = dyn_cast<BlockArgument>(v)) {
@@ -112,7 +109,7 @@ std::optional<ConstantIntRanges> ElementRanges::compute(Value v,
         if (e.sgt(hi))
           hi = e;
       }
-      result = signedRange(lo, hi);
+      result = ConstantIntRanges::fromSigned(lo, hi);
     } else if (auto fill = dyn_cast<linalg::FillOp>(op)) {
       result = of(fill.value());
     } else if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
@@ -130,8 +127,9 @@ std::optional<ConstantIntRanges> ElementRanges::compute(Value v,
       auto pad = input.getDefiningOp<tensor::PadOp>();
       if (pad && everyWindowReadsSource(pool, pad))
         lo = of(pad.getSource()).smin();
-      result = signedRange(llvm::APIntOps::smax(lo, init.smin()),
-                           llvm::APIntOps::smax(in.smax(), init.smax()));
+      result = ConstantIntRanges::fromSigned(
+          llvm::APIntOps::smax(lo, init.smin()),
+          llvm::APIntOps::smax(in.smax(), init.smax()));
     } else if (auto pad = dyn_cast<tensor::PadOp>(op)) {
       Value padValue = pad.getConstantPaddingValue();
       result = padValue ? of(pad.getSource()).rangeUnion(of(padValue)) : full;

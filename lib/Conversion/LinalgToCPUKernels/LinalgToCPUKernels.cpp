@@ -910,8 +910,7 @@ Value KernelBuilder::broadcastInput(ArrayRef<Value> pixel, Value kh, Value kw,
   }
   // G prepared input values (u8 for vpdpbusd / vpmaddubsw, i16 for
   // vpmaddwd: see prepareInput) form one 32-bit word, broadcast to every
-  // lane: a single
-  // vpbroadcastd from memory.
+  // lane: a single vpbroadcastd from memory.
   Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(xElt));
   Value raw = vector::TransferReadOp::create(b, loc, vecType(xElt, G), x, idx,
                                              pad, ArrayRef<bool>{true});
@@ -1602,15 +1601,13 @@ struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
     if (p.isFloat || p.depthwise || p.pool != Problem::Pool::None ||
         !byteInput)
       return {kind, kind.dot == KernelKind::VNNI ? 128 : 0, ""};
-    std::pair<int64_t, int64_t> range;
-    if (auto it = bounds ? bounds->find(op) : InputBounds::const_iterator();
-        bounds && it != bounds->end()) {
-      range = it->second;
-    } else {
+    auto [lo, hi] = [&] {
+      if (bounds)
+        if (auto it = bounds->find(op); it != bounds->end())
+          return it->second;
       ElementRanges ranges;
-      range = getInputBounds(ranges, p.input);
-    }
-    auto [lo, hi] = range;
+      return getInputBounds(ranges, p.input);
+    }();
     std::string in =
         "input in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
     bool direct = lo >= 0 && hi <= 127;

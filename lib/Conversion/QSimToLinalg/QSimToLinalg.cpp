@@ -482,8 +482,6 @@ static Value emitRoundingShift(ImplicitLocOpBuilder &b, Value p,
   return arith::AddIOp::create(b, q, arith::ExtUIOp::create(b, i64, up));
 }
 
-/// The tail of a requantize: + zp_out, clamp to [lo, hi], narrowing to the
-/// output type; in the type of `x` (i32 or i64), which holds all of them.
 /// The largest |x - zero_point| of a requantize input of type `inType`.
 static int64_t maxInputMagnitude(IntegerType inType, bool isUnsigned,
                                  int64_t zeroPoint) {
@@ -530,6 +528,8 @@ getSmallInputSplit(RequantizeOp op, IntegerType inType) {
   return parts;
 }
 
+/// The tail of a requantize: + zp_out, clamp to [lo, hi], narrowing to the
+/// output type; in the type of `x` (i32 or i64), which holds all of them.
 static Value emitOutputZeroPointAndClamp(ImplicitLocOpBuilder &b, Value x,
                                          int64_t outZp, int64_t lo, int64_t hi,
                                          Type elemTy) {
@@ -947,8 +947,11 @@ struct AddOpConversion : OpConversionPattern<AddOp> {
     auto bitsOf = [](Value v) {
       return cast<RankedTensorType>(v.getType()).getElementTypeBitWidth();
     };
+    // (A shift of 31 or more already rules it out, and is not applied to
+    // the bounds: it could overflow them.)
     unsigned wideBits =
-        bitsOf(op.getResult()) <= 32 &&
+        bitsOf(op.getResult()) <= 32 && maxLhsShift < 31 &&
+                maxRhsShift < 31 &&
                 (maxMagnitude(op.getLhs()) << maxLhsShift) +
                         (maxMagnitude(op.getRhs()) << maxRhsShift) <
                     (int64_t(1) << 31)
