@@ -95,8 +95,20 @@ def test_requantize_narrow_input_matches_reference(tmp_path, mode, in_type,
         f"{mode}{in_type}{out_type}{unsigned}".encode()))
     bits = int(in_type[1:])
     channels = 8
-    for shifted in (False, True):
-        if shifted:
+    for shifted in (False, True, "split", "split_ties"):
+        if shifted in ("split", "split_ties"):
+            # Small shifts and multipliers of m / 2^s in [0.5, 2): the split
+            # form (m mod 2^s small enough). With an i8 input, odd
+            # multipliers and s >= 9 never tie (a tie needs an odd multiple
+            # of 2^(s-1) > |x - zp|), so half_up's code is taken for every
+            # round-to-nearest mode (i16 inputs can tie: the test stays)...
+            shift = rng.integers(9, 15, size=channels)
+            mult = rng.integers(2**(shift - 1), 2**(shift + 1)) | 1
+            if shifted == "split_ties":
+                # ...unless a channel can: m / 2^s = 1 + 1/4 puts every
+                # x = 2 mod 4 on a half, and the tie test must stay.
+                mult[2] = 2**int(shift[2]) + 2**(int(shift[2]) - 2)
+        elif shifted:
             mult = rng.integers(2**30, 2**31, size=channels)
             mult[0] = 2**30
             # Ratios near 1 for an i8 result (no saturation everywhere).
@@ -129,6 +141,17 @@ def test_requantize_narrow_input_matches_reference(tmp_path, mode, in_type,
 """
         src = tmp_path / f"rq{shifted}.mlir"
         src.write_text(text)
+        if shifted in ("split", "split_ties"):
+            lowered = subprocess.run(
+                [str(QSIM_OPT), str(src), "--convert-qsim-to-linalg"],
+                check=True, capture_output=True, text=True).stdout
+            if mode != "toward_zero":  # never split
+                assert "i64" not in lowered, lowered  # the split form
+            if mode in ("half_to_even", "half_away_from_zero"):
+                # Their tie tests: bit 0 of the quotient, the sign of x.
+                tie_test = "arith.andi" in lowered or "arith.cmpi" in lowered
+                assert tie_test == (shifted == "split_ties" or bits == 16), (
+                    lowered)
         xin = tmp_path / f"x{shifted}.npy"
         np.save(xin, x)
         out = tmp_path / f"y{shifted}.npy"
@@ -142,5 +165,62 @@ def test_requantize_narrow_input_matches_reference(tmp_path, mode, in_type,
         diff = np.argwhere(got != ref)
         assert diff.size == 0, (
             f"shifted={shifted}: {len(diff)} differ, first at {diff[0]}: "
+            f"x={x[tuple(diff[0])]}, got {got[tuple(diff[0])]}, "
+            f"want {ref[tuple(diff[0])]}")
+
+
+@pytest.mark.parametrize("mode", ["half_to_even", "half_away_from_zero"])
+def test_requantize_tie_free_bound(tmp_path, mode):
+    """The 32-bit form takes half_up's code for the other round-to-nearest
+    modes only when no i32 input can tie: m = m' * 2^t with t < s - 32. At
+    t = s - 32 the input -2^31 ties; the multipliers 3 * 2^t are small, so
+    those ties (-3/2) land inside the clamp and tell the modes apart. One
+    tensor with every channel at t = s - 33 (tie-free), one with a channel
+    at t = s - 32 (must keep the tie test)."""
+    shifts = np.array([33, 34, 36, 40, 47, 33, 38, 45])
+    x = inputs(np.random.default_rng(7), 96, len(shifts)).astype(np.int64)
+    # Odd multiples of 2^k for each k in range: the tie candidates.
+    for k in range(0, 31):
+        x[11 + k, :] = 2**k * (1 if k % 2 else -3)
+    x = x.astype(np.int32)
+    for variant in ("tie_free", "ties"):
+        sp = shifts - 32
+        mult = 3 * 2 ** (sp - 1)
+        # Plus some ordinary multipliers (odd: never tie).
+        mult[5:] = [1518500249, 1073741825, 2147483647]
+        if variant == "ties":
+            mult[2] = 3 * 2 ** int(sp[2])
+        text = f"""func.func @main(%x: tensor<96x8xi32>) -> tensor<96x8xi8> {{
+  %y = qsim.requantize %x multiplier [{", ".join(map(str, mult))}] shift [{", ".join(map(str, shifts))}] axis 1 rounding {mode}
+      {{clamp_min = -100 : i64, clamp_max = 120 : i64}}
+      : tensor<96x8xi32> -> tensor<96x8xi8>
+  return %y : tensor<96x8xi8>
+}}
+"""
+        src = tmp_path / f"{variant}.mlir"
+        src.write_text(text)
+        lowered = subprocess.run(
+            [str(QSIM_OPT), str(src), "--convert-qsim-to-linalg"],
+            check=True, capture_output=True, text=True).stdout
+        # The tie test compares the low word with zero.
+        assert ("arith.cmpi ne" in lowered) == (variant == "ties"), lowered
+        xin = tmp_path / f"x{variant}.npy"
+        np.save(xin, x)
+        out = tmp_path / f"y{variant}.npy"
+        subprocess.run([str(QSIM_RUN), str(src), f"--input={xin}",
+                        f"--output={out}"], check=True)
+        got = np.load(out).astype(np.int64)
+        ref = numerics.requantize(
+            x.astype(np.int64), 0, mult, 0, -100, 120, mode=mode,
+            shift=shifts, axis=1)
+        if variant == "ties":
+            # The tie is there and the modes differ on it.
+            half_up = numerics.requantize(
+                x.astype(np.int64), 0, mult, 0, -100, 120, mode="half_up",
+                shift=shifts, axis=1)
+            assert (half_up != ref).any()
+        diff = np.argwhere(got != ref)
+        assert diff.size == 0, (
+            f"{variant}: {len(diff)} differ, first at {diff[0]}: "
             f"x={x[tuple(diff[0])]}, got {got[tuple(diff[0])]}, "
             f"want {ref[tuple(diff[0])]}")

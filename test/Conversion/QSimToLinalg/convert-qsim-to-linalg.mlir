@@ -247,12 +247,14 @@ func.func @requantize_half_away_from_zero(%x: tensor<8xi32>) -> tensor<8xi8> {
 
 // A convolution accumulator (signed i32, no input zero point, shift >= 33,
 // i8 output): the 32-bit-lane form, the product split into i32 halves and
-// half_to_even as one carry into the high half: low != 0 or q odd.
+// half_to_even as one carry into the high half: low != 0 or q odd. The
+// multiplier 2^30 + 2^29 = 3 * 2^29 with shift 40 (s' = 8 > 29 is false)
+// can tie: x = 2^10 gives x * m / 2^40 = 3/2.
 // CHECK-LABEL: func.func @requantize_narrow
 // CHECK: ^bb0(%[[IN:.*]]: i32, %{{.*}}: i8):
 // CHECK: %[[LOW:.*]], %[[HIGH:.*]] = arith.mulsi_extended %[[IN]], %{{.*}} : i32
-// CHECK-DAG: %[[SP:.*]] = arith.constant 7 : i32
-// CHECK-DAG: %[[HALF1:.*]] = arith.constant 63 : i32
+// CHECK-DAG: %[[SP:.*]] = arith.constant 8 : i32
+// CHECK-DAG: %[[HALF1:.*]] = arith.constant 127 : i32
 // CHECK: %[[NZ:.*]] = arith.cmpi ne, %[[LOW]], %{{.*}} : i32
 // CHECK: %[[Q:.*]] = arith.shrsi %[[HIGH]], %[[SP]] : i32
 // CHECK: %[[ODD:.*]] = arith.trunci %[[Q]] : i32 to i1
@@ -267,8 +269,44 @@ func.func @requantize_half_away_from_zero(%x: tensor<8xi32>) -> tensor<8xi8> {
 // CHECK-NOT: i64
 // CHECK: linalg.yield
 func.func @requantize_narrow(%x: tensor<8xi32>) -> tensor<8xi8> {
+  %y = qsim.requantize %x multiplier [1610612736] shift [40] : tensor<8xi32> -> tensor<8xi8>
+  return %y : tensor<8xi8>
+}
+
+// The multiplier 1518500250 = 759250125 * 2 has one trailing zero, fewer
+// than s' = 39 - 32 = 7: a tie would need x to be an odd multiple of 2^37,
+// outside i32. The round-to-nearest modes agree there, and half_to_even
+// and half_away_from_zero take half_up's form: the high word only.
+// CHECK-LABEL: func.func @requantize_narrow_tie_free
+// CHECK: %[[LOW:.*]], %[[HIGH:.*]] = arith.mulsi_extended
+// CHECK-NOT: arith.cmpi
+// CHECK-NOT: %[[LOW]]
+// CHECK: arith.addi %[[HIGH]]
+// CHECK: arith.shrsi
+// CHECK: arith.maxsi
+// CHECK-LABEL: func.func @requantize_narrow_tie_free_away
+// CHECK: %[[LOW:.*]], %[[HIGH:.*]] = arith.mulsi_extended
+// CHECK-NOT: arith.cmpi
+// CHECK-NOT: %[[LOW]]
+// CHECK: arith.addi %[[HIGH]]
+// CHECK: arith.shrsi
+// CHECK: arith.maxsi
+// A channel with t = s' (1518500224 = 11863283 * 2^7, shift 39) ties at
+// x = -2^31 (-1/2): the whole tensor keeps the tie test.
+// CHECK-LABEL: func.func @requantize_narrow_one_channel_ties
+// CHECK: arith.mulsi_extended
+// CHECK: arith.cmpi ne
+func.func @requantize_narrow_tie_free(%x: tensor<8xi32>) -> tensor<8xi8> {
   %y = qsim.requantize %x multiplier [1518500250] shift [39] : tensor<8xi32> -> tensor<8xi8>
   return %y : tensor<8xi8>
+}
+func.func @requantize_narrow_tie_free_away(%x: tensor<8xi32>) -> tensor<8xi8> {
+  %y = qsim.requantize %x multiplier [1518500250] shift [39] rounding half_away_from_zero : tensor<8xi32> -> tensor<8xi8>
+  return %y : tensor<8xi8>
+}
+func.func @requantize_narrow_one_channel_ties(%x: tensor<4x2xi32>) -> tensor<4x2xi8> {
+  %y = qsim.requantize %x multiplier [1518500250, 1518500224] shift [39, 39] axis 1 : tensor<4x2xi32> -> tensor<4x2xi8>
+  return %y : tensor<4x2xi8>
 }
 
 // -----
