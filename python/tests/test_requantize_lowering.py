@@ -224,3 +224,43 @@ def test_requantize_tie_free_bound(tmp_path, mode):
             f"{variant}: {len(diff)} differ, first at {diff[0]}: "
             f"x={x[tuple(diff[0])]}, got {got[tuple(diff[0])]}, "
             f"want {ref[tuple(diff[0])]}")
+
+
+@pytest.mark.parametrize("mode", ["half_to_even", "half_away_from_zero"])
+@pytest.mark.parametrize("bias,tie_free", [(-(2**22 - 129), True),
+                                           (-(3 * 2**22 - 128), False)])
+def test_requantize_accumulator_bound(tmp_path, mode, bias, tie_free):
+    """A multiplier with many trailing zeros (2^17, shift 40: ties at odd
+    multiples of 2^22) is still tie-free when the convolution's accumulator
+    cannot reach 2^22: |x * 1 + bias| <= 128 + |bias| = 2^22 - 1. With bias
+    -(3 * 2^22 - 128) the input -128 lands on the tie -3/2 (half_up: -1,
+    the other two: -2): the tie test must stay, and the bits match the
+    reference for every i8 input."""
+    text = f"""func.func @main(%x: tensor<1x1x256x1xi8>) -> tensor<1x1x256x1xi8> {{
+  %w = "tosa.const"() {{values = dense<1> : tensor<1x1x1x1xi8>}} : () -> tensor<1x1x1x1xi8>
+  %b = "tosa.const"() {{values = dense<{bias}> : tensor<1xi32>}} : () -> tensor<1xi32>
+  %z = "tosa.const"() {{values = dense<0> : tensor<1xi8>}} : () -> tensor<1xi8>
+  %acc = tosa.conv2d %x, %w, %b, %z, %z {{acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>}} : (tensor<1x1x256x1xi8>, tensor<1x1x1x1xi8>, tensor<1xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x1x256x1xi32>
+  %y = qsim.requantize %acc multiplier [131072] shift [40] rounding {mode} : tensor<1x1x256x1xi32> -> tensor<1x1x256x1xi8>
+  return %y : tensor<1x1x256x1xi8>
+}}
+"""
+    src = tmp_path / "conv.mlir"
+    src.write_text(text)
+    lowered = subprocess.run(
+        [str(QSIM_OPT), str(src), "--convert-qsim-to-linalg"],
+        check=True, capture_output=True, text=True).stdout
+    assert ("arith.cmpi ne" not in lowered) == tie_free, lowered
+    x = np.arange(-128, 128, dtype=np.int8).reshape(1, 1, 256, 1)
+    xin, out = tmp_path / "x.npy", tmp_path / "y.npy"
+    np.save(xin, x)
+    subprocess.run([str(QSIM_RUN), str(src), f"--input={xin}",
+                    f"--output={out}"], check=True)
+    got = np.load(out).astype(np.int64).ravel()
+    acc = x.astype(np.int64).ravel() + bias
+    ref = numerics.requantize(acc, 0, [131072], 0, -128, 127, mode=mode,
+                              shift=[40])
+    if not tie_free:  # the tie is reached, and the modes differ on it
+        assert (numerics.requantize(acc, 0, [131072], 0, -128, 127,
+                                    mode="half_up", shift=[40]) != ref).any()
+    np.testing.assert_array_equal(got, ref)

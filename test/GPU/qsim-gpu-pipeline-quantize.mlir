@@ -20,10 +20,11 @@
 // CHECK:       ld.global.s8
 // CHECK:       mul.wide.s16
 // CHECK-NOT:   st.global
-// The requantize epilogue: a 32 x 32 -> 64 multiply whose high word is
+// The requantize epilogue: the high word of a 32 x 32 -> 64 multiply,
 // shifted and clamped to [0, 127] in 32 bits (the 32-bit-lane form of
-// convert-qsim-to-linalg), then the dequantize multiply and the only store.
-// CHECK:       mul.wide.s32 {{.*}}, 1082196480;
+// convert-qsim-to-linalg; the multiplier cannot tie, so half_to_even needs
+// no low word: one mul.hi), then the dequantize multiply and the only store.
+// CHECK:       mul.hi.s32 {{.*}}, 1082196480;
 // CHECK:       shr.s32
 // CHECK:       max.s32 {{.*}}, 0;
 // CHECK:       min.s32 {{.*}}, 127;

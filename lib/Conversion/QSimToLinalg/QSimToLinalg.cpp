@@ -31,6 +31,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include "qsim/Dialect/QSim/IR/QSimOps.h"
@@ -529,6 +531,80 @@ getSmallInputSplit(RequantizeOp op, IntegerType inType) {
   return parts;
 }
 
+static int64_t maxMagnitude(Value v);
+
+/// The integer held by a constant one-element (zero-point) tensor.
+static std::optional<int64_t> scalarConstant(Value v) {
+  DenseIntElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)) || attr.getNumElements() != 1)
+    return std::nullopt;
+  return (*attr.value_begin<APInt>()).getSExtValue();
+}
+
+/// An upper bound of |acc| for the i32 accumulator of a TOSA convolution,
+/// depthwise convolution or matmul whose weights (and bias) are constants:
+/// the largest sum of |w - zp_w| over one output's filter, times the largest
+/// |x - zp_x|, plus the largest |bias| (saturated at 2^62).
+static std::optional<int64_t> accumulatorMagnitude(Value v) {
+  Operation *def = v.getDefiningOp();
+  if (!def)
+    return std::nullopt;
+  Value x, w, bias, xZp, wZp;
+  // The output (filter) of a flat weight index, for the weight's shape.
+  std::function<int64_t(int64_t, ArrayRef<int64_t>)> filterOf;
+  if (auto conv = dyn_cast<tosa::Conv2DOp>(def)) {
+    x = conv.getInput(), w = conv.getWeight(), bias = conv.getBias();
+    xZp = conv.getInputZp(), wZp = conv.getWeightZp();
+    // [O, KH, KW, I]
+    filterOf = [](int64_t i, ArrayRef<int64_t> s) {
+      return i / (s[1] * s[2] * s[3]);
+    };
+  } else if (auto dw = dyn_cast<tosa::DepthwiseConv2DOp>(def)) {
+    x = dw.getInput(), w = dw.getWeight(), bias = dw.getBias();
+    xZp = dw.getInputZp(), wZp = dw.getWeightZp();
+    // [KH, KW, C, M]: output channel c * M + m
+    filterOf = [](int64_t i, ArrayRef<int64_t> s) { return i % (s[2] * s[3]); };
+  } else if (auto mm = dyn_cast<tosa::MatMulOp>(def)) {
+    x = mm.getA(), w = mm.getB(), xZp = mm.getAZp(), wZp = mm.getBZp();
+    // [N, K, C]: a column (n, c)
+    filterOf = [](int64_t i, ArrayRef<int64_t> s) {
+      return (i / (s[1] * s[2])) * s[2] + i % s[2];
+    };
+  } else {
+    return std::nullopt;
+  }
+  DenseIntElementsAttr weights, biases;
+  if (!matchPattern(w, m_Constant(&weights)) ||
+      (bias && !matchPattern(bias, m_Constant(&biases))))
+    return std::nullopt;
+  std::optional<int64_t> xz = scalarConstant(xZp), wz = scalarConstant(wZp);
+  auto xType = cast<RankedTensorType>(x.getType());
+  if (!xz || !wz || !xType.getElementType().isInteger() ||
+      xType.getElementTypeBitWidth() > 32 || !weights.getType().hasRank() ||
+      weights.getElementType().getIntOrFloatBitWidth() > 32)
+    return std::nullopt;
+  ArrayRef<int64_t> shape = weights.getType().getShape();
+  int64_t n = weights.getNumElements();
+  if (n == 0)
+    return std::nullopt;
+  SmallVector<int64_t> sums(filterOf(n - 1, shape) + 1, 0);
+  int64_t i = 0, maxSum = 0;
+  for (const APInt &value : weights.getValues<APInt>()) {
+    int64_t &sum = sums[filterOf(i++, shape)];
+    sum = std::min<int64_t>(sum + std::abs(value.getSExtValue() - *wz),
+                            int64_t(1) << 62);
+    maxSum = std::max(maxSum, sum);
+  }
+  int64_t maxBias = 0;
+  if (biases)
+    for (const APInt &value : biases.getValues<APInt>())
+      maxBias = std::max(maxBias, std::abs(value.getSExtValue()));
+  // |x - zp_x|: from x's producer (a requantize's clamp) or its type.
+  int64_t maxX = maxMagnitude(x) + std::abs(*xz);
+  __int128 bound = (__int128)maxSum * maxX + maxBias;
+  return static_cast<int64_t>(std::min<__int128>(bound, int64_t(1) << 62));
+}
+
 /// The tail of a requantize: + zp_out, clamp to [lo, hi], narrowing to the
 /// output type; in the type of `x` (i32 or i64), which holds all of them.
 static Value emitOutputZeroPointAndClamp(ImplicitLocOpBuilder &b, Value x,
@@ -604,19 +680,29 @@ struct RequantizeOpConversion : OpConversionPattern<RequantizeOp> {
       // (2k + 1) * 2^(shift-1). With m = m' * 2^t (m' odd), x * m' is then
       // an odd multiple of 2^(shift-1-t), which no i32 x reaches when
       // shift - 1 - t >= 32 (|x| <= 2^31; x = -2^31 is an odd multiple of
-      // 2^31). So when t < shift - 32 on every channel the modes agree and
-      // half_up's form, which needs only the high word (no tie test on the
-      // low one), gives the bits of half_to_even and half_away_from_zero
-      // too: about seven vector ops less per requantized vector.
-      if ((mode == RoundingMode::HalfToEven ||
-           mode == RoundingMode::HalfAwayFromZero) &&
-          llvm::all_of(llvm::zip_equal(multipliers, shifts), [](auto ms) {
-            auto [m, sh] = ms;
-            return m == 0 ||
-                   static_cast<int>(llvm::countr_zero(
-                       static_cast<uint32_t>(m))) < sh - 32;
-          }))
-        mode = RoundingMode::HalfUp;
+      // 2^31), nor any x below 2^(shift-1-t) in magnitude: the bound of a
+      // convolution's accumulator (constant weights) covers the channels
+      // with more trailing zeros. When no channel can tie the modes agree
+      // and half_up's form, which needs only the high word (no tie test on
+      // the low one), gives the bits of half_to_even and
+      // half_away_from_zero too: about seven vector ops less per vector.
+      if (mode == RoundingMode::HalfToEven ||
+          mode == RoundingMode::HalfAwayFromZero) {
+        std::optional<std::optional<int64_t>> accBound;
+        bool tieFree = llvm::all_of(
+            llvm::zip_equal(multipliers, shifts), [&](auto ms) {
+              auto [m, sh] = ms;
+              int t = llvm::countr_zero(static_cast<uint32_t>(m));
+              if (m == 0 || t < sh - 32)
+                return true;
+              if (!accBound)
+                accBound = accumulatorMagnitude(op.getInput());
+              return *accBound && sh - 1 - t < 62 &&
+                     **accBound < (int64_t(1) << (sh - 1 - t));
+            });
+        if (tieFree)
+          mode = RoundingMode::HalfUp;
+      }
       SmallVector<TypedAttr> sAttrs, halfAttrs;
       for (int32_t sh : shifts) {
         int32_t sp = sh - 32;
