@@ -23,6 +23,7 @@
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "qsim/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Async/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -42,8 +43,13 @@ namespace {
 /// writes its source into a subview of the padded buffer) lowers to a call
 /// of the runtime's generic `memrefCopy`, which walks the descriptors element
 /// by element: measured as costly as all the convolutions of a small int8
-/// model. As `linalg.copy` it becomes loops whose innermost (contiguous)
-/// dimension LLVM turns into wide moves. Pipeline-internal, not a flag.
+/// model. Where the trailing dimensions are contiguous in both buffers (a
+/// padded NHWC image: a row's W x C bytes), the copy becomes loops over the
+/// leading dimensions around a contiguous `memref.copy` of one run, which
+/// lowers to `llvm.memcpy`. Otherwise it becomes `linalg.copy`, whose loops'
+/// innermost (contiguous) dimension LLVM turns into moves. (Byte copies as
+/// `linalg.copy` loops were scalar: LLVM cannot rule out overlap.)
+/// Pipeline-internal, not a flag.
 struct StridedCopiesToLinalgPass
     : public PassWrapper<StridedCopiesToLinalgPass,
                          OperationPass<func::FuncOp>> {
@@ -53,10 +59,34 @@ struct StridedCopiesToLinalgPass
     return "qsim-cpu-strided-copies-to-linalg";
   }
   StringRef getDescription() const override {
-    return "Rewrite memref.copy of non-contiguous buffers to linalg.copy";
+    return "Rewrite memref.copy of non-contiguous buffers to loops of "
+           "contiguous copies or linalg.copy";
   }
   void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<linalg::LinalgDialect>();
+    registry.insert<linalg::LinalgDialect, scf::SCFDialect>();
+  }
+
+  /// The first dimension from which on both buffers are contiguous (rank
+  /// when the innermost stride of one is not 1), for static layouts.
+  static std::optional<int64_t> contiguousFrom(MemRefType a, MemRefType b) {
+    if (!a.hasStaticShape() || a.getShape() != b.getShape())
+      return std::nullopt;
+    int64_t rank = a.getRank(), from = rank;
+    SmallVector<int64_t> sa, sb;
+    int64_t oa, ob;
+    if (failed(a.getStridesAndOffset(sa, oa)) ||
+        failed(b.getStridesAndOffset(sb, ob)) ||
+        llvm::any_of(llvm::concat<int64_t>(sa, sb), ShapedType::isDynamic))
+      return std::nullopt;
+    ArrayRef<int64_t> shape = a.getShape();
+    int64_t expected = 1;
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (shape[d] != 1 && (sa[d] != expected || sb[d] != expected))
+        break;
+      expected *= shape[d];
+      from = d;
+    }
+    return from;
   }
 
   void runOnOperation() override {
@@ -71,8 +101,48 @@ struct StridedCopiesToLinalgPass
     });
     for (memref::CopyOp op : copies) {
       OpBuilder b(op);
-      linalg::CopyOp::create(b, op.getLoc(), ValueRange{op.getSource()},
-                             ValueRange{op.getTarget()});
+      Location loc = op.getLoc();
+      auto src = cast<MemRefType>(op.getSource().getType());
+      auto dst = cast<MemRefType>(op.getTarget().getType());
+      std::optional<int64_t> from = contiguousFrom(src, dst);
+      // Runs of at least 64 bytes are worth a memcpy call each.
+      int64_t run = 1;
+      if (from)
+        for (int64_t d = *from; d < src.getRank(); ++d)
+          run *= src.getDimSize(d);
+      if (!from || *from == src.getRank() ||
+          run * src.getElementTypeBitWidth() < 64 * 8) {
+        linalg::CopyOp::create(b, loc, ValueRange{op.getSource()},
+                               ValueRange{op.getTarget()});
+        op.erase();
+        continue;
+      }
+      // Loops over the dimensions before `from`, one contiguous run each.
+      int64_t rank = src.getRank();
+      SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),
+          sizes, strides(rank, b.getIndexAttr(1));
+      for (int64_t d = 0; d < rank; ++d)
+        sizes.push_back(b.getIndexAttr(d < *from ? 1 : src.getDimSize(d)));
+      Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+      Value one = arith::ConstantIndexOp::create(b, loc, 1);
+      for (int64_t d = 0; d < *from; ++d) {
+        if (src.getDimSize(d) == 1)
+          continue;
+        Value ub = arith::ConstantIndexOp::create(b, loc, src.getDimSize(d));
+        auto loop = scf::ForOp::create(b, loc, zero, ub, one);
+        b.setInsertionPoint(loop.getBody()->getTerminator());
+        offsets[d] = loop.getInductionVar();
+      }
+      SmallVector<ReassociationIndices> all(1);
+      for (int64_t d = 0; d < rank; ++d)
+        all[0].push_back(d);
+      auto flat = [&](Value buffer) -> Value {
+        Value row = memref::SubViewOp::create(b, loc, buffer, offsets, sizes,
+                                              strides);
+        return memref::CollapseShapeOp::create(b, loc, row, all);
+      };
+      memref::CopyOp::create(b, loc, flat(op.getSource()),
+                             flat(op.getTarget()));
       op.erase();
     }
   }
@@ -149,6 +219,8 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
     funcPm.addPass(createConvertLinalgToCPUKernels(kernels));
     funcPm.addPass(createCanonicalizerPass());
     funcPm.addPass(createCSEPass());
+    // The pads the kernels read (convolution borders): border-only fills.
+    funcPm.addPass(createPadToBorderFill());
   }, /*keepNamedContractions=*/true);
 
   // Threads: the marked pixel loops to scf.parallel, then upstream's

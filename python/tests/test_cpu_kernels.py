@@ -87,11 +87,13 @@ EPILOGUE_I8 = """
 
 
 def conv_module(rng, n, h, w, c, f, k, stride, pad, izp=0, fp=False,
-                epilogue=True, relu_input=False, wlim=128):
+                epilogue=True, relu_input=False, wlim=128, pad_after=None):
     """A tosa.conv2d with random weights in [-wlim, wlim) and the int8
     epilogue (or a ReLU in f32). With relu_input, the int8 input is first
     clamped to [0, 127] (a ReLU's output: the kernels may read it as
-    unsigned bytes)."""
+    unsigned bytes). With pad_after = ((top, bottom), (left, right), value),
+    the int8 result is padded by a tosa.pad (the next layer's border: the
+    kernel writes into the padded tensor)."""
     oh = (h + 2 * pad - k) // stride + 1
     ow = (w + 2 * pad - k) // stride + 1
     if fp:
@@ -151,9 +153,24 @@ def conv_module(rng, n, h, w, c, f, k, stride, pad, izp=0, fp=False,
         if epilogue:
             mult = rng.integers(1, 1 << 15, f).astype(np.int32)
             lines.append(f"  %mult = arith.constant {dense(mult)} : {ttype((f,), 'i32')}")
-            lines.append(EPILOGUE_I8.format(
+            epi = EPILOGUE_I8.format(
                 out8=ttype((n, oh, ow, f), "i8"), acc=acc_t, idm=idm, chm=chm,
-                its=its, cht=ttype((f,), "i32"), shift=int(rng.integers(20, 26))))
+                its=its, cht=ttype((f,), "i32"), shift=int(rng.integers(20, 26)))
+            if pad_after:
+                (t, btm), (lft, rgt), value = pad_after
+                padded = ttype((n, oh + t + btm, ow + lft + rgt, f), "i8")
+                lines[0] = lines[0].rsplit("->", 1)[0] + f"-> {padded} {{"
+                epi = epi.replace(
+                    f"  return %r : {ttype((n, oh, ow, f), 'i8')}",
+                    f"  %ps = tosa.const_shape {{values = dense<[0, 0, {t}, "
+                    f"{btm}, {lft}, {rgt}, 0, 0]> : tensor<8xindex>}} : () -> "
+                    f"!tosa.shape<8>\n"
+                    f'  %pv = "tosa.const"() {{values = dense<{value}> : '
+                    f"tensor<1xi8>}} : () -> tensor<1xi8>\n"
+                    f"  %p = tosa.pad %r, %ps, %pv : ({ttype((n, oh, ow, f), 'i8')}, "
+                    f"!tosa.shape<8>, tensor<1xi8>) -> {padded}\n"
+                    f"  return %p : {padded}")
+            lines.append(epi)
         else:
             lines.append(f"  return %acc : {acc_t}")
     lines.append("}")
@@ -268,6 +285,11 @@ CASES = {
     "conv_relu_input_zero_point": (conv_module, dict(n=1, h=7, w=7, c=8, f=16, k=3, stride=2, pad=1, izp=3, relu_input=True)),
     # ...and on the flipped input when the weight pairs are small enough.
     "conv3x3_small_weights": (conv_module, dict(n=1, h=6, w=7, c=12, f=16, k=3, stride=1, pad=1, wlim=64)),
+    # The result padded for the next layer: written into the padded tensor.
+    "conv3x3_into_pad": (conv_module, dict(n=2, h=6, w=7, c=8, f=20, k=3, stride=1, pad=1,
+                                           pad_after=((1, 2), (2, 1), -7))),
+    "conv1x1_relu_input_into_pad": (conv_module, dict(n=1, h=5, w=9, c=16, f=32, k=1, stride=1, pad=0,
+                                                      relu_input=True, pad_after=((1, 1), (1, 1), 0))),
     "depthwise3x3": (dw_module, dict(n=2, h=7, w=9, c=40, k=3, stride=1, pad=1)),
     "depthwise_stride2_zp": (dw_module, dict(n=1, h=9, w=9, c=24, k=3, stride=2, pad=1, izp=-128)),
 }

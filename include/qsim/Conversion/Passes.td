@@ -170,4 +170,32 @@ def ConvertLinalgToCPUKernels
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// PadToBorderFill
+//===----------------------------------------------------------------------===//
+
+def PadToBorderFill : Pass<"qsim-pad-to-border-fill", "func::FuncOp"> {
+  let summary = "Write a tensor.pad as its source copied into an "
+                "uninitialised tensor plus fills of the border only";
+  let description = [{
+    Upstream bufferizes `tensor.pad` as an allocation filled entirely with
+    the padding value, then a copy of the source over the interior: the
+    interior is written twice. A convolution's padded input (MobileNetV2
+    pads every depthwise input) is mostly interior, and the fills were 5-7%
+    of an int8 MobileNetV2 on one core.
+
+    This pass rewrites each `tensor.pad` with static shapes and a constant
+    (or loop-invariant) padding value into `tensor.empty`, one
+    `tensor.insert_slice` of the source, and per padded dimension and side
+    an `extract_slice`/`linalg.fill`/`insert_slice` of that border slab (the
+    slabs partition the border: dimensions before the padded one take the
+    interior range, later ones the full range). One-shot bufferization
+    writes them in place into one buffer. Same values as the pad.
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // QSIM_CONVERSION_PASSES_TD

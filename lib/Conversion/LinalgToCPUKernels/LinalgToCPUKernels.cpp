@@ -182,6 +182,9 @@ struct Problem {
   Value initTensor; // when not constant
   // The fused elementwise consumer, if any.
   linalg::GenericOp epilogue;
+  // The only user of the (NHWC) result, a constant-value pad of H and W:
+  // the kernel writes into the interior of the padded tensor instead.
+  tensor::PadOp padInto;
   unsigned accArg = 0;
   SmallVector<OperandKind> argKinds;
 
@@ -683,6 +686,7 @@ private:
              int64_t fValid);
   Value epilogue(Value acc, Value m, Value f, int64_t valid);
   std::pair<Value, Value> mulExtendedEvenOdd(Value a, Value c);
+  SmallVector<Value> outputIndices(Value m, Value f);
 
   RewriterBase &b;
   Location loc;
@@ -1039,6 +1043,21 @@ Value KernelBuilder::dot(Value acc, Value a, Value w) {
 /// interleaved back: x86's vpmuldq form. LLVM's generic lowering of the
 /// widened multiply permutes lanes across the 128-bit halves instead (two
 /// vpermpd per vector on AVX2, in every requantize epilogue).
+/// Where output pixel m, channel f is written: (m, f) in the [M][F]
+/// result, or (n, oh + top, ow + left, f) in the interior of the padded
+/// tensor the kernel writes into.
+SmallVector<Value> KernelBuilder::outputIndices(Value m, Value f) {
+  if (!p.padInto)
+    return {m, f};
+  SmallVector<int64_t> low = getConstantPadding(p.padInto)->first;
+  Value ow = arith::RemUIOp::create(b, loc, m, index(p.OW));
+  Value rows = arith::DivUIOp::create(b, loc, m, index(p.OW));
+  Value oh = arith::RemUIOp::create(b, loc, rows, index(p.OH));
+  Value n = arith::DivUIOp::create(b, loc, rows, index(p.OH));
+  return {n, arith::AddIOp::create(b, loc, oh, index(low[1])),
+          arith::AddIOp::create(b, loc, ow, index(low[2])), f};
+}
+
 std::pair<Value, Value> KernelBuilder::mulExtendedEvenOdd(Value a, Value c) {
   const int64_t L = kind.lanes;
   VectorType v64 = vecType(b.getI64Type(), L / 2);
@@ -1320,7 +1339,7 @@ Value KernelBuilder::tile(Value out, Value m0, int64_t mr, Value f0,
       int64_t valid = j + 1 < nv ? L : fValid;
       Value v = epilogue(accs[i * nv + j], ms[i], fs[j], valid);
       out = vector::TransferWriteOp::create(b, loc, v, out,
-                                            ValueRange{ms[i], fs[j]},
+                                            outputIndices(ms[i], fs[j]),
                                             ArrayRef<bool>{valid == L})
                 .getResult();
     }
@@ -1388,8 +1407,20 @@ Value KernelBuilder::build() {
       epilogueInputs.push_back(in);
     }
 
-  Value out = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{M, p.F},
-                                      outElt);
+  Value out;
+  if (p.padInto) {
+    // The padded tensor: its border filled, the interior written by the
+    // tiles below (outputIndices).
+    RankedTensorType padded = p.padInto.getResultType();
+    out = tensor::EmptyOp::create(b, loc, padded.getShape(), outElt);
+    Attribute value;
+    matchPattern(p.padInto.getConstantPaddingValue(), m_Constant(&value));
+    out = fillPadBorder(
+        b, loc, out, getConstantPadding(p.padInto)->first, finalType.getShape(),
+        arith::ConstantOp::create(b, loc, cast<TypedAttr>(value)));
+  } else {
+    out = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{M, p.F}, outElt);
+  }
 
   int64_t nvMax = std::min<int64_t>(kind.maxVectors, FB);
   int64_t mr = std::max<int64_t>(
@@ -1477,7 +1508,7 @@ Value KernelBuilder::build() {
     out = pixelPass(out, index(fDone), 1, nv, fValid);
   }
 
-  if (finalType.getRank() == 2)
+  if (finalType.getRank() == 2 || p.padInto)
     return out;
   return tensor::ExpandShapeOp::create(
       b, loc, finalType, out,
@@ -1622,6 +1653,30 @@ struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
     return {kind, 0, in + ": vpmaddubsw could saturate"};
   }
 
+  /// The pad a kernel writes into: the only user of its NHWC result, with
+  /// a constant padding value of the result's element type and static
+  /// padding of H and W only.
+  static tensor::PadOp padConsumer(Value result, const Problem &p) {
+    auto type = cast<RankedTensorType>(result.getType());
+    if (!result.hasOneUse() || type.getRank() != 4 ||
+        p.M() != type.getShape()[0] * type.getShape()[1] * type.getShape()[2])
+      return {};
+    auto pad = dyn_cast<tensor::PadOp>(*result.getUsers().begin());
+    Attribute value;
+    if (!pad || !pad.getResultType().hasStaticShape() ||
+        !matchPattern(pad.getConstantPaddingValue(), m_Constant(&value)) ||
+        !isa<TypedAttr>(value) ||
+        cast<TypedAttr>(value).getType() != type.getElementType())
+      return {};
+    auto padding = getConstantPadding(pad);
+    if (!padding)
+      return {};
+    auto &[low, high] = *padding;
+    if (low[0] != 0 || high[0] != 0 || low[3] != 0 || high[3] != 0)
+      return {};
+    return pad;
+  }
+
   static StringRef dotName(const KernelKind &kind, const Problem &p) {
     if (p.pool == Problem::Pool::Max)
       return "max";
@@ -1661,10 +1716,16 @@ struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
         remark << " (" << why << ")";
       remark << (problem->epilogue ? ", epilogue fused" : "");
     }
+    problem->padInto = padConsumer(root->getResult(0), *problem);
     KernelBuilder builder(rewriter, op.getLoc(), *problem, kind, xBias,
                           emulate, cacheBytes);
     Value result = builder.build();
-    rewriter.replaceOp(root, result);
+    if (problem->padInto) {
+      rewriter.replaceOp(problem->padInto, result);
+      rewriter.eraseOp(root);
+    } else {
+      rewriter.replaceOp(root, result);
+    }
     if (problem->epilogue)
       rewriter.eraseOp(op);
     return success();

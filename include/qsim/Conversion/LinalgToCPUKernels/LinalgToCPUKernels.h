@@ -7,6 +7,7 @@
 #ifndef QSIM_CONVERSION_LINALGTOCPUKERNELS_LINALGTOCPUKERNELS_H
 #define QSIM_CONVERSION_LINALGTOCPUKERNELS_LINALGTOCPUKERNELS_H
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/Pass.h"
 
 #include <optional>
@@ -14,11 +15,15 @@
 
 namespace mlir {
 class DialectRegistry;
+class Location;
+class OpBuilder;
 class RewritePatternSet;
+class Value;
 
 namespace qsim {
 
 #define GEN_PASS_DECL_CONVERTLINALGTOCPUKERNELS
+#define GEN_PASS_DECL_PADTOBORDERFILL
 #include "qsim/Conversion/Passes.h.inc"
 
 /// The unit attribute the kernels put on their loop over output pixel tiles,
@@ -62,6 +67,25 @@ void populateLinalgToCPUKernelsPatterns(RewritePatternSet &patterns,
                                         bool emulate = false,
                                         int64_t cacheBytes = 128 * 1024,
                                         bool maddubs = true);
+
+/// Adds the pattern of --qsim-pad-to-border-fill: a static `tensor.pad`
+/// with a constant padding value becomes the source inserted into a
+/// `tensor.empty` plus `linalg.fill`s of the border slabs only.
+void populatePadToBorderFillPatterns(RewritePatternSet &patterns);
+
+/// The low and high padding of `pad` as integers (static, or constant SSA
+/// values as tosa-to-tensor writes them); std::nullopt when one is not a
+/// constant.
+std::optional<std::pair<SmallVector<int64_t>, SmallVector<int64_t>>>
+getConstantPadding(tensor::PadOp pad);
+
+/// Fills with `value` every element of the static tensor `dest` outside the
+/// box [low, low + interior) (the border of a pad whose interior is written
+/// separately): one extract_slice/linalg.fill/insert_slice per padded side,
+/// which bufferize in place. Returns the filled tensor.
+Value fillPadBorder(OpBuilder &b, Location loc, Value dest,
+                    ArrayRef<int64_t> low, ArrayRef<int64_t> interior,
+                    Value value);
 
 } // namespace qsim
 } // namespace mlir
