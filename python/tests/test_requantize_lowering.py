@@ -37,6 +37,35 @@ def inputs(rng, rows, channels):
     return x.astype(np.int32)
 
 
+def run_lowered(tmp_path, name, text, x):
+    """Runs `text`'s @main on x through the lowering (qsim-run): the input
+    is a function argument, so no folder computes the result."""
+    src = tmp_path / f"{name}.mlir"
+    src.write_text(text)
+    xin, out = tmp_path / f"{name}.x.npy", tmp_path / f"{name}.y.npy"
+    np.save(xin, x)
+    subprocess.run([str(QSIM_RUN), str(src), f"--input={xin}",
+                    f"--output={out}"], check=True)
+    return np.load(out).astype(np.int64)
+
+
+def lowered_text(tmp_path, name, text):
+    src = tmp_path / f"{name}.lower.mlir"
+    src.write_text(text)
+    return subprocess.run(
+        [str(QSIM_OPT), str(src), "--convert-qsim-to-linalg"],
+        check=True, capture_output=True, text=True).stdout
+
+
+def assert_bits(got, ref, x, label=""):
+    assert got.shape == ref.shape
+    diff = np.argwhere(got != ref)
+    assert diff.size == 0, (
+        f"{label}{len(diff)} differ, first at {diff[0]}: "
+        f"x={x[tuple(diff[0])]}, got {got[tuple(diff[0])]}, "
+        f"want {ref[tuple(diff[0])]}")
+
+
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("shift_range", [(33, 63), (1, 40)])
 def test_requantize_lowering_matches_reference(tmp_path, mode, shift_range):
@@ -57,26 +86,14 @@ def test_requantize_lowering_matches_reference(tmp_path, mode, shift_range):
   return %y : tensor<96x{channels}xi8>
 }}
 """
-    src = tmp_path / "rq.mlir"
-    src.write_text(text)
-    xin = tmp_path / "x.npy"
-    np.save(xin, x)
-    out = tmp_path / "y.npy"
-    # The lowering, not the folder: the input is a function argument.
-    subprocess.run([str(QSIM_RUN), str(src), f"--input={xin}",
-                    f"--output={out}"], check=True)
-    got = np.load(out).astype(np.int64)
+    got = run_lowered(tmp_path, "rq", text, x)
     ref = numerics.requantize(
         x.astype(np.int64), 0, mult, out_zp, clamp_lo, clamp_hi, mode=mode,
         shift=shift, axis=1)
-    assert got.shape == ref.shape
     # Not degenerate: clamping does not decide everything.
     inside = (ref > clamp_lo) & (ref < clamp_hi)
     assert inside.sum() > 50
-    diff = np.argwhere(got != ref)
-    assert diff.size == 0, (
-        f"{len(diff)} differ, first at {diff[0]}: x={x[tuple(diff[0])]}, "
-        f"got {got[tuple(diff[0])]}, want {ref[tuple(diff[0])]}")
+    assert_bits(got, ref, x)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -139,12 +156,8 @@ def test_requantize_narrow_input_matches_reference(tmp_path, mode, in_type,
   return %y : tensor<96x{channels}x{out_type}>
 }}
 """
-        src = tmp_path / f"rq{shifted}.mlir"
-        src.write_text(text)
         if shifted in ("split", "split_ties"):
-            lowered = subprocess.run(
-                [str(QSIM_OPT), str(src), "--convert-qsim-to-linalg"],
-                check=True, capture_output=True, text=True).stdout
+            lowered = lowered_text(tmp_path, f"rq{shifted}", text)
             if mode != "toward_zero":  # never split
                 assert "i64" not in lowered, lowered  # the split form
             if mode in ("half_to_even", "half_away_from_zero"):
@@ -152,21 +165,12 @@ def test_requantize_narrow_input_matches_reference(tmp_path, mode, in_type,
                 tie_test = "arith.andi" in lowered or "arith.cmpi" in lowered
                 assert tie_test == (shifted == "split_ties" or bits == 16), (
                     lowered)
-        xin = tmp_path / f"x{shifted}.npy"
-        np.save(xin, x)
-        out = tmp_path / f"y{shifted}.npy"
-        subprocess.run([str(QSIM_RUN), str(src), f"--input={xin}",
-                        f"--output={out}"], check=True)
-        got = np.load(out).astype(np.int64)
+        got = run_lowered(tmp_path, f"rq{shifted}", text, x)
         ref = numerics.requantize(
             x.astype(np.int64), in_zp, mult, 0, lo, hi, mode=mode,
             shift=shift, axis=1)
         assert len(np.unique(ref)) > 20
-        diff = np.argwhere(got != ref)
-        assert diff.size == 0, (
-            f"shifted={shifted}: {len(diff)} differ, first at {diff[0]}: "
-            f"x={x[tuple(diff[0])]}, got {got[tuple(diff[0])]}, "
-            f"want {ref[tuple(diff[0])]}")
+        assert_bits(got, ref, x, f"shifted={shifted}: ")
 
 
 @pytest.mark.parametrize("mode", ["half_to_even", "half_away_from_zero"])
@@ -197,19 +201,10 @@ def test_requantize_tie_free_bound(tmp_path, mode):
   return %y : tensor<96x8xi8>
 }}
 """
-        src = tmp_path / f"{variant}.mlir"
-        src.write_text(text)
-        lowered = subprocess.run(
-            [str(QSIM_OPT), str(src), "--convert-qsim-to-linalg"],
-            check=True, capture_output=True, text=True).stdout
         # The tie test compares the low word with zero.
+        lowered = lowered_text(tmp_path, variant, text)
         assert ("arith.cmpi ne" in lowered) == (variant == "ties"), lowered
-        xin = tmp_path / f"x{variant}.npy"
-        np.save(xin, x)
-        out = tmp_path / f"y{variant}.npy"
-        subprocess.run([str(QSIM_RUN), str(src), f"--input={xin}",
-                        f"--output={out}"], check=True)
-        got = np.load(out).astype(np.int64)
+        got = run_lowered(tmp_path, variant, text, x)
         ref = numerics.requantize(
             x.astype(np.int64), 0, mult, 0, -100, 120, mode=mode,
             shift=shifts, axis=1)
@@ -219,11 +214,7 @@ def test_requantize_tie_free_bound(tmp_path, mode):
                 x.astype(np.int64), 0, mult, 0, -100, 120, mode="half_up",
                 shift=shifts, axis=1)
             assert (half_up != ref).any()
-        diff = np.argwhere(got != ref)
-        assert diff.size == 0, (
-            f"{variant}: {len(diff)} differ, first at {diff[0]}: "
-            f"x={x[tuple(diff[0])]}, got {got[tuple(diff[0])]}, "
-            f"want {ref[tuple(diff[0])]}")
+        assert_bits(got, ref, x, f"{variant}: ")
 
 
 @pytest.mark.parametrize("mode", ["half_to_even", "half_away_from_zero"])
@@ -245,18 +236,10 @@ def test_requantize_accumulator_bound(tmp_path, mode, bias, tie_free):
   return %y : tensor<1x1x256x1xi8>
 }}
 """
-    src = tmp_path / "conv.mlir"
-    src.write_text(text)
-    lowered = subprocess.run(
-        [str(QSIM_OPT), str(src), "--convert-qsim-to-linalg"],
-        check=True, capture_output=True, text=True).stdout
+    lowered = lowered_text(tmp_path, "conv", text)
     assert ("arith.cmpi ne" not in lowered) == tie_free, lowered
     x = np.arange(-128, 128, dtype=np.int8).reshape(1, 1, 256, 1)
-    xin, out = tmp_path / "x.npy", tmp_path / "y.npy"
-    np.save(xin, x)
-    subprocess.run([str(QSIM_RUN), str(src), f"--input={xin}",
-                    f"--output={out}"], check=True)
-    got = np.load(out).astype(np.int64).ravel()
+    got = run_lowered(tmp_path, "conv", text, x).ravel()
     acc = x.astype(np.int64).ravel() + bias
     ref = numerics.requantize(acc, 0, [131072], 0, -128, 127, mode=mode,
                               shift=[40])
