@@ -1407,20 +1407,15 @@ Value KernelBuilder::build() {
       epilogueInputs.push_back(in);
     }
 
-  Value out;
-  if (p.padInto) {
-    // The padded tensor: its border filled, the interior written by the
-    // tiles below (outputIndices).
-    RankedTensorType padded = p.padInto.getResultType();
-    out = tensor::EmptyOp::create(b, loc, padded.getShape(), outElt);
-    Attribute value;
-    matchPattern(p.padInto.getConstantPaddingValue(), m_Constant(&value));
-    out = fillPadBorder(
-        b, loc, out, getConstantPadding(p.padInto)->first, finalType.getShape(),
-        arith::ConstantOp::create(b, loc, cast<TypedAttr>(value)));
-  } else {
-    out = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{M, p.F}, outElt);
-  }
+  // The padded tensor's interior is written by the tiles below
+  // (outputIndices), its border filled after them: filled first, the
+  // identical fills of two same-shaped layers would be merged by CSE, and
+  // bufferization would copy the shared buffer for each writer.
+  Value out = tensor::EmptyOp::create(
+      b, loc,
+      p.padInto ? p.padInto.getResultType().getShape()
+                : ArrayRef<int64_t>{M, p.F},
+      outElt);
 
   int64_t nvMax = std::min<int64_t>(kind.maxVectors, FB);
   int64_t mr = std::max<int64_t>(
@@ -1508,7 +1503,14 @@ Value KernelBuilder::build() {
     out = pixelPass(out, index(fDone), 1, nv, fValid);
   }
 
-  if (finalType.getRank() == 2 || p.padInto)
+  if (p.padInto) {
+    Attribute value;
+    matchPattern(p.padInto.getConstantPaddingValue(), m_Constant(&value));
+    return fillPadBorder(
+        b, loc, out, getConstantPadding(p.padInto)->first, finalType.getShape(),
+        arith::ConstantOp::create(b, loc, cast<TypedAttr>(value)));
+  }
+  if (finalType.getRank() == 2)
     return out;
   return tensor::ExpandShapeOp::create(
       b, loc, finalType, out,
