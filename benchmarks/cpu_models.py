@@ -93,13 +93,20 @@ def random_inputs(shape: Sequence[int], n: int, seed: int) -> np.ndarray:
 # ---------------------------------------------------------------------------
 
 
+# Options appended to --qsim-calibrate for our int8 modules
+# (--calibrate-options, e.g. "weight-range-bits=7").
+EXTRA_CALIBRATE = ""
+
+
 def calibrate_options() -> Tuple[str, bool]:
     """Extra --qsim-calibrate options (unsigned-activations when this build
-    has it, as the main job uses) and whether per-channel is available."""
+    has it, as the main job uses, plus --calibrate-options) and whether
+    per-channel is available."""
     from qsim import quantize
 
     opts = "unsigned-activations" if quantize.pass_supports(
         "qsim-calibrate", "unsigned-activations") else ""
+    opts = " ".join(o for o in (opts, EXTRA_CALIBRATE) if o)
     return opts, quantize.pass_supports("qsim-calibrate", "per-channel")
 
 
@@ -365,7 +372,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--target", type=float, default=1.0,
                     help="seconds of timed calls per measurement (default 1)")
     ap.add_argument("--keep", type=Path, default=None)
+    ap.add_argument("--calibrate-options", default="",
+                    help="appended to our --qsim-calibrate options, e.g. "
+                         "'weight-range-bits=7'")
     args = ap.parse_args(argv)
+    global EXTRA_CALIBRATE
+    EXTRA_CALIBRATE = args.calibrate_options
     tools = ck.Tools(args.bin)
     os.environ.setdefault("QSIM_BUILD_DIR", str(args.bin.parent))
     if not tools.qsim_opt.is_file() or not tools.qsim_run.is_file():

@@ -34,6 +34,7 @@ void mlir::qsim::buildQSimQuantizePipeline(
   calibrate.method = options.method;
   calibrate.percentile = options.percentile;
   calibrate.bits = options.bits;
+  calibrate.weightRangeBits = options.weightRangeBits;
   calibrate.pow2 = options.pow2;
   calibrate.unsignedActivations = options.unsignedActivations;
   calibrate.rounding = options.rounding;

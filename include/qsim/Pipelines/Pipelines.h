@@ -142,6 +142,11 @@ struct QSimQuantizePipelineOptions
       llvm::cl::init("max")};
   PassOptions::Option<unsigned> bits{
       *this, "bits", llvm::cl::desc("Integer bit width"), llvm::cl::init(8)};
+  PassOptions::Option<unsigned> weightRangeBits{
+      *this, "weight-range-bits",
+      llvm::cl::desc("Weights scaled to the symmetric range of this many "
+                     "bits inside the bits-wide type (0: bits)"),
+      llvm::cl::init(0)};
   PassOptions::Option<bool> pow2{
       *this, "pow2", llvm::cl::desc("Power-of-two scales"),
       llvm::cl::init(false)};

@@ -96,16 +96,22 @@ QuantParamsAttr CalibratePass::weightParams(AnnotateOp marker,
     perCh[axis ? (i / stride) % channels : 0].push_back(v.convertToFloat());
     ++i;
   }
-  double qmax = nm::maxValue(bits, true);
+  // The weights' range: `weight-range-bits` narrows it inside the type.
+  unsigned rangeBits = weightRangeBits ? unsigned(weightRangeBits) : bits;
+  double qmax = nm::maxValue(rangeBits, true);
   SmallVector<float> scales;
   for (const std::vector<float> &ch : perCh) {
     double amax = 0;
     for (float v : ch)
       amax = std::max(amax, std::fabs(static_cast<double>(v)));
     float best = finalizeScale(amax / qmax);
-    if (weightMethod == "mse")
-      best = calibration::mseScaleFromValues(
-          ch.data(), ch.size(), makeSpec(bits, pow2, mode, false));
+    if (weightMethod == "mse") {
+      float mse = calibration::mseScaleFromValues(
+          ch.data(), ch.size(), makeSpec(rangeBits, pow2, mode, false));
+      // A narrowed range must hold every weight: no clipping threshold
+      // (the type's wider range would not clip them).
+      best = rangeBits < bits ? std::max(mse, best) : mse;
+    }
     scales.push_back(best);
   }
   return QuantParamsAttr::get(&getContext(), bits, /*isSigned=*/true, scales,
@@ -193,6 +199,12 @@ void CalibratePass::runOnOperation() {
   if (bits < 2 || bits > 16) {
     module.emitError("qsim-calibrate: bits must be in [2, 16], got ")
         << static_cast<unsigned>(bits);
+    return signalPassFailure();
+  }
+  if (weightRangeBits != 0 && (weightRangeBits < 2 || weightRangeBits > bits)) {
+    module.emitError("qsim-calibrate: weight-range-bits must be in [2, bits = ")
+        << static_cast<unsigned>(bits) << "], got "
+        << static_cast<unsigned>(weightRangeBits);
     return signalPassFailure();
   }
   std::optional<RoundingMode> parsedMode = symbolizeRoundingMode(rounding);

@@ -10,6 +10,8 @@
 // RUN: not qsim-opt %s --qsim-calibrate="table=%S/Inputs/missing-file.json" 2>&1 | FileCheck %s --check-prefix=MISSING
 // RUN: not qsim-opt %s --qsim-calibrate="bits=20" 2>&1 | FileCheck %s --check-prefix=BITS
 // RUN: not qsim-opt %s --qsim-calibrate="global-scale=0" 2>&1 | FileCheck %s --check-prefix=GLOBAL
+// RUN: not qsim-opt %s --qsim-calibrate="weight-range-bits=9" 2>&1 | FileCheck %s --check-prefix=WBITS
+// RUN: not qsim-opt %s --qsim-calibrate="weight-range-bits=1" 2>&1 | FileCheck %s --check-prefix=WBITS1
 
 // ROUNDING: qsim-calibrate: unknown rounding mode 'nearest' (expected half_to_even, half_away_from_zero, half_up, toward_zero or floor)
 // METHOD: qsim-calibrate: unknown weight-method 'kl' (expected max or mse)
@@ -22,6 +24,8 @@
 // MISSING: qsim-calibrate: cannot read calibration table '{{.*}}missing-file.json'
 // BITS: qsim-calibrate: bits must be in [2, 16], got 20
 // GLOBAL: qsim-calibrate: global-scale must be positive, got 0
+// WBITS: qsim-calibrate: weight-range-bits must be in [2, bits = 8], got 9
+// WBITS1: qsim-calibrate: weight-range-bits must be in [2, bits = 8], got 1
 
 // A weight point must be a constant.
 func.func @g(%x: tensor<4xf32>) -> tensor<4xf32> {

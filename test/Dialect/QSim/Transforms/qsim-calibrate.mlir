@@ -1,5 +1,7 @@
 // RUN: qsim-opt %s --qsim-calibrate="global-scale=4.0" -split-input-file | FileCheck %s
 // RUN: qsim-opt %s --qsim-calibrate="global-scale=4.0 per-channel=false pow2 rounding=half_up" -split-input-file | FileCheck %s --check-prefix=TENSOR
+// RUN: qsim-opt %s --qsim-calibrate="global-scale=4.0 weight-range-bits=7" -split-input-file | FileCheck %s --check-prefix=RANGE7
+// RUN: qsim-opt %s --qsim-calibrate="global-scale=4.0 weight-range-bits=7 weight-method=mse" -split-input-file | FileCheck %s --check-prefix=RANGE7
 
 // Weights: per-channel max-abs along the consumer's output-channel axis
 // (127 and 63.5 give scales 1 and 0.5); activations: global-scale 4 gives
@@ -10,6 +12,12 @@
 // CHECK-DAG: qsim.sim_quantize %{{.*}} <s8, scales = [1.000000e+00, 5.000000e-01], axis = 0> {kind = #qsim<kind weight>, point = "f.w"}
 // CHECK-NOT: "f.b"
 // CHECK: tosa.conv2d
+// weight-range-bits=7: the same i8 type, weights scaled to [-63, 63]
+// (127 / 63 and 63.5 / 63; with mse no weight is clipped either), the
+// activations untouched.
+// RANGE7-LABEL: func.func @conv
+// RANGE7-DAG: qsim.sim_quantize %arg0 <s8, scale = 0.0314960629> {kind = #qsim<kind input>, point = "f.x"}
+// RANGE7-DAG: qsim.sim_quantize %{{.*}} <s8, scales = [2.01587296, 1.00793648], axis = 0> {kind = #qsim<kind weight>, point = "f.w"}
 // CHECK: qsim.sim_quantize %{{.*}} <s8, scale = 0.0314960629> {kind = #qsim<kind activation>, point = "f.c"}
 // ReLU output reuses the conv output's parameters.
 // CHECK: qsim.sim_quantize %{{.*}} <s8, scale = 0.0314960629> {kind = #qsim<kind activation>, point = "f.r"}

@@ -103,7 +103,13 @@ def QSimCalibrate : Pass<"qsim-calibrate", "ModuleOp"> {
       realization needs no requantize there.
 
     `bits` (2..16), `pow2` (round scales up to powers of two) and `rounding`
-    apply to every point.
+    apply to every point. `weight-range-bits=n` (2..bits) keeps the weights
+    in the `bits`-bit type but scales them to the symmetric range of n bits,
+    `|q| <= 2^(n-1) - 1` (the threshold is never below the max-abs, so no
+    weight leaves that range): with n = 7 every pair of int8 weights sums
+    to at most 126 in magnitude, and the AVX2 kernels of
+    `--qsim-cpu-pipeline` can use `vpmaddubsw` on any input (ONNX Runtime's
+    `reduce_range` for weights) at the cost of one bit of weight precision.
 
     Example:
     ```mlir
@@ -129,6 +135,9 @@ def QSimCalibrate : Pass<"qsim-calibrate", "ModuleOp"> {
     Option<"percentile", "percentile", "double", "99.99",
            "Percentile of |x| for method=percentile, in (0, 100]">,
     Option<"bits", "bits", "unsigned", "8", "Integer bit width (2..16)">,
+    Option<"weightRangeBits", "weight-range-bits", "unsigned", "0",
+           "Scale weights to the symmetric range of this many bits inside "
+           "the bits-wide type (2..bits; 0: bits)">,
     Option<"pow2", "pow2", "bool", "false",
            "Constrain scales to powers of two (rounded up)">,
     Option<"unsignedActivations", "unsigned-activations", "bool", "false",
