@@ -43,6 +43,8 @@
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/TargetParser/Host.h"
 
+#include <array>
+
 namespace mlir {
 namespace qsim {
 #define GEN_PASS_DEF_CONVERTLINALGTOCPUKERNELS
@@ -184,7 +186,12 @@ struct Problem {
   linalg::GenericOp epilogue;
   // The only user of the (NHWC) result, a constant-value pad of H and W:
   // the kernel writes into the interior of the padded tensor instead.
-  tensor::PadOp padInto;
+  struct PadTarget {
+    tensor::PadOp op;
+    SmallVector<int64_t> low; // [0, top, left, 0]
+    TypedAttr value;
+  };
+  std::optional<PadTarget> padInto;
   unsigned accArg = 0;
   SmallVector<OperandKind> argKinds;
 
@@ -681,12 +688,13 @@ private:
   Value broadcastInput(ArrayRef<Value> pixel, Value kh, Value kw, Value cg);
   Value dot(Value acc, Value a, Value w);
   Value emulatedDot(Value acc, Value a, Value w);
-  SmallVector<Value> pixelCoordinates(Value m);
+  std::array<Value, 3> splitPixel(Value m);
+  SmallVector<Value> pixelCoordinates(ArrayRef<Value> nhw);
+  SmallVector<Value> outputPixel(Value m, ArrayRef<Value> nhw);
   Value tile(Value out, Value m0, int64_t mr, Value f0, int64_t nv,
              int64_t fValid);
   Value epilogue(Value acc, Value m, Value f, int64_t valid);
   std::pair<Value, Value> mulExtendedEvenOdd(Value a, Value c);
-  SmallVector<Value> outputIndices(Value m, Value f);
 
   RewriterBase &b;
   Location loc;
@@ -861,12 +869,29 @@ Value KernelBuilder::readWeights(Value fVector, Value kh, Value kw, Value cg) {
                                         ArrayRef<bool>{true});
 }
 
-SmallVector<Value> KernelBuilder::pixelCoordinates(Value m) {
-  // m -> (n, oh * SH, ow * SW)
+/// Output pixel m as (n, oh, ow).
+std::array<Value, 3> KernelBuilder::splitPixel(Value m) {
   Value ow = arith::RemUIOp::create(b, loc, m, index(p.OW));
   Value t = arith::DivUIOp::create(b, loc, m, index(p.OW));
   Value oh = arith::RemUIOp::create(b, loc, t, index(p.OH));
   Value n = arith::DivUIOp::create(b, loc, t, index(p.OH));
+  return {n, oh, ow};
+}
+
+/// Where output pixel m = (n, oh, ow) is written, less the channel: (m) in
+/// the [M][F] result, or (n, oh + top, ow + left) in the interior of the
+/// padded tensor the kernel writes into.
+SmallVector<Value> KernelBuilder::outputPixel(Value m, ArrayRef<Value> nhw) {
+  if (!p.padInto)
+    return {m};
+  ArrayRef<int64_t> low = p.padInto->low;
+  return {nhw[0], arith::AddIOp::create(b, loc, nhw[1], index(low[1])),
+          arith::AddIOp::create(b, loc, nhw[2], index(low[2]))};
+}
+
+/// The input pixel of output pixel (n, oh, ow): (n, oh * SH, ow * SW).
+SmallVector<Value> KernelBuilder::pixelCoordinates(ArrayRef<Value> nhw) {
+  Value n = nhw[0], oh = nhw[1], ow = nhw[2];
   Value h = arith::MulIOp::create(b, loc, oh, index(p.SH));
   Value w = arith::MulIOp::create(b, loc, ow, index(p.SW));
   if (!xFlat)
@@ -1043,21 +1068,6 @@ Value KernelBuilder::dot(Value acc, Value a, Value w) {
 /// interleaved back: x86's vpmuldq form. LLVM's generic lowering of the
 /// widened multiply permutes lanes across the 128-bit halves instead (two
 /// vpermpd per vector on AVX2, in every requantize epilogue).
-/// Where output pixel m, channel f is written: (m, f) in the [M][F]
-/// result, or (n, oh + top, ow + left, f) in the interior of the padded
-/// tensor the kernel writes into.
-SmallVector<Value> KernelBuilder::outputIndices(Value m, Value f) {
-  if (!p.padInto)
-    return {m, f};
-  SmallVector<int64_t> low = getConstantPadding(p.padInto)->first;
-  Value ow = arith::RemUIOp::create(b, loc, m, index(p.OW));
-  Value rows = arith::DivUIOp::create(b, loc, m, index(p.OW));
-  Value oh = arith::RemUIOp::create(b, loc, rows, index(p.OH));
-  Value n = arith::DivUIOp::create(b, loc, rows, index(p.OH));
-  return {n, arith::AddIOp::create(b, loc, oh, index(low[1])),
-          arith::AddIOp::create(b, loc, ow, index(low[2])), f};
-}
-
 std::pair<Value, Value> KernelBuilder::mulExtendedEvenOdd(Value a, Value c) {
   const int64_t L = kind.lanes;
   VectorType v64 = vecType(b.getI64Type(), L / 2);
@@ -1248,12 +1258,14 @@ SmallVector<Value> KernelBuilder::depthwiseStep(
 Value KernelBuilder::tile(Value out, Value m0, int64_t mr, Value f0,
                           int64_t nv, int64_t fValid) {
   const int64_t L = kind.lanes;
-  SmallVector<SmallVector<Value>> pixels;
+  SmallVector<SmallVector<Value>> pixels, outPixels;
   SmallVector<Value> ms;
   for (int64_t i = 0; i < mr; ++i) {
     Value m = arith::AddIOp::create(b, loc, m0, index(i));
     ms.push_back(m);
-    pixels.push_back(pixelCoordinates(m));
+    std::array<Value, 3> nhw = splitPixel(m);
+    pixels.push_back(pixelCoordinates(nhw));
+    outPixels.push_back(outputPixel(m, nhw));
   }
   SmallVector<Value> fs, fVectors;
   for (int64_t j = 0; j < nv; ++j) {
@@ -1338,8 +1350,9 @@ Value KernelBuilder::tile(Value out, Value m0, int64_t mr, Value f0,
     for (int64_t j = 0; j < nv; ++j) {
       int64_t valid = j + 1 < nv ? L : fValid;
       Value v = epilogue(accs[i * nv + j], ms[i], fs[j], valid);
-      out = vector::TransferWriteOp::create(b, loc, v, out,
-                                            outputIndices(ms[i], fs[j]),
+      SmallVector<Value> at = outPixels[i];
+      at.push_back(fs[j]);
+      out = vector::TransferWriteOp::create(b, loc, v, out, at,
                                             ArrayRef<bool>{valid == L})
                 .getResult();
     }
@@ -1408,12 +1421,12 @@ Value KernelBuilder::build() {
     }
 
   // The padded tensor's interior is written by the tiles below
-  // (outputIndices), its border filled after them: filled first, the
+  // (outputPixel), its border filled after them: filled first, the
   // identical fills of two same-shaped layers would be merged by CSE, and
   // bufferization would copy the shared buffer for each writer.
   Value out = tensor::EmptyOp::create(
       b, loc,
-      p.padInto ? p.padInto.getResultType().getShape()
+      p.padInto ? p.padInto->op.getResultType().getShape()
                 : ArrayRef<int64_t>{M, p.F},
       outElt);
 
@@ -1503,13 +1516,9 @@ Value KernelBuilder::build() {
     out = pixelPass(out, index(fDone), 1, nv, fValid);
   }
 
-  if (p.padInto) {
-    Attribute value;
-    matchPattern(p.padInto.getConstantPaddingValue(), m_Constant(&value));
-    return fillPadBorder(
-        b, loc, out, getConstantPadding(p.padInto)->first, finalType.getShape(),
-        arith::ConstantOp::create(b, loc, cast<TypedAttr>(value)));
-  }
+  if (p.padInto)
+    return fillPadBorder(b, loc, out, p.padInto->low, finalType.getShape(),
+                         arith::ConstantOp::create(b, loc, p.padInto->value));
   if (finalType.getRank() == 2)
     return out;
   return tensor::ExpandShapeOp::create(
@@ -1658,25 +1667,25 @@ struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
   /// The pad a kernel writes into: the only user of its NHWC result, with
   /// a constant padding value of the result's element type and static
   /// padding of H and W only.
-  static tensor::PadOp padConsumer(Value result, const Problem &p) {
+  static std::optional<Problem::PadTarget> padConsumer(Value result,
+                                                        const Problem &p) {
     auto type = cast<RankedTensorType>(result.getType());
     if (!result.hasOneUse() || type.getRank() != 4 ||
         p.M() != type.getShape()[0] * type.getShape()[1] * type.getShape()[2])
-      return {};
+      return std::nullopt;
     auto pad = dyn_cast<tensor::PadOp>(*result.getUsers().begin());
-    Attribute value;
+    TypedAttr value;
     if (!pad || !pad.getResultType().hasStaticShape() ||
         !matchPattern(pad.getConstantPaddingValue(), m_Constant(&value)) ||
-        !isa<TypedAttr>(value) ||
-        cast<TypedAttr>(value).getType() != type.getElementType())
-      return {};
+        value.getType() != type.getElementType())
+      return std::nullopt;
     auto padding = getConstantPadding(pad);
     if (!padding)
-      return {};
+      return std::nullopt;
     auto &[low, high] = *padding;
     if (low[0] != 0 || high[0] != 0 || low[3] != 0 || high[3] != 0)
-      return {};
-    return pad;
+      return std::nullopt;
+    return Problem::PadTarget{pad, low, value};
   }
 
   static StringRef dotName(const KernelKind &kind, const Problem &p) {
@@ -1723,7 +1732,7 @@ struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
                           emulate, cacheBytes);
     Value result = builder.build();
     if (problem->padInto) {
-      rewriter.replaceOp(problem->padInto, result);
+      rewriter.replaceOp(problem->padInto->op, result);
       rewriter.eraseOp(root);
     } else {
       rewriter.replaceOp(root, result);

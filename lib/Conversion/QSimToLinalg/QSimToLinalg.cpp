@@ -605,6 +605,30 @@ static std::optional<int64_t> accumulatorMagnitude(Value v) {
   return static_cast<int64_t>(std::min<__int128>(bound, int64_t(1) << 62));
 }
 
+/// Whether no input of magnitude at most `maxX` makes x * m an exact tie,
+/// (2k + 1) * 2^(shift-1), on any channel: the round-to-nearest modes then
+/// agree. With m = m' * 2^t (m' odd), a tie needs x to be an odd multiple
+/// of 2^(shift-1-t) (t >= shift never ties), so |x| < 2^(shift-1-t) rules
+/// it out. `tighter`, asked at most once and only for a channel that
+/// `maxX` does not settle, may give a smaller bound.
+static bool tiesImpossible(ArrayRef<int32_t> multipliers,
+                           ArrayRef<int32_t> shifts, int64_t maxX,
+                           function_ref<std::optional<int64_t>()> tighter) {
+  std::optional<std::optional<int64_t>> bound;
+  return llvm::all_of(llvm::zip_equal(multipliers, shifts), [&](auto ms) {
+    auto [m, sh] = ms;
+    int t = llvm::countr_zero(static_cast<uint32_t>(m));
+    if (m == 0 || t >= sh)
+      return true;
+    int64_t tie = int64_t(1) << (sh - 1 - t); // shift <= 63
+    if (maxX < tie)
+      return true;
+    if (!bound)
+      bound = tighter();
+    return *bound && **bound < tie;
+  });
+}
+
 /// The tail of a requantize: + zp_out, clamp to [lo, hi], narrowing to the
 /// output type; in the type of `x` (i32 or i64), which holds all of them.
 static Value emitOutputZeroPointAndClamp(ImplicitLocOpBuilder &b, Value x,
@@ -676,33 +700,19 @@ struct RequantizeOpConversion : OpConversionPattern<RequantizeOp> {
         std::abs(outZp) < (int64_t(1) << 16) &&
         lo >= INT32_MIN && hi <= INT32_MAX;
     if (narrowForm) {
-      // The round-to-nearest modes differ only on exact ties, x * m =
-      // (2k + 1) * 2^(shift-1). With m = m' * 2^t (m' odd), x * m' is then
-      // an odd multiple of 2^(shift-1-t), which no i32 x reaches when
-      // shift - 1 - t >= 32 (|x| <= 2^31; x = -2^31 is an odd multiple of
-      // 2^31), nor any x below 2^(shift-1-t) in magnitude: the bound of a
-      // convolution's accumulator (constant weights) covers the channels
-      // with more trailing zeros. When no channel can tie the modes agree
-      // and half_up's form, which needs only the high word (no tie test on
-      // the low one), gives the bits of half_to_even and
+      // The round-to-nearest modes differ only on exact ties. An i32 x
+      // (|x| <= 2^31; -2^31 is an odd multiple of 2^31) cannot tie when
+      // t < shift - 32; a convolution's accumulator bound (constant
+      // weights) covers the channels with more trailing zeros. When no
+      // channel can tie, half_up's form, which needs only the high word (no
+      // tie test on the low one), gives the bits of half_to_even and
       // half_away_from_zero too: about seven vector ops less per vector.
-      if (mode == RoundingMode::HalfToEven ||
-          mode == RoundingMode::HalfAwayFromZero) {
-        std::optional<std::optional<int64_t>> accBound;
-        bool tieFree = llvm::all_of(
-            llvm::zip_equal(multipliers, shifts), [&](auto ms) {
-              auto [m, sh] = ms;
-              int t = llvm::countr_zero(static_cast<uint32_t>(m));
-              if (m == 0 || t < sh - 32)
-                return true;
-              if (!accBound)
-                accBound = accumulatorMagnitude(op.getInput());
-              return *accBound && sh - 1 - t < 62 &&
-                     **accBound < (int64_t(1) << (sh - 1 - t));
-            });
-        if (tieFree)
-          mode = RoundingMode::HalfUp;
-      }
+      if ((mode == RoundingMode::HalfToEven ||
+           mode == RoundingMode::HalfAwayFromZero) &&
+          tiesImpossible(multipliers, shifts, int64_t(1) << 31, [&] {
+            return accumulatorMagnitude(op.getInput());
+          }))
+        mode = RoundingMode::HalfUp;
       SmallVector<TypedAttr> sAttrs, halfAttrs;
       for (int32_t sh : shifts) {
         int32_t sp = sh - 32;
@@ -772,17 +782,12 @@ struct RequantizeOpConversion : OpConversionPattern<RequantizeOp> {
     if (std::optional<SmallVector<std::pair<int64_t, int64_t>>> split =
             getSmallInputSplit(op, inType)) {
       bool shifted = shifts.front() != 0;
-      // As in the form above, the round-to-nearest modes agree when no x
-      // in range makes a tie: with m = m' * 2^t (m' odd) and t < s, a tie
-      // needs x to be an odd multiple of 2^(s-1-t); t >= s never ties.
-      int64_t maxX = maxInputMagnitude(inType, inputUnsigned, inZp);
+      // As in the form above: half_up's code where no x in range ties.
       if ((mode == RoundingMode::HalfToEven ||
            mode == RoundingMode::HalfAwayFromZero) &&
-          llvm::all_of(llvm::zip_equal(multipliers, shifts), [&](auto ms) {
-            auto [m, sh] = ms;
-            int t = llvm::countr_zero(static_cast<uint32_t>(m));
-            return m == 0 || t >= sh || (int64_t(1) << (sh - 1 - t)) > maxX;
-          }))
+          tiesImpossible(multipliers, shifts,
+                         maxInputMagnitude(inType, inputUnsigned, inZp),
+                         [] { return std::optional<int64_t>(); }))
         mode = RoundingMode::HalfUp;
       SmallVector<TypedAttr> mhAttrs, mlAttrs, sAttrs, halfAttrs;
       for (auto [i, parts] : llvm::enumerate(*split)) {
