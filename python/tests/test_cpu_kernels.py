@@ -86,14 +86,53 @@ EPILOGUE_I8 = """
 """
 
 
+# An i32 epilogue ending in a clamp to [lo, hi] and the narrowing to i8, as
+# the requantize writes it: the kernels narrow a pixel's vectors at once
+# (saturating to [-128, 127], then clamping the bytes). The shift leaves
+# values on both sides of the clamp.
+EPILOGUE_CLAMP_I32 = """
+  %e = tensor.empty() : {out8}
+  %r = linalg.generic {{indexing_maps = [{idm}, {chm}, {idm}, {idm}],
+      iterator_types = [{its}]}}
+      ins(%acc, %mult, %res : {acc}, {cht}, {out8}) outs(%e : {out8}) {{
+  ^bb0(%in: i32, %m: i32, %rs: i8, %out: i8):
+    %c = arith.constant {shift} : i32
+    %s = arith.shrsi %in, %c : i32
+    %rw = arith.extsi %rs : i8 to i32
+    %t = arith.addi %s, %rw : i32
+    %lo = arith.constant {lo} : i32
+    %hi = arith.constant {hi} : i32
+{clamp}
+    %n = arith.trunci %bb : i32 to i8
+    linalg.yield %n : i8
+  }} -> {out8}
+  return %r : {out8}
+"""
+
+
+def epilogue_i8(rng, clamp, **fmt):
+    """The int8 epilogue: EPILOGUE_I8 (i64, not narrowed by the kernels), or
+    with clamp = (lo, hi, max_first) EPILOGUE_CLAMP_I32."""
+    shifts = fmt.pop("shifts")
+    if clamp is None:
+        return EPILOGUE_I8.format(shift=int(rng.integers(*shifts)), **fmt)
+    lo, hi, max_first = clamp
+    body = ("    %a = arith.maxsi %t, %lo : i32\n    %bb = arith.minsi %a, %hi : i32"
+            if max_first else
+            "    %a = arith.minsi %hi, %t : i32\n    %bb = arith.maxsi %lo, %a : i32")
+    return EPILOGUE_CLAMP_I32.format(shift=int(rng.integers(6, 10)), lo=lo,
+                                     hi=hi, clamp=body, **fmt)
+
+
 def conv_module(rng, n, h, w, c, f, k, stride, pad, izp=0, fp=False,
-                epilogue=True, relu_input=False, wlim=128, pad_after=None):
+                epilogue=True, relu_input=False, wlim=128, pad_after=None,
+                clamp=None):
     """A tosa.conv2d with random weights in [-wlim, wlim) and the int8
     epilogue (or a ReLU in f32). With relu_input, the int8 input is first
     clamped to [0, 127] (a ReLU's output: the kernels may read it as
     unsigned bytes). With pad_after = ((top, bottom), (left, right), value),
     the int8 result is padded by a tosa.pad (the next layer's border: the
-    kernel writes into the padded tensor)."""
+    kernel writes into the padded tensor). clamp: see epilogue_i8."""
     oh = (h + 2 * pad - k) // stride + 1
     ow = (w + 2 * pad - k) // stride + 1
     if fp:
@@ -153,9 +192,10 @@ def conv_module(rng, n, h, w, c, f, k, stride, pad, izp=0, fp=False,
         if epilogue:
             mult = rng.integers(1, 1 << 15, f).astype(np.int32)
             lines.append(f"  %mult = arith.constant {dense(mult)} : {ttype((f,), 'i32')}")
-            epi = EPILOGUE_I8.format(
-                out8=ttype((n, oh, ow, f), "i8"), acc=acc_t, idm=idm, chm=chm,
-                its=its, cht=ttype((f,), "i32"), shift=int(rng.integers(20, 26)))
+            epi = epilogue_i8(
+                rng, clamp, out8=ttype((n, oh, ow, f), "i8"), acc=acc_t,
+                idm=idm, chm=chm, its=its, cht=ttype((f,), "i32"),
+                shifts=(20, 26))
             if pad_after:
                 (t, btm), (lft, rgt), value = pad_after
                 padded = ttype((n, oh + t + btm, ow + lft + rgt, f), "i8")
@@ -180,18 +220,22 @@ def conv_module(rng, n, h, w, c, f, k, stride, pad, izp=0, fp=False,
     return "\n".join(lines) + "\n", [x, res]
 
 
-def dw_module(rng, n, h, w, c, k, stride, pad, izp=0, fp=False):
+def dw_module(rng, n, h, w, c, k, stride, pad, izp=0, fp=False,
+              relu_input=False, dilation=1, clamp=None, kw=None):
     """A depthwise convolution (tosa.depthwise_conv2d, multiplier 1) with
-    the int8 epilogue of conv_module, or a ReLU in f32."""
-    oh = (h + 2 * pad - k) // stride + 1
-    ow = (w + 2 * pad - k) // stride + 1
+    the int8 epilogue of conv_module, or a ReLU in f32. With relu_input
+    the input is first clamped to [0, 127] (the kernels pair taps on
+    vpmaddubsw); kw: a kernel width other than k."""
+    kh, kw = k, (k if kw is None else kw)
+    oh = (h + 2 * pad - dilation * (kh - 1) - 1) // stride + 1
+    ow = (w + 2 * pad - dilation * (kw - 1) - 1) // stride + 1
     elt, acc_elt = ("f32", "f32") if fp else ("i8", "i32")
     if fp:
-        wt = rng.standard_normal((k, k, c, 1)).astype(np.float32)
+        wt = rng.standard_normal((kh, kw, c, 1)).astype(np.float32)
         bias = rng.standard_normal(c).astype(np.float32)
         zps = ('  %z = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>', "%z, %z", "tensor<1xf32>, tensor<1xf32>")
     else:
-        wt = rng.integers(-128, 128, (k, k, c, 1)).astype(np.int8)
+        wt = rng.integers(-128, 128, (kh, kw, c, 1)).astype(np.int8)
         bias = rng.integers(-5000, 5000, c).astype(np.int32)
         zps = (f'  %zi = "tosa.const"() {{values = dense<{izp}> : tensor<1xi8>}} : () -> tensor<1xi8>\n'
                '  %zw = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>',
@@ -202,12 +246,17 @@ def dw_module(rng, n, h, w, c, k, stride, pad, izp=0, fp=False):
     idm = "affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>"
     chm = "affine_map<(d0, d1, d2, d3) -> (d3)>"
     its = ", ".join(['"parallel"'] * 4)
+    xin = "%x"
     lines = [f"func.func @main(%x: {x_t}, %res: {ttype((n, oh, ow, c), 'i8')}) -> {out_t} {{",
              f"  %w = arith.constant {dense(wt)} : {ttype(wt.shape, elt)}",
              f"  %b = arith.constant {dense(bias)} : {ttype(bias.shape, acc_elt)}",
-             zps[0],
-             f"  %acc = tosa.depthwise_conv2d %x, %w, %b, {zps[1]} {{acc_type = {acc_elt}, "
-             f"dilation = array<i64: 1, 1>, pad = array<i64: {pad}, {pad}, {pad}, {pad}>, "
+             zps[0]]
+    if relu_input:
+        xin = "%xr"
+        lines.append(f"  %xr = tosa.clamp %x {{min_val = 0 : i8, max_val = 127 : i8}} : ({x_t}) -> {x_t}")
+    lines += [
+             f"  %acc = tosa.depthwise_conv2d {xin}, %w, %b, {zps[1]} {{acc_type = {acc_elt}, "
+             f"dilation = array<i64: {dilation}, {dilation}>, pad = array<i64: {pad}, {pad}, {pad}, {pad}>, "
              f"stride = array<i64: {stride}, {stride}>}} : ({x_t}, {ttype(wt.shape, elt)}, "
              f"{ttype(bias.shape, acc_elt)}, {zps[2]}) -> {acc_t}"]
     if fp:
@@ -216,9 +265,9 @@ def dw_module(rng, n, h, w, c, k, stride, pad, izp=0, fp=False):
     else:
         mult = rng.integers(1, 1 << 15, c).astype(np.int32)
         lines.append(f"  %mult = arith.constant {dense(mult)} : {ttype((c,), 'i32')}")
-        lines.append(EPILOGUE_I8.format(
-            out8=out_t, acc=acc_t, idm=idm, chm=chm, its=its,
-            cht=ttype((c,), "i32"), shift=int(rng.integers(16, 20))))
+        lines.append(epilogue_i8(
+            rng, clamp, out8=out_t, acc=acc_t, idm=idm, chm=chm, its=its,
+            cht=ttype((c,), "i32"), shifts=(16, 20)))
     lines.append("}")
     x = (rng.standard_normal((n, h, w, c)).astype(np.float32) if fp else
          rng.integers(-128, 128, (n, h, w, c)).astype(np.int8))
@@ -292,6 +341,20 @@ CASES = {
                                                       relu_input=True, pad_after=((1, 1), (1, 1), 0))),
     "depthwise3x3": (dw_module, dict(n=2, h=7, w=9, c=40, k=3, stride=1, pad=1)),
     "depthwise_stride2_zp": (dw_module, dict(n=1, h=9, w=9, c=24, k=3, stride=2, pad=1, izp=-128)),
+    # An i32 clamp and narrowing: one narrowing per pixel (both orders of
+    # the clamp; bounds inside and at the ends of the i8 range; a partial
+    # last vector keeps its own).
+    "conv3x3_clamp_0_127": (conv_module, dict(n=1, h=6, w=7, c=8, f=32, k=3, stride=1, pad=1, clamp=(0, 127, True))),
+    "conv1x1_clamp_inner": (conv_module, dict(n=2, h=5, w=5, c=16, f=24, k=1, stride=1, pad=0, clamp=(-5, 100, False))),
+    "conv_clamp_full_i8_tail": (conv_module, dict(n=1, h=5, w=6, c=8, f=20, k=3, stride=1, pad=1, clamp=(-128, 127, True))),
+    # Depthwise on a [0, 127] input: taps paired on vpmaddubsw for blocks of
+    # 4L channels, vpmaddwd on single taps for the rest (40 = 32 + 8 on
+    # AVX2; 80 = 64 + 16 with 16 lanes), odd and even tap counts.
+    "depthwise3x3_relu_input": (dw_module, dict(n=2, h=7, w=9, c=40, k=3, stride=1, pad=1, relu_input=True, clamp=(0, 127, True))),
+    "depthwise5x5_relu_input": (dw_module, dict(n=1, h=9, w=8, c=80, k=5, stride=1, pad=2, relu_input=True)),
+    "depthwise2x2_relu_input_zp": (dw_module, dict(n=1, h=6, w=7, c=64, k=2, stride=1, pad=0, izp=3, relu_input=True, clamp=(-20, 90, False))),
+    "depthwise1x3_relu_input_stride2_dilation2": (dw_module, dict(n=1, h=11, w=13, c=96, k=1, kw=3, stride=2, pad=2, dilation=2, relu_input=True, clamp=(0, 127, True))),
+    "depthwise3x3_relu_input_few_channels": (dw_module, dict(n=1, h=5, w=5, c=16, k=3, stride=1, pad=1, relu_input=True)),
 }
 
 

@@ -117,12 +117,21 @@ def ConvertLinalgToCPUKernels
       reshapes; then any int8 weights fit), or its weights are small
       enough for the flipped input in [0, 255]. A byte-input dot
       (`vpdpbusd`, `vpmaddubsw`) reads an input proven to lie in [0, 127]
-      as it is: no flipped copy, no correction.
+      as it is: no flipped copy, no correction. A depthwise convolution on
+      such an input pairs its taps on `vpmaddubsw` (the bytes of two taps
+      interleaved per channel, two tap pairs summed per i32 lane by
+      `vpmaddwd` by ones) for blocks of 4L channels.
+    * Depthwise and pooling tiles loop over all channel blocks inside each
+      pixel tile (the input and output are swept once, in order).
     * Epilogue fusion: an elementwise `linalg.generic` that is the only user
       of the convolution (bias add, requantize, clamp, narrowing to i8,
       residual add) is vectorized lane by lane (the same arith/math ops on
       vectors) and runs on the accumulators in registers, so the convolution
-      writes its final element type (i8) and no i32 tensor is stored.
+      writes its final element type (i8) and no i32 tensor is stored. An
+      epilogue ending in `trunci` to i8 of a clamp to [lo, hi] within
+      [-128, 127] narrows a pixel's vectors at once: saturated to
+      [-128, 127] (x86's packs across registers), truncated, and clamped
+      to [lo, hi] on bytes.
 
     The integer results are bit-identical to the plain lowering: the sums
     are the same modulo 2^32 and the epilogue executes the same scalar ops
@@ -159,7 +168,9 @@ def ConvertLinalgToCPUKernels
            "per pass)">,
     Option<"maddubs", "maddubs", "bool", /*default=*/"true",
            "On vpmaddwd targets, use vpmaddubsw (u8 x s8 pairs) for the "
-           "convolutions and matmuls where no i16 pair sum can saturate">
+           "convolutions and matmuls where no i16 pair sum can saturate, "
+           "and to pair the taps of depthwise convolutions on a [0, 127] "
+           "input">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

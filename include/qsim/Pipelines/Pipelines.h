@@ -62,8 +62,9 @@ struct QSimCPUPipelineOptions
       llvm::cl::desc("On vpmaddwd targets (avx2, avx512), use vpmaddubsw "
                      "(u8 x s8 pairs, 1.2-1.3x the throughput on Zen 3) for the "
                      "convolutions and matmuls where no i16 pair sum can "
-                     "saturate, e.g. on a ReLU's output; false: vpmaddwd "
-                     "everywhere"),
+                     "saturate, e.g. on a ReLU's output, and to pair the "
+                     "taps of depthwise convolutions on such an input; "
+                     "false: vpmaddwd everywhere"),
       llvm::cl::init(true)};
   PassOptions::Option<bool> reportInt32{
       *this, "report-int32",

@@ -17,7 +17,15 @@
 // CHECK: vector.shuffle %{{.*}}, %{{.*}} [1, 9, 3, 11, 5, 13, 7, 15] : vector<8xi32>, vector<8xi32>
 // CHECK-NOT: arith.cmpi
 // CHECK-NOT: arith.mulsi_extended
-// CHECK: vector.transfer_write %{{.*}} : vector<8xi8>
+// The clamp to [0, 127] and the narrowing run once on a pixel's two vectors
+// (16 lanes): saturated to [-128, 127] in i32 (x86's packs), truncated, and
+// clamped below at 0 on bytes; one 16-byte write.
+// CHECK: %[[LO:.*]] = arith.maxsi %{{.*}}, %{{.*}} : vector<16xi32>
+// CHECK: %[[HI:.*]] = arith.minsi %[[LO]], %{{.*}} : vector<16xi32>
+// CHECK: %[[B:.*]] = arith.trunci %[[HI]] : vector<16xi32> to vector<16xi8>
+// CHECK: %[[R:.*]] = arith.maxsi %[[B]], %{{.*}} : vector<16xi8>
+// CHECK-NOT: arith.minsi %{{.*}} : vector<16xi8>
+// CHECK: vector.transfer_write %[[R]], %{{.*}} : vector<16xi8>
 func.func @conv_requantize(%x: tensor<1x6x6x16xi8>) -> tensor<1x6x6x16xi8> {
   %w = arith.constant dense<5> : tensor<16x3x3x16xi8>
   %b = arith.constant dense<-300> : tensor<16xi32>
@@ -32,7 +40,9 @@ func.func @conv_requantize(%x: tensor<1x6x6x16xi8>) -> tensor<1x6x6x16xi8> {
 // no i32 tensor is left.
 // CHECK-LABEL: func.func @conv_residual_batch1
 // CHECK: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
-// CHECK: vector.transfer_write %{{.*}} : vector<8xi8>
+// CHECK: arith.trunci %{{.*}} : vector<16xi32> to vector<16xi8>
+// CHECK-NOT: arith.maxsi %{{.*}} : vector<16xi8>
+// CHECK: vector.transfer_write %{{.*}} : vector<16xi8>
 // CHECK-NOT: linalg.generic
 func.func @conv_residual_batch1(%x: tensor<1x6x6x16xi8>, %skip: tensor<1x6x6x16xi8>) -> tensor<1x6x6x16xi8> {
   %w = arith.constant dense<5> : tensor<16x1x1x16xi8>

@@ -10,7 +10,7 @@
 // CHECK: %[[E:.*]] = tensor.empty() : tensor<1x7x8x16xi8>
 // CHECK-NOT: linalg.fill
 // CHECK: scf.for
-// CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] {in_bounds = [true]} : vector<8xi8>, tensor<1x7x8x16xi8>
+// CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] {in_bounds = [true]} : vector<16xi8>, tensor<1x7x8x16xi8>
 // The border, after the interior (top 1 row, bottom 2, right 3 columns).
 // CHECK: linalg.fill ins(%{{.*}} : i8) outs(%{{.*}} : tensor<1x1x8x16xi8>)
 // CHECK: linalg.fill ins(%{{.*}} : i8) outs(%{{.*}} : tensor<1x2x8x16xi8>)
