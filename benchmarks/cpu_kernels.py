@@ -433,7 +433,7 @@ class Kernel:
     k: int = 1           # kernel size
     s: int = 1           # stride
     note: str = ""
-    # conv: the input is a ReLU's output, clamped to [0, 127] (int8) / >= 0
+    # conv, dw: the input is a ReLU's output, clamped to [0, 127] (int8) / >= 0
     # (fp32) in the timed function: the kernels may then read the int8
     # bytes as unsigned (vpmaddubsw, vpdpbusd without the flip). The clamp,
     # one elementwise pass over the input, is part of the time.
@@ -467,7 +467,8 @@ class Kernel:
         if self.kind == "gemm":
             return f"{self.h}x{self.c}x{self.o}"
         if self.kind == "dw":
-            return f"dw{self.k}x{self.k} {self.c} {self.h}^2 s{self.s}"
+            return (f"dw{self.k}x{self.k} {self.c} {self.h}^2 s{self.s}"
+                    + (" relu-in" if self.relu_in else ""))
         if self.kind == "pool":
             return f"max{self.k}x{self.k} {self.c} {self.h}^2 s{self.s}"
         return (f"{self.k}x{self.k} {self.c}->{self.o} {self.h}^2 s{self.s}"
@@ -488,6 +489,10 @@ KERNELS: List[Kernel] = [
     Kernel("mbv2 expand 1x1", "conv", 56, 24, 144, 1, 1),
     Kernel("mbv2 dw 3x3", "dw", 56, 144, 144, 3, 1),
     Kernel("mbv2 dw 3x3 s2", "dw", 56, 144, 144, 3, 2),
+    # MobileNetV2's depthwise layers read a ReLU6's output: taps paired on
+    # vpmaddubsw (AVX2, AVX-512BW).
+    Kernel("mbv2 dw 3x3 relu", "dw", 56, 144, 144, 3, 1, relu_in=True),
+    Kernel("mbv2 dw 3x3 s2 relu", "dw", 56, 144, 144, 3, 2, relu_in=True),
     Kernel("mbv2 project 1x1", "conv", 56, 144, 24, 1, 1),
     Kernel("r50 stem maxpool", "pool", 112, 64, 64, 3, 2),
     Kernel("gemm 512", "gemm", 512, 512, 512),
