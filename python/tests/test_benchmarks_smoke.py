@@ -227,7 +227,7 @@ def test_models_blocks_on_a_tiny_resnet(qtools, caps, tiny_resnet, tmp_path):
     low = tmp_path / "float.llvm.mlir"
     ck.compile_module(qtools, fl, low, variant)
     ours = cm.time_ours(qtools, low, x, tmp_path, target_s=0.0)
-    ms, ref = cm.time_ort(path, x, target_s=0.0)
+    ms, ref = cm.time_ort(cm.ort_session(path), x, target_s=0.0)
     assert ours.output.shape == ref.shape == (2, 10) and ms > 0 and ours.ms_per_image > 0
     np.testing.assert_allclose(ours.output, ref, rtol=1e-3, atol=1e-4)
     # Ours, int8 (global scale, no statistics): runs and tracks fp32.
@@ -240,9 +240,42 @@ def test_models_blocks_on_a_tiny_resnet(qtools, caps, tiny_resnet, tmp_path):
     # ORT int8: QDQ model runs and tracks fp32.
     q = tmp_path / "ort.int8.onnx"
     cm.ort_quantize(path, q, calib)
-    _, y8 = cm.time_ort(q, x, target_s=0.0)
+    _, y8 = cm.time_ort(cm.ort_session(q), x, target_s=0.0)
     assert y8.shape == (2, 10)
     assert cm.cosine(y8, ref) > 0.9
+
+
+def test_models_interleaved_rounds(qtools, caps, tiny_resnet, tmp_path):
+    """bench_model with two rounds: every measurement is taken in each round
+    (the minimum kept), and the row says so."""
+    pytest.importorskip("onnxruntime")
+    import cpu_models as cm
+
+    path, _ = tiny_resnet
+    calib = cm.random_inputs((3, 32, 32), 2, 0)
+    x = cm.random_inputs((3, 32, 32), 1, 1)
+    calls = {"ours": 0, "ort": 0}
+    time_ours, time_ort = cm.time_ours, cm.time_ort
+
+    def count(who, f):
+        def g(*a, **k):
+            calls[who] += 1
+            return f(*a, **k)
+        return g
+
+    cm.time_ours, cm.time_ort = count("ours", time_ours), count("ort", time_ort)
+    try:
+        rows = cm.bench_model("tiny", path, calib, x, [1], qtools,
+                              caps.variants()[-1], tmp_path, 0.0, "uint8",
+                              lambda *_: None, rounds=2)
+    finally:
+        cm.time_ours, cm.time_ort = time_ours, time_ort
+    (row,) = rows
+    assert calls == {"ours": 4, "ort": 4}
+    for v in (row.ours_fp32, row.ours_int8, row.ort_fp32, row.ort_int8):
+        assert v is not None and v > 0
+    assert "times: minimum of 2 interleaved rounds" in row.notes
+    assert row.checks["ours fp32 vs ORT fp32 max rel err"] < 1e-3
 
 
 def test_guard_on_a_forced_vnni_kernel(qtools, caps, tmp_path):
