@@ -1980,6 +1980,12 @@ struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
   };
   DotChoice selectDot(linalg::LinalgOp op, const Problem &p) const {
     KernelKind kind = KernelKind::get(targetISA, p.isFloat);
+    // A depthwise product has no channel reduction for vpdpbusd's
+    // quadruples: an AVX-512 VNNI host (which has AVX-512BW) takes the
+    // AVX-512 vpmaddwd form (vpmulld otherwise) and the paired taps.
+    if (p.depthwise && p.pool == Problem::Pool::None && !p.isFloat &&
+        kind.dot == KernelKind::VNNI)
+      kind = KernelKind::get(CPUKernelISA::AVX512, false);
     bool byteInput = kind.dot == KernelKind::VNNI ||
                      (kind.dot == KernelKind::MAdd && maddubs);
     if (p.isFloat || p.pool != Problem::Pool::None || !byteInput ||

@@ -8,9 +8,28 @@
 // here) take vpmaddwd on single taps.
 // RUN: qsim-opt %s --convert-qsim-to-linalg | qsim-opt --pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,canonicalize,linalg-fuse-elementwise-ops,convert-linalg-to-cpu-kernels{target=avx2},canonicalize,cse))' | FileCheck %s
 // RUN: qsim-opt %s --convert-qsim-to-linalg | qsim-opt --pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,canonicalize,linalg-fuse-elementwise-ops,convert-linalg-to-cpu-kernels{target=avx2 report-kernels}))' -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// An AVX-512 VNNI target (vpdpbusd has no use without a channel
+// reduction) pairs the taps on the AVX-512BW vpmaddubsw, 64 channels per
+// block (none here: 40 channels all take single taps, on vpmaddwd).
+// RUN: qsim-opt %s --convert-qsim-to-linalg | qsim-opt --pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,canonicalize,linalg-fuse-elementwise-ops,convert-linalg-to-cpu-kernels{target=avx512-vnni report-kernels}))' 2>&1 | FileCheck %s --check-prefix=VNNI
+
+// VNNI: remark: micro-kernel: vpmaddubsw, 16 lanes (input in [0, 127]: read as unsigned, taps paired), epilogue fused
+// VNNI: remark: micro-kernel: vpmaddwd, 16 lanes (input in [-128, 127]: vpmaddwd on single taps), epilogue fused
+// VNNI: remark: micro-kernel: vpmaddubsw, 16 lanes (input in [0, 127]: read as unsigned, taps paired), epilogue fused
+// VNNI-LABEL: func.func @relu_input
+// VNNI-NOT: pmaddubs
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.pmaddw.d.512"
+// VNNI-NOT: vpdpbusd
+// VNNI-LABEL: func.func @signed_input
+// VNNI-NOT: vpdpbusd
+// VNNI-LABEL: func.func @relu_input_64
+// VNNI: vector.shuffle %{{.*}}, %{{.*}} [0, 64, 1, 65, {{.*}}] : vector<64xi8>, vector<64xi8>
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.pmaddubs.w.512"
+// VNNI-NOT: vpdpbusd
 
 // REMARK: remark: micro-kernel: vpmaddubsw, 8 lanes (input in [0, 127]: read as unsigned, taps paired), epilogue fused
 // REMARK: remark: micro-kernel: vpmaddwd, 8 lanes (input in [-128, 127]: vpmaddwd on single taps), epilogue fused
+// REMARK: remark: micro-kernel: vpmaddubsw, 8 lanes (input in [0, 127]: read as unsigned, taps paired), epilogue fused
 
 // CHECK-LABEL: func.func @relu_input
 // Single-tap weights as (w, 0) i16 pairs for the last 8 channels, [9][64];
@@ -66,4 +85,16 @@ func.func @signed_input(%x: tensor<1x6x6x32xi8>) -> tensor<1x6x6x32xi8> {
   %0 = tosa.depthwise_conv2d %x, %w, %b, %z, %z {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>} : (tensor<1x6x6x32xi8>, tensor<3x3x32x1xi8>, tensor<32xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x6x6x32xi32>
   %1 = qsim.requantize %0 multiplier [1518500250] shift [39] {clamp_min = 0 : i64} : tensor<1x6x6x32xi32> -> tensor<1x6x6x32xi8>
   return %1 : tensor<1x6x6x32xi8>
+}
+
+// CHECK-LABEL: func.func @relu_input_64
+// CHECK: llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"
+func.func @relu_input_64(%x: tensor<1x5x5x64xi8>) -> tensor<1x5x5x64xi8> {
+  %w = arith.constant dense<9> : tensor<3x3x64x1xi8>
+  %b = arith.constant dense<100> : tensor<64xi32>
+  %z = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %r = tosa.clamp %x {min_val = 0 : i8, max_val = 127 : i8} : (tensor<1x5x5x64xi8>) -> tensor<1x5x5x64xi8>
+  %0 = tosa.depthwise_conv2d %r, %w, %b, %z, %z {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>} : (tensor<1x5x5x64xi8>, tensor<3x3x64x1xi8>, tensor<64xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x5x5x64xi32>
+  %1 = qsim.requantize %0 multiplier [1518500250] shift [39] {clamp_min = 0 : i64} : tensor<1x5x5x64xi32> -> tensor<1x5x5x64xi8>
+  return %1 : tensor<1x5x5x64xi8>
 }

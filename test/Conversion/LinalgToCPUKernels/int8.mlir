@@ -75,15 +75,18 @@ func.func @dynamic_weights(%x: tensor<1x4x4x8xi8>, %w: tensor<16x1x1x8xi8>) -> t
 
 // Depthwise (tosa.depthwise_conv2d -> linalg.depthwise_conv_2d_nhwc_hwcm
 // with multiplier 1, then the bias add on the 5-D result): channels on the
-// vector lanes, i8 inputs widened to i32; with vpmaddwd (AVX2) each lane's
-// (x, sign(x)) i16 pair times the packed (w, 0) pair, else vpmulld.
+// vector lanes, i8 inputs widened to i32; each lane's (x, sign(x)) i16 pair
+// times the packed (w, 0) pair by vpmaddwd (AVX2; AVX-512BW on a VNNI host:
+// vpdpbusd has no use without a channel reduction), not vpmulld.
 // CHECK-LABEL: func.func @depthwise
 // CHECK-NOT: linalg.depthwise
 // AVX2: arith.extsi %{{.*}} : vector<8xi8> to vector<8xi32>
 // AVX2: vector.bitcast %{{.*}} : vector<8xi32> to vector<16xi16>
 // AVX2: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
 // VNNI: arith.extsi %{{.*}} : vector<16xi8> to vector<16xi32>
-// VNNI: arith.muli %{{.*}} : vector<16xi32>
+// VNNI: vector.bitcast %{{.*}} : vector<16xi32> to vector<32xi16>
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.pmaddw.d.512"
+// VNNI-NOT: arith.muli %{{.*}} : vector<16xi32>
 // CHECK: tensor.expand_shape {{.*}} into tensor<1x14x14x32xi32>
 func.func @depthwise(%a: tensor<1x14x14x32xi8>) -> tensor<1x14x14x32xi32> {
   %w = arith.constant dense<3> : tensor<3x3x32x1xi8>
