@@ -355,9 +355,10 @@ CASES = {
     "depthwise2x2_relu_input_zp": (dw_module, dict(n=1, h=6, w=7, c=64, k=2, stride=1, pad=0, izp=3, relu_input=True, clamp=(-20, 90, False))),
     "depthwise1x3_relu_input_stride2_dilation2": (dw_module, dict(n=1, h=11, w=13, c=96, k=1, kw=3, stride=2, pad=2, dilation=2, relu_input=True, clamp=(0, 127, True))),
     "depthwise3x3_relu_input_few_channels": (dw_module, dict(n=1, h=5, w=5, c=16, k=3, stride=1, pad=1, relu_input=True)),
-    # One tap (a lone pair with zero words), 49 taps (the most unrolled),
+    # Two taps (a lone pair beside zero words; a 1x1 depthwise is no
+    # depthwise op after TOSA's lowering), 49 taps (the most unrolled),
     # 64 taps (not unrolled: single taps in loops).
-    "depthwise1x1_relu_input": (dw_module, dict(n=2, h=4, w=5, c=64, k=1, stride=1, pad=0, relu_input=True, clamp=(0, 127, True))),
+    "depthwise1x2_relu_input": (dw_module, dict(n=2, h=4, w=5, c=64, k=1, kw=2, stride=1, pad=0, relu_input=True, clamp=(0, 127, True))),
     "depthwise7x7_relu_input": (dw_module, dict(n=1, h=9, w=9, c=32, k=7, stride=1, pad=3, relu_input=True)),
     "depthwise8x8_relu_input": (dw_module, dict(n=1, h=9, w=9, c=32, k=8, stride=1, pad=0, relu_input=True)),
 }

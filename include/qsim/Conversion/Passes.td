@@ -120,7 +120,8 @@ def ConvertLinalgToCPUKernels
       as it is: no flipped copy, no correction. A depthwise convolution on
       such an input pairs its taps on `vpmaddubsw` (the bytes of two taps
       interleaved per channel, two tap pairs summed per i32 lane by
-      `vpmaddwd` by ones) for blocks of 4L channels.
+      `vpmaddwd` by ones) for blocks of 4L channels, or, on AVX-512 VNNI,
+      puts four taps in each `vpdpbusd` quadruple.
     * Depthwise and pooling tiles loop over all channel blocks inside each
       pixel tile (the input and output are swept once, in order).
     * Epilogue fusion: an elementwise `linalg.generic` that is the only user

@@ -729,9 +729,14 @@ private:
   /// two taps per byte pair, two pairs per i32 lane (pairedDepthwise).
   /// (The full blocks only: the kernel switches to vpmaddwd on single taps
   /// for the channels after the last full block.)
+  /// With vpdpbusd (AVX-512 VNNI) four taps per byte quadruple.
   bool usePairedTaps() const {
     return p.depthwise && p.pool == Problem::Pool::None && !p.isFloat &&
-           kind.dot == KernelKind::MAddUBS;
+           (kind.dot == KernelKind::MAddUBS || kind.dot == KernelKind::VNNI);
+  }
+  /// Taps per packed weight group: 2 (vpmaddubsw pairs), 4 (vpdpbusd).
+  int64_t tapsPerGroup() const {
+    return kind.dot == KernelKind::VNNI ? 4 : 2;
   }
   /// Bytes per packed weight and per prepared input element.
   int64_t weightBytes() const {
@@ -794,7 +799,7 @@ void KernelBuilder::packDepthwiseWeights() {
   FB = usePairedTaps() ? 4 * llvm::divideCeil(p.F, 4 * L)
                        : llvm::divideCeil(p.F, L);
   int64_t FL = FB * L, size = p.KH * p.KW * FL;
-  if (usePairedTaps()) {
+  if (usePairedTaps() && tapsPerGroup() == 2) {
     // [pair][block][lo, hi][4L] bytes: in 128-bit lane k of the lo vector,
     // bytes 2i and 2i + 1 are the weights of taps 2 * pair and
     // 2 * pair + 1 (0 past the last tap) for channel 16k + i of the block;
@@ -814,6 +819,33 @@ void KernelBuilder::packDepthwiseWeights() {
                 if (tap >= taps || f >= p.F)
                   continue;
                 data[((pr * blocks + blk) * 2 + h) * B + 16 * k + 2 * i + t] =
+                    static_cast<int8_t>(
+                        p.wInt[p.weightIndex(f, tap / p.KW, tap % p.KW, 0)]);
+              }
+    packedPairs = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(
+            RankedTensorType::get({int64_t(data.size())}, b.getI8Type()),
+            ArrayRef<int8_t>(data)));
+  } else if (usePairedTaps()) {
+    // vpdpbusd: [quad][block][a][4L] bytes: dword 4k + i of vector a holds
+    // the weights of taps 4 * quad .. 4 * quad + 3 (0 past the last tap)
+    // for channel 16k + 4a + i of the block, the order in which the byte
+    // and word interleaves of four taps' inputs leave the channels.
+    int64_t taps = p.KH * p.KW, quads = llvm::divideCeil(taps, 4);
+    int64_t blocks = FB / 4, B = 4 * L;
+    SmallVector<int8_t> data(quads * blocks * 4 * B, 0);
+    for (int64_t q = 0; q < quads; ++q)
+      for (int64_t blk = 0; blk < blocks; ++blk)
+        for (int64_t a = 0; a < 4; ++a)
+          for (int64_t k = 0; k < B / 16; ++k)
+            for (int64_t i = 0; i < 4; ++i)
+              for (int64_t t = 0; t < 4; ++t) {
+                int64_t tap = 4 * q + t;
+                int64_t f = blk * B + 16 * k + 4 * a + i;
+                if (tap >= taps || f >= p.F)
+                  continue;
+                data[((q * blocks + blk) * 4 + a) * B + 4 * (4 * k + i) + t] =
                     static_cast<int8_t>(
                         p.wInt[p.weightIndex(f, tap / p.KW, tap % p.KW, 0)]);
               }
@@ -1408,7 +1440,8 @@ SmallVector<Value>
 KernelBuilder::pairedDepthwise(ArrayRef<SmallVector<Value>> pixels, Value f0) {
   const int64_t L = kind.lanes, B = 4 * L;
   const int64_t taps = p.KH * p.KW, pairs = llvm::divideCeil(taps, 2);
-  const int64_t blocks = FB / 4;
+  const int64_t blocks = FB / 4, quads = llvm::divideCeil(taps, 4);
+  const bool vnni = tapsPerGroup() == 4;
   auto xType = cast<RankedTensorType>(x.getType());
   int64_t Wp = xType.getShape()[2], C = xType.getShape()[3];
   VectorType bytes = vecType(b.getI8Type(), B);
@@ -1419,21 +1452,25 @@ KernelBuilder::pairedDepthwise(ArrayRef<SmallVector<Value>> pixels, Value f0) {
       b, loc, SplatElementsAttr::get(words, b.getI16IntegerAttr(0)));
   Value pad = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
   Value blk = arith::DivUIOp::create(b, loc, f0, index(B));
-  // The packed weight vectors of pair pr (lo, hi).
-  auto weights = [&](int64_t pr, int64_t h) -> Value {
+  // The packed weight vector h of group g (pair: lo, hi; quad: a).
+  int64_t perGroup = vnni ? 4 : 2;
+  auto weights = [&](int64_t g, int64_t h) -> Value {
     Value at = arith::AddIOp::create(
         b, loc,
         arith::MulIOp::create(
-            b, loc, arith::AddIOp::create(b, loc, index(pr * blocks), blk),
-            index(2 * B)),
+            b, loc, arith::AddIOp::create(b, loc, index(g * blocks), blk),
+            index(perGroup * B)),
         index(h * B));
     return vector::TransferReadOp::create(b, loc, bytes, packedPairs,
                                           ValueRange{at}, pad,
                                           ArrayRef<bool>{true});
   };
-  SmallVector<std::array<Value, 2>> w;
-  for (int64_t pr = 0; pr < pairs; ++pr)
-    w.push_back({weights(pr, 0), weights(pr, 1)});
+  SmallVector<SmallVector<Value, 4>> w;
+  for (int64_t g = 0; g < (vnni ? quads : pairs); ++g) {
+    w.emplace_back();
+    for (int64_t h = 0; h < perGroup; ++h)
+      w.back().push_back(weights(g, h));
+  }
   SmallVector<Value> result;
   for (const SmallVector<Value> &pixel : pixels) {
     Value base = arith::AddIOp::create(b, loc, pixel[3], f0);
@@ -1453,7 +1490,31 @@ KernelBuilder::pairedDepthwise(ArrayRef<SmallVector<Value>> pixels, Value f0) {
               maddubs(interleave(a, c, true), w[pr][1])};
     };
     std::array<Value, 4> acc;
-    for (int64_t q = 0; q < pairs; q += 2) {
+    if (vnni) {
+      // Four taps: their bytes interleaved in pairs, the pairs' words
+      // interleaved into quadruples (one per channel and i32 lane), one
+      // vpdpbusd with the packed weight quadruples per accumulator.
+      Value zero = arith::ConstantOp::create(
+          b, loc, SplatElementsAttr::get(accType(), b.getI32IntegerAttr(0)));
+      acc = {zero, zero, zero, zero};
+      auto asWords = [&](Value v) -> Value {
+        return vector::BitCastOp::create(b, loc, words, v);
+      };
+      for (int64_t q = 0; q < quads; ++q) {
+        Value x0 = input(4 * q), x1 = input(4 * q + 1);
+        Value x2 = input(4 * q + 2), x3 = input(4 * q + 3);
+        std::array<Value, 2> p01 = {asWords(interleave(x0, x1, false)),
+                                    asWords(interleave(x0, x1, true))};
+        std::array<Value, 2> p23 = {asWords(interleave(x2, x3, false)),
+                                    asWords(interleave(x2, x3, true))};
+        for (int64_t a = 0; a < 4; ++a) {
+          Value quad = vector::BitCastOp::create(
+              b, loc, bytes, interleave(p01[a / 2], p23[a / 2], a % 2 == 1));
+          acc[a] = dot(acc[a], quad, w[q][a]);
+        }
+      }
+    }
+    for (int64_t q = 0; !vnni && q < pairs; q += 2) {
       std::array<Value, 2> s0 = pairSums(q);
       std::array<Value, 2> s1 =
           q + 1 < pairs ? pairSums(q + 1)
@@ -1848,8 +1909,13 @@ Value KernelBuilder::build() {
     // The channels after the last full block of paired taps: vpmaddwd on
     // single taps (a partial block's byte vectors would read past the end
     // of the input, and a masked byte load is one load per lane on AVX2).
-    kind = {KernelKind::MAdd, kind.lanes, 2, kind.accRegs + 2,
-            kind.maxVectors, kind.madd};
+    kind = {KernelKind::MAdd,
+            kind.lanes,
+            2,
+            kind.accRegs + 2,
+            kind.maxVectors,
+            kind.dot == KernelKind::VNNI ? StringRef(kMAdd512Intrinsic)
+                                         : kind.madd};
   }
   if (fDone < p.F) {
     int64_t rest = p.F - fDone;
@@ -1981,10 +2047,12 @@ struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
   DotChoice selectDot(linalg::LinalgOp op, const Problem &p) const {
     KernelKind kind = KernelKind::get(targetISA, p.isFloat);
     // A depthwise product has no channel reduction for vpdpbusd's
-    // quadruples: an AVX-512 VNNI host (which has AVX-512BW) takes the
-    // AVX-512 vpmaddwd form (vpmulld otherwise) and the paired taps.
-    if (p.depthwise && p.pool == Problem::Pool::None && !p.isFloat &&
-        kind.dot == KernelKind::VNNI)
+    // quadruples: on an AVX-512 VNNI host (which has AVX-512BW) a signed
+    // input takes the AVX-512 vpmaddwd form (vpmulld otherwise); an input
+    // in [0, 127] puts four taps in each quadruple instead (below).
+    bool vnniDepthwise = p.depthwise && p.pool == Problem::Pool::None &&
+                         !p.isFloat && kind.dot == KernelKind::VNNI;
+    if (vnniDepthwise)
       kind = KernelKind::get(CPUKernelISA::AVX512, false);
     bool byteInput = kind.dot == KernelKind::VNNI ||
                      (kind.dot == KernelKind::MAdd && maddubs);
@@ -2004,6 +2072,9 @@ struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
     bool direct = lo >= 0 && hi <= 127;
     if (p.depthwise) {
       // Paired taps read the input bytes as they are (pairedDepthwise).
+      if (direct && vnniDepthwise)
+        return {KernelKind::get(targetISA, false), 0,
+                in + ": read as unsigned, taps in fours"};
       if (direct)
         return {KernelKind::getUBS(targetISA), 0,
                 in + ": read as unsigned, taps paired"};

@@ -8,24 +8,32 @@
 // here) take vpmaddwd on single taps.
 // RUN: qsim-opt %s --convert-qsim-to-linalg | qsim-opt --pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,canonicalize,linalg-fuse-elementwise-ops,convert-linalg-to-cpu-kernels{target=avx2},canonicalize,cse))' | FileCheck %s
 // RUN: qsim-opt %s --convert-qsim-to-linalg | qsim-opt --pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,canonicalize,linalg-fuse-elementwise-ops,convert-linalg-to-cpu-kernels{target=avx2 report-kernels}))' -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
-// An AVX-512 VNNI target (vpdpbusd has no use without a channel
-// reduction) pairs the taps on the AVX-512BW vpmaddubsw, 64 channels per
-// block (none here: 40 channels all take single taps, on vpmaddwd).
+// An AVX-512 VNNI target puts four taps in each vpdpbusd quadruple: the
+// bytes of taps t, t + 1 (and t + 2, t + 3) interleaved, then the words of
+// the two pairs, 64 channels per block (none in @relu_input: 40 channels
+// all take single taps, on the AVX-512BW vpmaddwd, not vpmulld).
 // RUN: qsim-opt %s --convert-qsim-to-linalg | qsim-opt --pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,canonicalize,linalg-fuse-elementwise-ops,convert-linalg-to-cpu-kernels{target=avx512-vnni report-kernels}))' 2>&1 | FileCheck %s --check-prefix=VNNI
 
-// VNNI: remark: micro-kernel: vpmaddubsw, 16 lanes (input in [0, 127]: read as unsigned, taps paired), epilogue fused
+// VNNI: remark: micro-kernel: vpdpbusd, 16 lanes (input in [0, 127]: read as unsigned, taps in fours), epilogue fused
 // VNNI: remark: micro-kernel: vpmaddwd, 16 lanes (input in [-128, 127]: vpmaddwd on single taps), epilogue fused
-// VNNI: remark: micro-kernel: vpmaddubsw, 16 lanes (input in [0, 127]: read as unsigned, taps paired), epilogue fused
+// VNNI: remark: micro-kernel: vpdpbusd, 16 lanes (input in [0, 127]: read as unsigned, taps in fours), epilogue fused
 // VNNI-LABEL: func.func @relu_input
-// VNNI-NOT: pmaddubs
+// VNNI-NOT: vpdpbusd
 // VNNI: llvm.call_intrinsic "llvm.x86.avx512.pmaddw.d.512"
 // VNNI-NOT: vpdpbusd
+// VNNI-NOT: arith.muli %{{.*}} : vector<16xi32>
 // VNNI-LABEL: func.func @signed_input
 // VNNI-NOT: vpdpbusd
+// VNNI-NOT: arith.muli %{{.*}} : vector<16xi32>
 // VNNI-LABEL: func.func @relu_input_64
-// VNNI: vector.shuffle %{{.*}}, %{{.*}} [0, 64, 1, 65, {{.*}}] : vector<64xi8>, vector<64xi8>
-// VNNI: llvm.call_intrinsic "llvm.x86.avx512.pmaddubs.w.512"
-// VNNI-NOT: vpdpbusd
+// VNNI: %[[P01:.*]] = vector.shuffle %[[X0:.*]], %[[X1:.*]] [0, 64, 1, 65, 2, 66, 3, 67, 4, 68, 5, 69, 6, 70, 7, 71, 16, 80, {{.*}}] : vector<64xi8>, vector<64xi8>
+// VNNI: %[[W01:.*]] = vector.bitcast %[[P01]] : vector<64xi8> to vector<32xi16>
+// VNNI: %[[P23:.*]] = vector.shuffle %{{.*}}, %{{.*}} [0, 64, 1, 65, {{.*}}] : vector<64xi8>, vector<64xi8>
+// VNNI: %[[W23:.*]] = vector.bitcast %[[P23]] : vector<64xi8> to vector<32xi16>
+// VNNI: %[[Q:.*]] = vector.shuffle %[[W01]], %[[W23]] [0, 32, 1, 33, 2, 34, 3, 35, 8, 40, {{.*}}] : vector<32xi16>, vector<32xi16>
+// VNNI: %[[QB:.*]] = vector.bitcast %[[Q]] : vector<32xi16> to vector<64xi8>
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[QB]], %{{.*}}) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
+// VNNI-NOT: pmaddubs
 
 // REMARK: remark: micro-kernel: vpmaddubsw, 8 lanes (input in [0, 127]: read as unsigned, taps paired), epilogue fused
 // REMARK: remark: micro-kernel: vpmaddwd, 8 lanes (input in [-128, 127]: vpmaddwd on single taps), epilogue fused
