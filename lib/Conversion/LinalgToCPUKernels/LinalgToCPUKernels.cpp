@@ -799,56 +799,31 @@ void KernelBuilder::packDepthwiseWeights() {
   FB = usePairedTaps() ? 4 * llvm::divideCeil(p.F, 4 * L)
                        : llvm::divideCeil(p.F, L);
   int64_t FL = FB * L, size = p.KH * p.KW * FL;
-  if (usePairedTaps() && tapsPerGroup() == 2) {
-    // [pair][block][lo, hi][4L] bytes: in 128-bit lane k of the lo vector,
-    // bytes 2i and 2i + 1 are the weights of taps 2 * pair and
-    // 2 * pair + 1 (0 past the last tap) for channel 16k + i of the block;
-    // the hi vector has channel 16k + 8 + i. That is how vpunpcklbw /
-    // vpunpckhbw interleave the two taps' input bytes.
-    int64_t taps = p.KH * p.KW, pairs = llvm::divideCeil(taps, 2);
-    int64_t blocks = FB / 4, B = 4 * L;
-    SmallVector<int8_t> data(pairs * blocks * 2 * B, 0);
-    for (int64_t pr = 0; pr < pairs; ++pr)
+  if (usePairedTaps()) {
+    // [group][block][v][4L] bytes, G = 2 or 4 taps a group, G vectors: the
+    // order in which the interleaves of the G taps' input bytes leave them.
+    // Pairs (vpunpcklbw / vpunpckhbw, vectors lo and hi): in 128-bit lane
+    // k of vector h, bytes 2i and 2i + 1 are the weights of taps 2g and
+    // 2g + 1 for channel 16k + 8h + i of the block. Quadruples (then
+    // vpunpck*wd, vectors a = 0..3): dword 4k + i of vector a holds taps
+    // 4g .. 4g + 3 of channel 16k + 4a + i. Both: byte r of lane k is tap
+    // G * g + r % G of channel 16k + (16 / G) * v + r / G; 0 past the last
+    // tap or channel.
+    const int64_t G = tapsPerGroup(), taps = p.KH * p.KW;
+    const int64_t groups = llvm::divideCeil(taps, G), blocks = FB / 4;
+    const int64_t B = 4 * L;
+    SmallVector<int8_t> data(groups * blocks * G * B, 0);
+    for (int64_t g = 0; g < groups; ++g)
       for (int64_t blk = 0; blk < blocks; ++blk)
-        for (int64_t h = 0; h < 2; ++h)
-          for (int64_t k = 0; k < B / 16; ++k)
-            for (int64_t i = 0; i < 8; ++i)
-              for (int64_t t = 0; t < 2; ++t) {
-                int64_t tap = 2 * pr + t;
-                int64_t f = blk * B + 16 * k + 8 * h + i;
-                if (tap >= taps || f >= p.F)
-                  continue;
-                data[((pr * blocks + blk) * 2 + h) * B + 16 * k + 2 * i + t] =
-                    static_cast<int8_t>(
-                        p.wInt[p.weightIndex(f, tap / p.KW, tap % p.KW, 0)]);
-              }
-    packedPairs = arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(
-            RankedTensorType::get({int64_t(data.size())}, b.getI8Type()),
-            ArrayRef<int8_t>(data)));
-  } else if (usePairedTaps()) {
-    // vpdpbusd: [quad][block][a][4L] bytes: dword 4k + i of vector a holds
-    // the weights of taps 4 * quad .. 4 * quad + 3 (0 past the last tap)
-    // for channel 16k + 4a + i of the block, the order in which the byte
-    // and word interleaves of four taps' inputs leave the channels.
-    int64_t taps = p.KH * p.KW, quads = llvm::divideCeil(taps, 4);
-    int64_t blocks = FB / 4, B = 4 * L;
-    SmallVector<int8_t> data(quads * blocks * 4 * B, 0);
-    for (int64_t q = 0; q < quads; ++q)
-      for (int64_t blk = 0; blk < blocks; ++blk)
-        for (int64_t a = 0; a < 4; ++a)
-          for (int64_t k = 0; k < B / 16; ++k)
-            for (int64_t i = 0; i < 4; ++i)
-              for (int64_t t = 0; t < 4; ++t) {
-                int64_t tap = 4 * q + t;
-                int64_t f = blk * B + 16 * k + 4 * a + i;
-                if (tap >= taps || f >= p.F)
-                  continue;
-                data[((q * blocks + blk) * 4 + a) * B + 4 * (4 * k + i) + t] =
-                    static_cast<int8_t>(
-                        p.wInt[p.weightIndex(f, tap / p.KW, tap % p.KW, 0)]);
-              }
+        for (int64_t v = 0; v < G; ++v)
+          for (int64_t pos = 0; pos < B; ++pos) {
+            int64_t r = pos % 16, tap = G * g + r % G;
+            int64_t f = blk * B + 16 * (pos / 16) + (16 / G) * v + r / G;
+            if (tap < taps && f < p.F)
+              data[((g * blocks + blk) * G + v) * B + pos] =
+                  static_cast<int8_t>(
+                      p.wInt[p.weightIndex(f, tap / p.KW, tap % p.KW, 0)]);
+          }
     packedPairs = arith::ConstantOp::create(
         b, loc,
         DenseElementsAttr::get(
