@@ -757,6 +757,7 @@ private:
   Value interleave(Value a, Value c, bool high);
   Value maddubs(Value a, Value w);
   Value sumPairs(Value v);
+  Value sumAdjacent(Value v);
   Value readWeights(Value fVector, Value kh, Value kw, Value cg);
   Value broadcastInput(ArrayRef<Value> pixel, Value kh, Value kw, Value cg);
   Value dot(Value acc, Value a, Value w);
@@ -1097,10 +1098,10 @@ void KernelBuilder::prepareInput() {
 
 /// The dot instructions' semantics in generic vector ops, for running the
 /// kernels of a target on a host without it (option `emulate`): lane l of
-/// the result is acc[l] + sum_g a[l*G+g] * w[l*G+g], a unsigned (vpdpbusd,
-/// vpmaddubsw) or signed (vpmaddwd), all in i32 (exact: no product or pair
-/// sum overflows; the accumulation wraps like the instruction). vpmaddubsw
-/// saturates each pair sum to i16, and so does its emulation.
+/// the result is acc[l] + sum_g a[l*G+g] * w[l*G+g], a unsigned (vpdpbusd)
+/// or signed (vpmaddwd), all in i32 (exact: no product overflows; the
+/// accumulation wraps like the instruction). vpmaddubsw's two steps emulate
+/// themselves (maddubs, sumPairs).
 Value KernelBuilder::emulatedDot(Value acc, Value a, Value w) {
   const int64_t L = kind.lanes, G = kind.group;
   VectorType wide = vecType(b.getI32Type(), L * G);
@@ -1116,20 +1117,6 @@ Value KernelBuilder::emulatedDot(Value acc, Value a, Value w) {
     return vector::ShuffleOp::create(b, loc, prod, prod, mask);
   };
   Value sum = acc;
-  if (kind.dot == KernelKind::MAddUBS) {
-    auto splat = [&](int64_t v) -> Value {
-      return arith::ConstantOp::create(
-          b, loc,
-          SplatElementsAttr::get(accType(), b.getI32IntegerAttr(v)));
-    };
-    for (int64_t g = 0; g < G; g += 2) {
-      Value pair = arith::AddIOp::create(b, loc, part(g), part(g + 1));
-      pair = arith::MaxSIOp::create(b, loc, pair, splat(-32768));
-      pair = arith::MinSIOp::create(b, loc, pair, splat(32767));
-      sum = arith::AddIOp::create(b, loc, sum, pair);
-    }
-    return sum;
-  }
   // Lane l sums elements l*G .. l*G+G-1: one shuffle per g.
   for (int64_t g = 0; g < G; ++g)
     sum = arith::AddIOp::create(b, loc, sum, part(g));
@@ -1137,7 +1124,8 @@ Value KernelBuilder::emulatedDot(Value acc, Value a, Value w) {
 }
 
 Value KernelBuilder::dot(Value acc, Value a, Value w) {
-  if (emulate && kind.dot != KernelKind::FMA)
+  // (vpmaddubsw's steps emulate themselves: maddubs, sumPairs.)
+  if (emulate && (kind.dot == KernelKind::VNNI || kind.dot == KernelKind::MAdd))
     return emulatedDot(acc, a, w);
   switch (kind.dot) {
   case KernelKind::FMA:
@@ -1154,23 +1142,11 @@ Value KernelBuilder::dot(Value acc, Value a, Value w) {
                      .getResult(0);
     return arith::AddIOp::create(b, loc, acc, prod);
   }
-  case KernelKind::MAddUBS: {
+  case KernelKind::MAddUBS:
     // vpmaddubsw: u8 x s8 pairs summed into i16 (exact here: the kernel is
     // chosen only where no pair sum leaves i16); vpmaddwd by ones sums the
     // i16 pairs into the i32 lanes.
-    VectorType i16s = vecType(b.getI16Type(), 2 * kind.lanes);
-    Value pairs = LLVM::CallIntrinsicOp::create(
-                      b, loc, i16s, b.getStringAttr(kind.intrinsic),
-                      ValueRange{a, w})
-                      .getResult(0);
-    Value ones = arith::ConstantOp::create(
-        b, loc, SplatElementsAttr::get(i16s, b.getI16IntegerAttr(1)));
-    Value quads = LLVM::CallIntrinsicOp::create(b, loc, accType(),
-                                                b.getStringAttr(kind.madd),
-                                                ValueRange{pairs, ones})
-                      .getResult(0);
-    return arith::AddIOp::create(b, loc, acc, quads);
-  }
+    return arith::AddIOp::create(b, loc, acc, sumPairs(maddubs(a, w)));
   }
   llvm_unreachable("unknown dot");
 }
@@ -1341,6 +1317,20 @@ Value KernelBuilder::interleave(Value a, Value c, bool high) {
   return vector::ShuffleOp::create(b, loc, a, c, mask);
 }
 
+/// Lanes 2i and 2i + 1 of an i32 vector summed into lane i (the generic
+/// form of the x86 pair sums, for option `emulate`).
+Value KernelBuilder::sumAdjacent(Value v) {
+  int64_t n = cast<VectorType>(v.getType()).getNumElements();
+  SmallVector<int64_t> even, odd;
+  for (int64_t i = 0; i < n / 2; ++i) {
+    even.push_back(2 * i);
+    odd.push_back(2 * i + 1);
+  }
+  return arith::AddIOp::create(
+      b, loc, vector::ShuffleOp::create(b, loc, v, v, even),
+      vector::ShuffleOp::create(b, loc, v, v, odd));
+}
+
 /// vpmaddubsw: u8 a times s8 w, adjacent products summed into i16 (with
 /// saturation; the kernels use it only where no sum can saturate).
 Value KernelBuilder::maddubs(Value a, Value w) {
@@ -1352,17 +1342,9 @@ Value KernelBuilder::maddubs(Value a, Value w) {
                                          ValueRange{a, w})
         .getResult(0);
   VectorType wide = vecType(b.getI32Type(), n);
-  Value prod = arith::MulIOp::create(
+  Value sum = sumAdjacent(arith::MulIOp::create(
       b, loc, arith::ExtUIOp::create(b, loc, wide, a),
-      arith::ExtSIOp::create(b, loc, wide, w));
-  SmallVector<int64_t> even, odd;
-  for (int64_t i = 0; i < n / 2; ++i) {
-    even.push_back(2 * i);
-    odd.push_back(2 * i + 1);
-  }
-  Value sum = arith::AddIOp::create(
-      b, loc, vector::ShuffleOp::create(b, loc, prod, prod, even),
-      vector::ShuffleOp::create(b, loc, prod, prod, odd));
+      arith::ExtSIOp::create(b, loc, wide, w)));
   VectorType half = vecType(b.getI32Type(), n / 2);
   auto splat = [&](int64_t v) -> Value {
     return arith::ConstantOp::create(
@@ -1388,15 +1370,8 @@ Value KernelBuilder::sumPairs(Value v) {
                                          ValueRange{v, ones})
         .getResult(0);
   }
-  Value wide = arith::ExtSIOp::create(b, loc, vecType(b.getI32Type(), n), v);
-  SmallVector<int64_t> even, odd;
-  for (int64_t i = 0; i < n / 2; ++i) {
-    even.push_back(2 * i);
-    odd.push_back(2 * i + 1);
-  }
-  return arith::AddIOp::create(
-      b, loc, vector::ShuffleOp::create(b, loc, wide, wide, even),
-      vector::ShuffleOp::create(b, loc, wide, wide, odd));
+  return sumAdjacent(
+      arith::ExtSIOp::create(b, loc, vecType(b.getI32Type(), n), v));
 }
 
 /// The taps of a depthwise tile on vpmaddubsw, for channels [f0, f0 + 4L)
@@ -1414,9 +1389,9 @@ Value KernelBuilder::sumPairs(Value v) {
 SmallVector<Value>
 KernelBuilder::pairedDepthwise(ArrayRef<SmallVector<Value>> pixels, Value f0) {
   const int64_t L = kind.lanes, B = 4 * L;
-  const int64_t taps = p.KH * p.KW, pairs = llvm::divideCeil(taps, 2);
-  const int64_t blocks = FB / 4, quads = llvm::divideCeil(taps, 4);
-  const bool vnni = tapsPerGroup() == 4;
+  const int64_t G = tapsPerGroup(), taps = p.KH * p.KW;
+  const int64_t blocks = FB / 4, groups = llvm::divideCeil(taps, G);
+  const bool vnni = G == 4;
   auto xType = cast<RankedTensorType>(x.getType());
   int64_t Wp = xType.getShape()[2], C = xType.getShape()[3];
   VectorType bytes = vecType(b.getI8Type(), B);
@@ -1428,22 +1403,21 @@ KernelBuilder::pairedDepthwise(ArrayRef<SmallVector<Value>> pixels, Value f0) {
   Value pad = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
   Value blk = arith::DivUIOp::create(b, loc, f0, index(B));
   // The packed weight vector h of group g (pair: lo, hi; quad: a).
-  int64_t perGroup = vnni ? 4 : 2;
   auto weights = [&](int64_t g, int64_t h) -> Value {
     Value at = arith::AddIOp::create(
         b, loc,
         arith::MulIOp::create(
             b, loc, arith::AddIOp::create(b, loc, index(g * blocks), blk),
-            index(perGroup * B)),
+            index(G * B)),
         index(h * B));
     return vector::TransferReadOp::create(b, loc, bytes, packedPairs,
                                           ValueRange{at}, pad,
                                           ArrayRef<bool>{true});
   };
   SmallVector<SmallVector<Value, 4>> w;
-  for (int64_t g = 0; g < (vnni ? quads : pairs); ++g) {
+  for (int64_t g = 0; g < groups; ++g) {
     w.emplace_back();
-    for (int64_t h = 0; h < perGroup; ++h)
+    for (int64_t h = 0; h < G; ++h)
       w.back().push_back(weights(g, h));
   }
   SmallVector<Value> result;
@@ -1475,7 +1449,7 @@ KernelBuilder::pairedDepthwise(ArrayRef<SmallVector<Value>> pixels, Value f0) {
       auto asWords = [&](Value v) -> Value {
         return vector::BitCastOp::create(b, loc, words, v);
       };
-      for (int64_t q = 0; q < quads; ++q) {
+      for (int64_t q = 0; q < groups; ++q) {
         Value x0 = input(4 * q), x1 = input(4 * q + 1);
         Value x2 = input(4 * q + 2), x3 = input(4 * q + 3);
         std::array<Value, 2> p01 = {asWords(interleave(x0, x1, false)),
@@ -1489,10 +1463,10 @@ KernelBuilder::pairedDepthwise(ArrayRef<SmallVector<Value>> pixels, Value f0) {
         }
       }
     }
-    for (int64_t q = 0; !vnni && q < pairs; q += 2) {
+    for (int64_t q = 0; !vnni && q < groups; q += 2) {
       std::array<Value, 2> s0 = pairSums(q);
       std::array<Value, 2> s1 =
-          q + 1 < pairs ? pairSums(q + 1)
+          q + 1 < groups ? pairSums(q + 1)
                         : std::array<Value, 2>{zeroWords, zeroWords};
       for (int64_t a = 0; a < 4; ++a) {
         Value sum = sumPairs(interleave(s0[a / 2], s1[a / 2], a % 2 == 1));
@@ -1884,13 +1858,9 @@ Value KernelBuilder::build() {
     // The channels after the last full block of paired taps: vpmaddwd on
     // single taps (a partial block's byte vectors would read past the end
     // of the input, and a masked byte load is one load per lane on AVX2).
-    kind = {KernelKind::MAdd,
-            kind.lanes,
-            2,
-            kind.accRegs + 2,
-            kind.maxVectors,
-            kind.dot == KernelKind::VNNI ? StringRef(kMAdd512Intrinsic)
-                                         : kind.madd};
+    kind = KernelKind::get(kind.lanes == 8 ? CPUKernelISA::AVX2
+                                           : CPUKernelISA::AVX512,
+                           /*isFloat=*/false);
   }
   if (fDone < p.F) {
     int64_t rest = p.F - fDone;
