@@ -62,12 +62,22 @@ def ttype(shape, elt):
     return "tensor<" + "x".join(str(d) for d in shape) + f"x{elt}>"
 
 
-EPILOGUE_I8 = """
+# The int8 epilogue's linalg.generic around a body: the accumulator, a
+# per-channel i32 (%m) and an i8 residual (%rs) in, i8 out.
+EPILOGUE_GENERIC = """
   %e = tensor.empty() : {out8}
   %r = linalg.generic {{indexing_maps = [{idm}, {chm}, {idm}, {idm}],
       iterator_types = [{its}]}}
       ins(%acc, %mult, %res : {acc}, {cht}, {out8}) outs(%e : {out8}) {{
   ^bb0(%in: i32, %m: i32, %rs: i8, %out: i8):
+{body}
+    linalg.yield %n : i8
+  }} -> {out8}
+  return %r : {out8}
+"""
+
+# In i64, ending in a clamp to [-128, 127] and the narrowing to i8.
+EPILOGUE_I8_BODY = """\
     %wi = arith.extsi %in : i32 to i64
     %mw = arith.extsi %m : i32 to i64
     %p = arith.muli %wi, %mw : i64
@@ -79,23 +89,13 @@ EPILOGUE_I8 = """
     %hi = arith.constant 127 : i64
     %a = arith.maxsi %t, %lo : i64
     %bb = arith.minsi %a, %hi : i64
-    %n = arith.trunci %bb : i64 to i8
-    linalg.yield %n : i8
-  }} -> {out8}
-  return %r : {out8}
-"""
+    %n = arith.trunci %bb : i64 to i8"""
 
-
-# An i32 epilogue ending in a clamp to [lo, hi] and the narrowing to i8, as
-# the requantize writes it: the kernels narrow a pixel's vectors at once
+# In i32, ending in a clamp to [lo, hi] and the narrowing to i8, as the
+# requantize writes it: the kernels narrow a pixel's vectors at once
 # (saturating to [-128, 127], then clamping the bytes). The shift leaves
 # values on both sides of the clamp.
-EPILOGUE_CLAMP_I32 = """
-  %e = tensor.empty() : {out8}
-  %r = linalg.generic {{indexing_maps = [{idm}, {chm}, {idm}, {idm}],
-      iterator_types = [{its}]}}
-      ins(%acc, %mult, %res : {acc}, {cht}, {out8}) outs(%e : {out8}) {{
-  ^bb0(%in: i32, %m: i32, %rs: i8, %out: i8):
+EPILOGUE_CLAMP_I32_BODY = """\
     %c = arith.constant {shift} : i32
     %s = arith.shrsi %in, %c : i32
     %rw = arith.extsi %rs : i8 to i32
@@ -103,25 +103,23 @@ EPILOGUE_CLAMP_I32 = """
     %lo = arith.constant {lo} : i32
     %hi = arith.constant {hi} : i32
 {clamp}
-    %n = arith.trunci %bb : i32 to i8
-    linalg.yield %n : i8
-  }} -> {out8}
-  return %r : {out8}
-"""
+    %n = arith.trunci %bb : i32 to i8"""
 
 
 def epilogue_i8(rng, clamp, **fmt):
-    """The int8 epilogue: EPILOGUE_I8 (i64, not narrowed by the kernels), or
-    with clamp = (lo, hi, max_first) EPILOGUE_CLAMP_I32."""
+    """The int8 epilogue: EPILOGUE_I8_BODY (i64, not narrowed by the
+    kernels), or with clamp = (lo, hi, max_first) EPILOGUE_CLAMP_I32_BODY."""
     shifts = fmt.pop("shifts")
     if clamp is None:
-        return EPILOGUE_I8.format(shift=int(rng.integers(*shifts)), **fmt)
-    lo, hi, max_first = clamp
-    body = ("    %a = arith.maxsi %t, %lo : i32\n    %bb = arith.minsi %a, %hi : i32"
-            if max_first else
-            "    %a = arith.minsi %hi, %t : i32\n    %bb = arith.maxsi %lo, %a : i32")
-    return EPILOGUE_CLAMP_I32.format(shift=int(rng.integers(6, 10)), lo=lo,
-                                     hi=hi, clamp=body, **fmt)
+        body = EPILOGUE_I8_BODY.format(shift=int(rng.integers(*shifts)))
+    else:
+        lo, hi, max_first = clamp
+        order = ("    %a = arith.maxsi %t, %lo : i32\n    %bb = arith.minsi %a, %hi : i32"
+                 if max_first else
+                 "    %a = arith.minsi %hi, %t : i32\n    %bb = arith.maxsi %lo, %a : i32")
+        body = EPILOGUE_CLAMP_I32_BODY.format(shift=int(rng.integers(6, 10)),
+                                              lo=lo, hi=hi, clamp=order)
+    return EPILOGUE_GENERIC.format(body=body, **fmt)
 
 
 def conv_module(rng, n, h, w, c, f, k, stride, pad, izp=0, fp=False,
