@@ -27,9 +27,10 @@ def _import_onnx(args) -> int:
     from . import onnx_import, tools
 
     try:
-        mlir = onnx_import.import_onnx_file(args.model, batch=args.batch,
-                                            fold_bn=not args.no_fold_bn,
-                                            func_name=args.entry)
+        mlir = onnx_import.import_onnx_file(
+            args.model, batch=args.batch, fold_bn=not args.no_fold_bn,
+            func_name=args.entry,
+            input_shapes=onnx_import.parse_input_shapes(args.input_shape or []))
     except onnx_import.OnnxImportError as e:
         print(f"qsim import-onnx: error: {e}", file=sys.stderr)
         return 2
@@ -56,6 +57,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                        "tensors, NHWC inside, ONNX layout at the function boundary).")
     p.add_argument("model", help="the .onnx file")
     p.add_argument("-o", "--output", help="output .mlir file (default: stdout)")
+    p.add_argument("--input-shape", action="append", metavar="NAME=D0,D1,...",
+                   help="static shape of a graph input, fixing its dynamic dimensions "
+                   "(repeat for several inputs; NAME= may be left out for a model with "
+                   "one input)")
     p.add_argument("--batch", type=int, default=None,
                    help="size of the dynamic batch dimension (default 1)")
     p.add_argument("--no-fold-bn", action="store_true",

@@ -1,0 +1,227 @@
+"""Conv (with batch-norm folding) and BatchNormalization."""
+
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+import numpy as np
+
+from ..values import (Val, _Node, _prod,
+                      _ty)
+
+
+class ConvOps:
+    def op_Conv(self, node, ins):
+        self.check_attrs(node, ("auto_pad", "dilations", "group", "kernel_shape",
+                                "pads", "strides"))
+        if len(ins) < 2 or ins[1] is None:
+            raise node.error("needs inputs X and W")
+        x = self.float_operand(node, ins[0], 0)
+        w = self.float_operand(node, ins[1], 1)
+        b = ins[2] if len(ins) > 2 else None
+        lx = x.logical_shape
+        if len(lx) == 3:
+            saved = node.attrs
+            node.attrs = self._with_1d(node)
+            try:
+                x4 = self._lift_1d(node, x)
+                wl = self.plain(w)
+                w4 = self.reshape(wl, (wl.shape[0], wl.shape[1], 1, wl.shape[2]),
+                                  tag="w_to_2d")
+                y = self._conv2d(node, x4, w4, b)
+            finally:
+                node.attrs = saved
+            y = self.plain(y)
+            return [self.reshape(y, (y.shape[0], y.shape[1], y.shape[3]),
+                                 tag="to_1d")]
+        if len(lx) != 4:
+            raise node.error(f"only 1-D and 2-D convolutions are supported (input "
+                             f"shape {list(lx)})")
+        return [self._conv2d(node, x, w, b)]
+
+    def _conv2d(self, node, x: Val, w: Val, b: Optional[Val]) -> Val:
+        a = node.attrs
+        n, c, h, wd = x.logical_shape
+        wl = w.logical_shape
+        if len(wl) != 4:
+            raise node.error(f"weight shape {list(wl)} is not 4-D")
+        m, cg, kh, kw = wl
+        group = int(a.get("group", 1))
+        if group < 1 or c % group or m % group or c // group != cg:
+            raise node.attr_error("group", group, f"inconsistent with input channels "
+                                  f"{c} and weight shape {list(wl)}")
+        if "kernel_shape" in a and list(a["kernel_shape"]) != [kh, kw]:
+            raise node.attr_error("kernel_shape", list(a["kernel_shape"]),
+                                  f"differs from the weight's {[kh, kw]}")
+        w = self.plain(w)
+
+        # Batch norm folding: the conv's output feeds only a BatchNormalization.
+        bn = self._foldable_bn(node, w, b)
+        if bn is not None:
+            bn_node, scale, shift = bn
+            wc = w.const.astype(np.float64) * scale.reshape(-1, 1, 1, 1)
+            bias = (b.const.astype(np.float64) if b is not None
+                    else np.zeros(m)) * scale + shift
+            w = Val(w.shape, const=wc.astype(np.float32), name=w.name)
+            b = Val((m,), const=bias.astype(np.float32), name=f"{bn_node.name}/bias")
+        elif b is None:
+            b = Val((m,), const=np.zeros(m, np.float32), name=f"{node.name}/bias")
+        else:
+            b = self.plain(self.float_operand(node, b, 2))
+            if b.shape != (m,):
+                raise node.error(f"bias shape {list(b.shape)} is not [{m}]")
+
+        pads, strides, dils, outs, extra = self._spatial(node, (h, wd), (kh, kw))
+        xn = self.to_layout(x, "nhwc")
+        xn, pads = self._fit(xn, pads, extra, extra_pad_ok=False)
+        attrs = (f"acc_type = f32, dilation = array<i64: {dils[0]}, {dils[1]}>, "
+                 f"pad = array<i64: {pads[0][0]}, {pads[0][1]}, {pads[1][0]}, "
+                 f"{pads[1][1]}>, stride = array<i64: {strides[0]}, {strides[1]}>")
+        zp = self.zp()
+
+        def conv(xv: Val, wv: Val, bv: Val, depthwise: bool, loc: str) -> Val:
+            if depthwise:
+                cout = wv.shape[2] * wv.shape[3]
+                opname = "tosa.depthwise_conv2d"
+            else:
+                cout = wv.shape[0]
+                opname = "tosa.conv2d"
+            shape = (xv.shape[0], outs[0], outs[1], cout)
+            return self.new(shape, "nhwc",
+                            f"{opname} {self.ssa(xv)}, {self.ssa(wv)}, {self.ssa(bv)}, "
+                            f"{zp}, {zp} {{{attrs}}} : ({_ty(xv.shape)}, {_ty(wv.shape)}, "
+                            f"{_ty(bv.shape)}, tensor<1xf32>, tensor<1xf32>) -> "
+                            f"{_ty(shape)}", loc)
+
+        if group == 1:
+            wt = self.transpose(w, (0, 2, 3, 1), tag="weight_ohwi")  # OIHW -> OHWI
+            y = conv(xn, wt, b, False, self.loc())
+        elif group == c:
+            mult = m // c
+            wr = self.reshape(w, (c, mult, kh, kw), tag="weight_cm")
+            wt = self.transpose(wr, (2, 3, 0, 1), tag="weight_hwcm")  # -> HWCM
+            y = conv(xn, wt, b, True, self.loc())
+        else:
+            mg = m // group
+            parts = []
+            for g in range(group):
+                xg = self.slice(xn, (0, 0, 0, g * cg), (xn.shape[0], xn.shape[1],
+                                                       xn.shape[2], cg), tag=f"group{g}_in")
+                wg = self.slice(w, (g * mg, 0, 0, 0), (mg, cg, kh, kw),
+                                tag=f"group{g}_weight")
+                bg = self.slice(b, (g * mg,), (mg,), tag=f"group{g}_bias")
+                wgt = self.transpose(wg, (0, 2, 3, 1), tag=f"group{g}_weight_ohwi")
+                parts.append(conv(xg, wgt, bg, False, self.loc(f"group{g}")))
+            y = self.concat(parts, 3, "nhwc", self.loc())
+        if bn is not None:
+            self.values[bn_node.outputs[0]] = y
+        return y
+
+    def _bn_params(self, node: _Node, ins) -> Tuple[np.ndarray, np.ndarray]:
+        """Constant (scale, shift) of an inference BatchNormalization, float64."""
+        eps = float(node.attrs.get("epsilon", 1e-5))
+        arrs = []
+        for pos in range(1, 5):
+            v = ins[pos]
+            arrs.append(v.const.astype(np.float64).reshape(-1))
+        gamma, beta, mean, var = arrs
+        # Match ONNX: (x - mean) / sqrt(var + eps) * gamma + beta, with
+        # var + eps rounded in float32 as the reference computes it.
+        denom = np.sqrt((var.astype(np.float32) + np.float32(eps)).astype(np.float64))
+        scale = gamma / denom
+        return scale, beta - mean * scale
+
+    def _check_bn(self, node: _Node):
+        allowed = ["epsilon", "momentum"]
+        if self.opset < 7:
+            allowed += ["is_test", "spatial", "consumed_inputs"]
+        elif self.opset < 9:
+            allowed += ["spatial"]
+        elif self.opset >= 14:
+            allowed += ["training_mode"]
+        self.check_attrs(node, allowed)
+        if node.attrs.get("training_mode", 0):
+            raise node.attr_error("training_mode", node.attrs["training_mode"],
+                                  "only inference is supported")
+        if self.opset < 7 and not node.attrs.get("is_test", 0):
+            raise node.attr_error("is_test", node.attrs.get("is_test", 0),
+                                  "only inference (is_test=1) is supported")
+        if node.attrs.get("spatial", 1) != 1:
+            raise node.attr_error("spatial", node.attrs["spatial"],
+                                  "only spatial=1 is supported")
+
+    def _foldable_bn(self, node: _Node, w: Val, b: Optional[Val]):
+        if not self.fold_bn:
+            return None
+        out = node.outputs[0]
+        users = self.consumers.get(out, [])
+        if len(users) != 1 or out in self.graph_outputs:
+            return None
+        k = users[0]
+        bn = self.nodes[k]
+        if bn.op_type != "BatchNormalization" or bn.inputs[0] != out:
+            return None
+        if any(o and (o in self.consumers or o in self.graph_outputs)
+               for o in bn.outputs[1:]):
+            return None
+        if not w.is_const or (b is not None and not b.is_const):
+            return None
+        params = []
+        for name in bn.inputs[1:5]:
+            v = self.values.get(name)
+            if v is None or not v.is_const or v.const.dtype != np.float32:
+                return None
+            params.append(v)
+        saved, self.node = self.node, bn
+        try:
+            self._check_bn(bn)
+        finally:
+            self.node = saved
+        scale, shift = self._bn_params(bn, [None] + params)
+        if scale.shape != (w.shape[0],):
+            return None
+        self.skipped.add(k)
+        return bn, scale, shift
+
+    def op_BatchNormalization(self, node, ins):
+        self._check_bn(node)
+        x = self.float_operand(node, ins[0], 0)
+        if len(ins) < 5 or any(v is None for v in ins[1:5]):
+            raise node.error("needs 5 inputs (X, scale, B, mean, var)")
+        ls = x.logical_shape
+        if len(ls) < 2:
+            raise node.error(f"input shape {list(ls)} has no channel axis")
+        c = ls[1]
+        for pos in range(1, 5):
+            if _prod(ins[pos].shape) != c:
+                raise node.error(f"input #{pos} has shape {list(ins[pos].shape)}, "
+                                 f"expected [{c}]")
+        if len(ls) == 4:
+            x = self.to_layout(x, "nhwc")
+            bshape = (1, 1, 1, c)
+        else:
+            x = self.plain(x)
+            bshape = (1, c) + (1,) * (len(ls) - 2)
+        layout = x.layout
+        if all(v.is_const for v in ins[1:5]):
+            scale, shift = self._bn_params(node, ins)
+            s = Val(bshape, layout, const=scale.astype(np.float32).reshape(bshape),
+                    name=f"{node.name}/scale")
+            t = Val(bshape, layout, const=shift.astype(np.float32).reshape(bshape),
+                    name=f"{node.name}/shift")
+            y = self.binary("mul", x, s, layout, self.loc("mul"))
+            return [self.binary("add", y, t, layout, self.loc())]
+        # Runtime parameters: (x - mean) * (gamma * rsqrt(var + eps)) + beta.
+        eps = float(node.attrs.get("epsilon", 1e-5))
+        gamma, beta, mean, var = [self.reshape(self.plain(self.float_operand(node, v, i + 1)),
+                                               bshape, tag="param")
+                                  for i, v in enumerate(ins[1:5])]
+        for v in (gamma, beta, mean, var):
+            v.layout = layout
+        e = Val(bshape, layout, const=np.full(bshape, eps, np.float32))
+        ve = self.binary("add", var, e, layout, self.loc("var_eps"))
+        inv = self.unary("rsqrt", ve, self.loc("rsqrt"))
+        s = self.binary("mul", gamma, inv, layout, self.loc("scale"))
+        xc = self.binary("sub", x, mean, layout, self.loc("center"))
+        y = self.binary("mul", xc, s, layout, self.loc("mul"))
+        return [self.binary("add", y, beta, layout, self.loc())]

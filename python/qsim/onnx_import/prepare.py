@@ -1,0 +1,121 @@
+"""Model preparation before import: the opset range, the user's input
+shapes, and ONNX's own shape inference.
+
+Shapes are fixed on a copy of the model (``--input-shape name=1,3,224,224``
+for any input, ``--batch`` for a dynamic dimension 0), then
+``onnx.shape_inference`` runs in strict mode so that a graph whose shapes
+do not follow is refused here, with ONNX's message naming the node, rather
+than half-way through the import.  The importer itself then knows every
+shape statically, so Shape/Gather/Concat/Cast chains fold to constants
+(``ImporterBase.fold``).
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, Mapping, Optional, Sequence
+
+from .values import OnnxImportError
+
+#: Default-domain opsets the handlers follow.  Older ones import as their
+#: ops did then (the conformance suite covers them); newer ones are refused
+#: rather than read with semantics they may have changed.
+MAX_OPSET = 21
+
+
+def parse_input_shapes(specs: Sequence[str]) -> Dict[str, List[int]]:
+    """``["x=1,3,224,224", "mask=1,128"]`` -> ``{"x": [1, 3, 224, 224], ...}``.
+    A spec without ``name=`` is stored under the key ``""``: it applies to a
+    model with a single input."""
+    out: Dict[str, List[int]] = {}
+    for spec in specs:
+        name, sep, dims = spec.rpartition("=")
+        if not sep:
+            name, dims = "", spec
+        try:
+            shape = [int(d) for d in dims.replace("x", ",").split(",") if d.strip()]
+        except ValueError:
+            raise OnnxImportError(f"--input-shape '{spec}': expected NAME=D0,D1,... "
+                                  f"with integer dimensions") from None
+        if not shape or any(d < 1 for d in shape):
+            raise OnnxImportError(f"--input-shape '{spec}': dimensions must be "
+                                  f"positive integers")
+        if name in out:
+            raise OnnxImportError(f"--input-shape given twice for '{name or '<the input>'}'")
+        out[name] = shape
+    return out
+
+
+def opset_of(model) -> int:
+    opset = 1
+    for imp in model.opset_import:
+        if imp.domain in ("", "ai.onnx"):
+            opset = int(imp.version)
+    return opset
+
+
+def prepare(model, input_shapes: Optional[Mapping[str, Sequence[int]]] = None,
+            batch: Optional[int] = None, bound: Sequence[str] = ()):
+    """A copy of ``model`` with static input shapes and inferred value
+    shapes.  Raises :class:`OnnxImportError`."""
+    import onnx
+
+    opset = opset_of(model)
+    if opset > MAX_OPSET:
+        raise OnnxImportError(f"opset {opset} is not supported (default domain, "
+                              f"1..{MAX_OPSET}); convert the model with "
+                              f"onnx.version_converter.convert_version(model, "
+                              f"{MAX_OPSET})")
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+    g = m.graph
+    inits = {i.name for i in g.initializer} | set(bound)
+    inputs = [i for i in g.input if i.name not in inits]
+    shapes = dict(input_shapes or {})
+    if "" in shapes:
+        if len(inputs) != 1:
+            raise OnnxImportError(
+                f"--input-shape without a name needs a model with one input; this "
+                f"one has {len(inputs)}: {', '.join(i.name for i in inputs)}")
+        shapes[inputs[0].name] = shapes.pop("")
+    known = {i.name for i in inputs}
+    for name in shapes:
+        if name not in known:
+            raise OnnxImportError(f"--input-shape names '{name}', which is not a graph "
+                                  f"input (inputs: {', '.join(sorted(known)) or 'none'})")
+    for inp in inputs:
+        if not inp.type.HasField("tensor_type") or \
+                not inp.type.tensor_type.HasField("shape"):
+            continue
+        dims = inp.type.tensor_type.shape.dim
+        want = shapes.get(inp.name)
+        if want is not None:
+            if len(want) != len(dims):
+                raise OnnxImportError(
+                    f"--input-shape {inp.name}={','.join(map(str, want))} has rank "
+                    f"{len(want)}; the graph input has rank {len(dims)}")
+            for i, (d, w) in enumerate(zip(dims, want)):
+                if d.HasField("dim_value") and d.dim_value > 0 and d.dim_value != w:
+                    raise OnnxImportError(
+                        f"--input-shape {inp.name}: dimension {i} is {w}, but the "
+                        f"model fixes it to {d.dim_value}")
+                d.Clear()
+                d.dim_value = int(w)
+        elif batch is not None and dims and not (dims[0].HasField("dim_value")
+                                                 and dims[0].dim_value > 0):
+            dims[0].Clear()
+            dims[0].dim_value = int(batch)
+        elif dims and not (dims[0].HasField("dim_value") and dims[0].dim_value > 0):
+            dims[0].Clear()
+            dims[0].dim_value = 1
+    # Stale value_info (e.g. a dynamic batch recorded by the exporter) would
+    # contradict the fixed shapes: inference recomputes it.
+    del g.value_info[:]
+    try:
+        m = onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True,
+                                              data_prop=True)
+    except Exception as e:  # noqa: BLE001 - onnx raises InferenceError and others
+        msg = str(e).strip().splitlines()
+        raise OnnxImportError("ONNX shape inference failed: " +
+                              (" ".join(x.strip() for x in msg[:6]) or type(e).__name__)) \
+            from None
+    return m
