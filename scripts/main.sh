@@ -6,6 +6,8 @@
 #                                        # quantize, evaluate float and int8 on the
 #                                        # 10,000 test images, print the table
 #   bash scripts/main.sh model.onnx [qsim quantize options]
+#                                        # (e.g. --calib-data DIR --input-shape
+#                                        # x=1,3,224,224 --preprocess torchvision -o OUT)
 #   bash scripts/main.sh model.mlir      # a TOSA model: quantize with global-scale,
 #                                        # run float and int8 side by side
 set -euo pipefail
@@ -19,7 +21,9 @@ qsim_main_job() {
   local model="${1:-examples/zoo/resnet_v1.onnx}"
   if [[ "$model" == *.onnx ]]; then
     shift || true
-    [[ $# -gt 0 ]] || set -- --calib 500 --method mse --calibrate-options unsigned-activations
+    # qsim quantize's defaults are the main job's settings (MSE thresholds,
+    # unsigned activations, per-tensor weights: python/qsim/quantize.py).
+    [[ $# -gt 0 ]] || set -- --dataset fashion-mnist --calib 500
     echo "[qsim] main: qsim quantize $model $*"
     "$QSIM_VENV/bin/qsim" quantize "$model" "$@"
     return

@@ -32,7 +32,13 @@ How the tensors are obtained, with the existing tools only (no C++):
   ``qsim-run`` batch by batch; the sums are accumulated in numpy.
   Its first result is the int8 model's logits, which
   :func:`measure` returns, so a caller can check that the extra results
-  changed nothing.
+  changed nothing; every original result of both modules comes back too
+  (``SqnrResult.float_outputs`` / ``int8_outputs``).
+
+Any model ``qsim import-onnx`` takes works: several inputs (one array per
+argument), integer inputs, a batch fixed by the model (``import_fn`` imports
+the module at the requested batch where the model lets it; the module's own
+batch is used).
 
 Points whose value cannot be found (an op realized in a form this does not
 recognise) are skipped and listed in ``SqnrResult.skipped``.
@@ -44,7 +50,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -97,6 +103,9 @@ class SqnrResult:
     int8_logits: np.ndarray          # first result of the instrumented int8 module
     float_logits: np.ndarray
     skipped: List[str] = field(default_factory=list)
+    # Every result of the model (the first is the *_logits above).
+    float_outputs: List[np.ndarray] = field(default_factory=list)
+    int8_outputs: List[np.ndarray] = field(default_factory=list)
 
     def worst(self, k: int = 5) -> List[LayerSqnr]:
         """The ``k`` layers of lowest SQNR, worst first (ties: network order)."""
@@ -188,21 +197,30 @@ def _opt(src: Path, args: Sequence[str], dst: Path) -> str:
     return dst.read_text()
 
 
-def measure(onnx_path: Path, x: np.ndarray, passes: Sequence[str], workdir: Path,
-            batch: int = 256, include_moves: bool = False) -> SqnrResult:
+def measure(onnx_path: Path, x, passes: Sequence[str], workdir: Path,
+            batch: int = 256, include_moves: bool = False,
+            import_fn: Optional[Callable[[int], str]] = None) -> SqnrResult:
     """Per-layer SQNR of the int8 model that ``passes`` (``--qsim-annotate=
     report=...``, ``--qsim-calibrate=...``, ``--qsim-realize``, then the
     clean-up and lowering passes, as :func:`qsim.quantize.quantize_pipeline`
-    returns them) make of ``onnx_path``, on the images ``x``.
+    returns them) make of ``onnx_path``, on the samples ``x``: one array
+    ``(N, ...)``, or a list of them, one per argument of the module.
 
+    ``import_fn(batch)`` returns the float module's text imported at
+    ``batch`` (default: ``evaluate.import_model``, one input, dynamic
+    batch); a module with a batch of its own runs in calls of that batch.
     ``passes[0]`` must be the annotate pass and ``passes[2]`` the realize
     pass; the report is written to ``workdir/sqnr.report.json`` instead of
     the report option of ``passes[0]``.
     """
+    from .calibdata import parse_signature
+
+    xs = list(x) if isinstance(x, (list, tuple)) else [x]
     workdir.mkdir(parents=True, exist_ok=True)
     if not (passes[0].startswith("--qsim-annotate") and passes[2] == "--qsim-realize"):
         raise ValueError(f"unexpected passes: {passes[:3]}")
-    batch = max(1, min(batch, len(x)))
+    n = len(xs[0])
+    batch = max(1, min(batch, n))
     report = workdir / "sqnr.report.json"
     ann = re.sub(r"report=\S+", f"report={report}", passes[0])
     if "report=" not in ann:
@@ -211,7 +229,15 @@ def measure(onnx_path: Path, x: np.ndarray, passes: Sequence[str], workdir: Path
     head = [ann, passes[1]]
 
     fmlir = workdir / "sqnr.float.mlir"
-    evaluate.import_model(onnx_path, batch, fmlir)
+    if import_fn is None:
+        evaluate.import_model(onnx_path, batch, fmlir)
+    else:
+        fmlir.write_text(import_fn(batch))
+    sig_args, sig_results, _ = parse_signature(fmlir.read_text())
+    if len(sig_args) != len(xs):
+        raise ValueError(f"the module takes {len(sig_args)} arguments, got {len(xs)} arrays")
+    batch = sig_args[0][0][0]
+    nres = len(sig_results)
     ftext = _opt(fmlir, _LOC_FLAGS, workdir / "sqnr.float.loc.mlir")
     cal = _opt(fmlir, head, workdir / "sqnr.calibrated.mlir")
     # Generic form: the custom printers of qsim.mul/add shorten their f64
@@ -256,31 +282,37 @@ def measure(onnx_path: Path, x: np.ndarray, passes: Sequence[str], workdir: Path
         _opt(src, ["--qsim-cpu-pipeline"], low)
         lowered.append(low)
 
-    n = len(x)
-    logits = {"float": [], "int8": []}
+    results: Dict[str, List[List[np.ndarray]]] = {"float": [[] for _ in range(nres)],
+                                                   "int8": [[] for _ in range(nres)]}
     with_tmp = workdir / "sqnr.run"
     with_tmp.mkdir(exist_ok=True)
-    xin = with_tmp / "x.npy"
+    xins = [with_tmp / f"x{k}.npy" for k in range(len(xs))]
     for i in range(0, n, batch):
-        xb = np.ascontiguousarray(x[i:i + batch], dtype=np.float32)
-        m = len(xb)
-        if m < batch:
-            xb = np.concatenate([xb, np.zeros((batch - m, *xb.shape[1:]), np.float32)])
-        np.save(xin, xb)
+        m = 0
+        for (shape, elt), xk, path in zip(sig_args, xs, xins):
+            xb = np.asarray(xk[i:i + batch])
+            if elt == "f32":
+                xb = xb.astype(np.float32, copy=False)
+            m = len(xb)
+            if m < batch:  # the padding's outputs are dropped
+                xb = np.concatenate([xb, np.zeros((batch - m, *xb.shape[1:]), xb.dtype)])
+            np.save(path, np.ascontiguousarray(xb))
         outs = {}
         for name, low in zip(("float", "int8"), lowered):
-            files = [with_tmp / f"{name}.{j}.npy" for j in range(len(layers) + 1)]
-            tools.run_tool("qsim-run", [str(low), f"--input={xin}",
+            files = [with_tmp / f"{name}.{j}.npy" for j in range(nres + len(layers))]
+            tools.run_tool("qsim-run", [str(low), *[f"--input={p}" for p in xins],
                                         *[f"--output={f}" for f in files]], timeout=1800)
             outs[name] = [np.load(f) for f in files]
-            logits[name].append(outs[name][0][:m])
-        for j, layer in enumerate(layers, start=1):
+            for j in range(nres):
+                results[name][j].append(outs[name][j][:m])
+        for j, layer in enumerate(layers, start=nres):
             f = outs["float"][j][:m].astype(np.float64)
             q = outs["int8"][j][:m].astype(np.float64)
             layer.signal += float(np.sum(f * f))
             layer.noise += float(np.sum((f - q) ** 2))
-    return SqnrResult(layers, n, np.concatenate(logits["int8"]),
-                      np.concatenate(logits["float"]), skipped)
+    fouts = [np.concatenate(r) for r in results["float"]]
+    qouts = [np.concatenate(r) for r in results["int8"]]
+    return SqnrResult(layers, n, qouts[0], fouts[0], skipped, fouts, qouts)
 
 
 # ---------------------------------------------------------------------------
@@ -288,9 +320,9 @@ def measure(onnx_path: Path, x: np.ndarray, passes: Sequence[str], workdir: Path
 # ---------------------------------------------------------------------------
 
 
-def format_worst(res: SqnrResult, k: int = 5) -> str:
+def format_worst(res: SqnrResult, k: int = 5, what: str = "test images") -> str:
     lines = [f"worst {min(k, len(res.layers))} of {len(res.layers)} layers by SQNR "
-             f"(float vs int8 outputs, {res.images} test images):"]
+             f"(float vs int8 outputs, {res.images} {what}):"]
     w = max([len(l.point) for l in res.worst(k)] + [5])
     for l in res.worst(k):
         lines.append(f"  {l.point:<{w}}  {l.op:<16} {l.db:7.2f} dB")
@@ -316,7 +348,7 @@ def plot(res: SqnrResult, path: Path, title: str = "", k: int = 5) -> Path:
     ax.set_xticklabels(names, rotation=75, ha="right", fontsize=7)
     ax.set_ylabel("SQNR (dB)")
     ax.set_xlabel(f"quantized layer output (network order; red: the {len(worst)} worst)")
-    ax.set_title(title or f"per-layer SQNR, float vs int8, {res.images} images",
+    ax.set_title(title or f"per-layer SQNR, float vs int8, {res.images} samples",
                  fontsize=10)
     ax.grid(axis="y", alpha=0.3)
     ax.set_axisbelow(True)

@@ -7,17 +7,22 @@
 // Runs an annotated model (after --qsim-annotate) on calibration data and
 // writes the statistics table that --qsim-calibrate reads:
 //
-//   qsim-collect model.mlir --data=calib.npy --output=table.json
+//   qsim-collect model.mlir --data=calib.npy [--data=...] --output=table.json
 //                [--batch-size=N] [--percentile=P] [--skip-nonfinite]
+//
+// One --data per argument of the entry, in argument order or as NAME=FILE
+// (NAME: the argument's location name, which `qsim import-onnx` sets to the
+// ONNX input's name, or argN). Each file is an (N, ...) .npy of the
+// argument's element type (the dtypes qsim-run takes: float32 for f32,
+// int64 for i64, ...); every file holds the same N samples.
 //
 // The module is instrumented (--qsim-instrument: markers become calls of
 // the observer runtime), lowered with --qsim-cpu-pipeline and JIT-compiled.
-// The data, an (N, ...) float32 .npy, is read `--batch-size` samples at a
-// time and fed to the model in calls of its own batch size (the entry's
-// leading dimension), so memory does not grow with N. Every check on the
-// inputs happens before anything is written; the table is written to a
-// temporary file and renamed at the end, so a failure leaves no partial
-// table. See docs/Calibration.md.
+// The data is read `--batch-size` samples at a time and fed to the model in
+// calls of its own batch size (the arguments' leading dimension), so memory
+// does not grow with N. Every check on the inputs happens before anything
+// is written; the table is written to a temporary file and renamed at the
+// end, so a failure leaves no partial table. See docs/Calibration.md.
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,6 +50,8 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
+#include <set>
 
 using namespace mlir;
 using mlir::qsim::runtime::formatShape;
@@ -105,6 +112,110 @@ struct Fnv1a {
   }
 };
 
+/// The .npy dtype that holds elements of `type` (those qsim-run supports).
+std::optional<rt::NpyDType> getDTypeFor(Type type) {
+  if (type.isF32())
+    return rt::NpyDType::F32;
+  if (type.isF64())
+    return rt::NpyDType::F64;
+  auto intType = dyn_cast<IntegerType>(type);
+  if (!intType)
+    return std::nullopt;
+  if (intType.isUnsigned())
+    return intType.getWidth() == 8 ? std::optional(rt::NpyDType::U8)
+                                   : std::nullopt;
+  switch (intType.getWidth()) {
+  case 1:
+    return rt::NpyDType::Bool;
+  case 8:
+    return rt::NpyDType::I8;
+  case 16:
+    return rt::NpyDType::I16;
+  case 32:
+    return rt::NpyDType::I32;
+  case 64:
+    return rt::NpyDType::I64;
+  default:
+    return std::nullopt;
+  }
+}
+
+/// As qsim-run: the same dtype, or the other signedness of a byte.
+bool isCompatible(rt::NpyDType expected, rt::NpyDType actual) {
+  if (expected == actual)
+    return true;
+  return (expected == rt::NpyDType::I8 && actual == rt::NpyDType::U8) ||
+         (expected == rt::NpyDType::U8 && actual == rt::NpyDType::I8);
+}
+
+/// numpy's name of a dtype, for messages.
+const char *dtypeName(rt::NpyDType dtype) {
+  switch (dtype) {
+  case rt::NpyDType::F32:
+    return "float32";
+  case rt::NpyDType::F64:
+    return "float64";
+  case rt::NpyDType::I8:
+    return "int8";
+  case rt::NpyDType::U8:
+    return "uint8";
+  case rt::NpyDType::I16:
+    return "int16";
+  case rt::NpyDType::I32:
+    return "int32";
+  case rt::NpyDType::I64:
+    return "int64";
+  case rt::NpyDType::Bool:
+    return "bool";
+  }
+  return "?";
+}
+
+/// The user-given name of an argument's location (NameLoc, possibly fused).
+std::string argName(BlockArgument arg) {
+  Location loc = arg.getLoc();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location l : fused.getLocations())
+      if (auto n = dyn_cast<NameLoc>(l))
+        return n.getName().str();
+  if (auto n = dyn_cast<NameLoc>(loc))
+    return n.getName().str();
+  return "";
+}
+
+/// The samples of one argument: its file, streamed, and the batch waiting
+/// to be passed.
+struct DataInput {
+  std::string file;
+  unsigned arg = 0;
+  std::string label; // "" with one argument, else " (argument #i 'name')"
+  rt::NpyHeader header;
+  SmallVector<int64_t> argShape;
+  int64_t sampleElems = 1;
+  size_t sampleBytes = 0;
+  bool isFloat = false;
+  std::ifstream in;
+  std::vector<uint8_t> chunk;
+  std::vector<uint8_t> pending; // samples waiting to fill a model batch
+  std::vector<int64_t> desc;
+};
+
+/// Whether the `sampleElems` elements at `p` are all finite.
+bool allFinite(const uint8_t *p, int64_t n, rt::NpyDType dtype) {
+  if (dtype == rt::NpyDType::F32) {
+    const float *f = reinterpret_cast<const float *>(p);
+    for (int64_t i = 0; i < n; ++i)
+      if (!std::isfinite(f[i]))
+        return false;
+  } else if (dtype == rt::NpyDType::F64) {
+    const double *d = reinterpret_cast<const double *>(p);
+    for (int64_t i = 0; i < n; ++i)
+      if (!std::isfinite(d[i]))
+        return false;
+  }
+  return true;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -115,9 +226,12 @@ int main(int argc, char **argv) {
   llvm::cl::opt<std::string> inputFilename(
       llvm::cl::Positional, llvm::cl::desc("<annotated-model.mlir>"),
       llvm::cl::Required, llvm::cl::cat(category));
-  llvm::cl::opt<std::string> dataFile(
-      "data", llvm::cl::desc("Calibration samples: an (N, ...) float32 .npy"),
-      llvm::cl::value_desc("file.npy"), llvm::cl::Required,
+  llvm::cl::list<std::string> dataFiles(
+      "data",
+      llvm::cl::desc("Calibration samples of one argument: an (N, ...) .npy "
+                     "of its element type; one per argument, in order or as "
+                     "NAME=FILE"),
+      llvm::cl::value_desc("[NAME=]file.npy"), llvm::cl::OneOrMore,
       llvm::cl::cat(category));
   llvm::cl::opt<std::string> outputFile(
       "output", llvm::cl::desc("The statistics table to write (JSON)"),
@@ -164,21 +278,6 @@ int main(int argc, char **argv) {
   if (optLevel > 3)
     return fail("--opt-level must be 0, 1, 2 or 3");
 
-  // The data: header only; the samples are streamed later.
-  rt::NpyHeader data;
-  if (std::string err = rt::readNpyHeader(dataFile, data); !err.empty())
-    return fail("data: " + err);
-  if (data.dtype != rt::NpyDType::F32)
-    return fail("data '" + dataFile + "' has dtype '" +
-                rt::getNpyDescr(data.dtype) + "'; calibration data must be "
-                "float32 ('<f4')");
-  if (data.shape.empty())
-    return fail("data '" + dataFile + "' is 0-d; expected (N, ...) samples");
-  int64_t numSamples = data.shape[0];
-  if (numSamples == 0)
-    return fail("data '" + dataFile + "' is empty: shape " +
-                formatShape(data.shape) + " holds no sample");
-
   DialectRegistry registry;
   rt::registerJitDialects(registry);
   MLIRContext context(registry);
@@ -190,7 +289,8 @@ int main(int argc, char **argv) {
     return fail(llvm::toString(loaded.takeError()));
   OwningOpRef<ModuleOp> module = std::move(*loaded);
 
-  // The entry: one f32 tensor argument (B, ...) matching the samples.
+  // The entry: static tensors (B, ...) of the dtypes qsim-run supports, all
+  // with the same batch B.
   func::FuncOp entry;
   for (auto func : module->getOps<func::FuncOp>()) {
     if (!func.isPublic() || func.isExternal())
@@ -210,26 +310,132 @@ int main(int argc, char **argv) {
                           inputFilename + "'");
   std::string name = entry.getSymName().str();
   FunctionType ftype = entry.getFunctionType();
-  auto argType = ftype.getNumInputs() == 1
-                     ? dyn_cast<RankedTensorType>(ftype.getInput(0))
-                     : RankedTensorType();
-  if (!argType || !argType.hasStaticShape() || argType.getRank() < 1 ||
-      !argType.getElementType().isF32())
-    return fail("'" + name +
-                "' must take exactly one static f32 tensor (batch, ...) to be "
-                "fed calibration samples");
+  unsigned numArgs = ftype.getNumInputs();
+  if (numArgs == 0)
+    return fail("'" + name + "' takes no argument to feed calibration samples");
+  SmallVector<std::string> argNames;
+  int64_t modelBatch = -1;
+  for (unsigned i = 0; i < numArgs; ++i) {
+    argNames.push_back(argName(entry.getArgument(i)));
+    auto t = dyn_cast<RankedTensorType>(ftype.getInput(i));
+    if (!t || !t.hasStaticShape() || t.getRank() < 1 ||
+        !getDTypeFor(t.getElementType()))
+      return fail("argument #" + llvm::Twine(i) + " of '" + name +
+                  "' must be a static tensor (batch, ...) of f32, f64, i1, "
+                  "i8, ui8, i16, i32 or i64 to be fed calibration samples");
+    if (modelBatch < 0)
+      modelBatch = t.getShape()[0];
+    else if (t.getShape()[0] != modelBatch)
+      return fail("the arguments of '" + name +
+                  "' have different batch dimensions (" +
+                  llvm::Twine(modelBatch) + " and " +
+                  llvm::Twine(t.getShape()[0]) + ")");
+  }
   for (Type t : ftype.getResults()) {
     auto r = dyn_cast<RankedTensorType>(t);
     if (!r || !r.hasStaticShape())
       return fail("'" + name + "' must return static ranked tensors");
   }
-  ArrayRef<int64_t> argShape = argType.getShape();
-  int64_t modelBatch = argShape[0];
-  if (!llvm::equal(argShape.drop_front(), ArrayRef(data.shape).drop_front()))
-    return fail("data '" + dataFile + "' has shape " +
-                formatShape(data.shape) + ", '" + name + "' takes " +
-                formatShape(argShape) + " (expects (N, " +
-                formatShape(argShape.drop_front()).substr(1) + ")");
+  auto describeArg = [&](unsigned i) {
+    std::string s = "#" + std::to_string(i);
+    if (!argNames[i].empty())
+      s += " '" + argNames[i] + "'";
+    return s;
+  };
+
+  // --data: in argument order, or NAME=FILE. A text is NAME=FILE only when
+  // NAME is an argument's name (or argN), so file names may hold '='.
+  if (dataFiles.size() != numArgs) {
+    std::string args;
+    for (unsigned i = 0; i < numArgs; ++i)
+      args += (i ? ", " : "") + describeArg(i);
+    return fail("'" + name + "' takes " + llvm::Twine(numArgs) +
+                " argument(s) (" + args + "); got " +
+                llvm::Twine(dataFiles.size()) + " --data file(s), one per "
+                "argument is needed");
+  }
+  std::vector<DataInput> inputs(numArgs);
+  {
+    SmallVector<std::optional<unsigned>> named;
+    for (const std::string &spec : dataFiles) {
+      std::optional<unsigned> arg;
+      size_t eq = spec.find('=');
+      if (eq != std::string::npos && eq > 0) {
+        StringRef key = StringRef(spec).take_front(eq);
+        for (unsigned i = 0; i < numArgs && !arg; ++i)
+          if (key == argNames[i] || key == ("arg" + llvm::Twine(i)).str())
+            arg = i;
+      }
+      named.push_back(arg);
+    }
+    bool anyNamed = llvm::any_of(named, [](auto a) { return a.has_value(); });
+    bool allNamed = llvm::all_of(named, [](auto a) { return a.has_value(); });
+    if (anyNamed && !allNamed)
+      return fail("--data: give every file in argument order or every one as "
+                  "NAME=FILE, not a mix");
+    for (unsigned k = 0; k < numArgs; ++k) {
+      unsigned arg = anyNamed ? *named[k] : k;
+      DataInput &d = inputs[arg];
+      if (!d.file.empty())
+        return fail("--data: argument " + describeArg(arg) +
+                    " is given twice");
+      d.file = anyNamed ? dataFiles[k].substr(dataFiles[k].find('=') + 1)
+                        : dataFiles[k];
+      d.arg = arg;
+      if (d.file.empty())
+        return fail("--data: no file for argument " + describeArg(arg));
+    }
+  }
+
+  // The data: headers only; the samples are streamed later.
+  int64_t numSamples = -1;
+  const DataInput *first = nullptr;
+  for (DataInput &d : inputs) {
+    const std::string &file = d.file;
+    d.label = numArgs > 1 ? " (argument " + describeArg(d.arg) + ")" : "";
+    if (std::string err = rt::readNpyHeader(file, d.header); !err.empty())
+      return fail("data: " + err);
+    auto argType = cast<RankedTensorType>(ftype.getInput(d.arg));
+    rt::NpyDType want = *getDTypeFor(argType.getElementType());
+    if (!isCompatible(want, d.header.dtype))
+      return fail("data '" + file + "'" + d.label + " has dtype '" +
+                  rt::getNpyDescr(d.header.dtype) + "'; calibration data " +
+                  (numArgs > 1 ? "of this argument " : "") + "must be " +
+                  dtypeName(want) + " ('" + rt::getNpyDescr(want) + "')");
+    if (d.header.shape.empty())
+      return fail("data '" + file + "'" + d.label +
+                  " is 0-d; expected (N, ...) samples");
+    if (d.header.shape[0] == 0)
+      return fail("data '" + file + "'" + d.label + " is empty: shape " +
+                  formatShape(d.header.shape) + " holds no sample");
+    ArrayRef<int64_t> argShape = argType.getShape();
+    if (!llvm::equal(argShape.drop_front(),
+                     ArrayRef(d.header.shape).drop_front()))
+      return fail("data '" + file + "'" + d.label + " has shape " +
+                  formatShape(d.header.shape) + ", '" + name + "' takes " +
+                  formatShape(argShape) + " (expects (N, " +
+                  formatShape(argShape.drop_front()).substr(1) + ")");
+    if (numSamples < 0) {
+      numSamples = d.header.shape[0];
+      first = &d;
+    } else if (d.header.shape[0] != numSamples) {
+      return fail("data '" + file + "'" + d.label + " has " +
+                  llvm::Twine(d.header.shape[0]) + " samples, '" +
+                  first->file + "'" + first->label + " has " +
+                  llvm::Twine(numSamples) +
+                  "; every argument needs the same number");
+    }
+    d.argShape.assign(argShape.begin(), argShape.end());
+    for (int64_t dim : argShape.drop_front())
+      d.sampleElems *= dim;
+    d.sampleBytes = d.sampleElems * rt::getNpyElementSize(d.header.dtype);
+    d.isFloat = d.header.dtype == rt::NpyDType::F32 ||
+                d.header.dtype == rt::NpyDType::F64;
+    d.desc.resize(rt::getDescriptorWords(argShape.size()));
+  }
+  std::string dataNames = inputs[0].file;
+  if (numArgs > 1)
+    dataNames = "the --data files";
   if (batchSize == 0)
     batchSize = modelBatch;
   if (batchSize % modelBatch)
@@ -237,7 +443,8 @@ int main(int argc, char **argv) {
                 " is not a multiple of the model's batch dimension " +
                 llvm::Twine(modelBatch));
   if (numSamples % modelBatch && !skipNonFinite)
-    return fail("data '" + dataFile + "' has " + llvm::Twine(numSamples) +
+    return fail("data '" + inputs[0].file + "'" + inputs[0].label + " has " +
+                llvm::Twine(numSamples) +
                 " samples, not a multiple of the model's batch dimension " +
                 llvm::Twine(modelBatch));
 
@@ -272,15 +479,8 @@ int main(int argc, char **argv) {
   std::string cifaceName = (rt::kCIfacePrefix + name).str();
   rt::setObserver(observeCallback, &collector);
 
-  // Descriptors: one input of the model batch; results come back through an
-  // out-struct and are freed after each call.
-  int64_t sampleElems = 1;
-  for (int64_t d : argShape.drop_front())
-    sampleElems *= d;
-  size_t sampleBytes = sampleElems * sizeof(float);
-  std::vector<float> pending; // samples waiting to fill a model batch
-  size_t rank = argShape.size();
-  std::vector<int64_t> inDesc(rt::getDescriptorWords(rank));
+  // Descriptors: one per argument, of the model batch; results come back
+  // through an out-struct and are freed after each call.
   size_t resultWords = 0;
   SmallVector<size_t> resultOffsets;
   for (Type t : ftype.getResults()) {
@@ -288,74 +488,98 @@ int main(int argc, char **argv) {
     resultWords += rt::getDescriptorWords(cast<RankedTensorType>(t).getRank());
   }
   std::vector<int64_t> resultStorage(std::max<size_t>(resultWords, 1));
-  auto runBatch = [&](float *batch) -> llvm::Error {
-    rt::fillContiguousDescriptor(inDesc.data(), batch, argShape);
+  // Runs the model on batch `b` of the pending samples.
+  auto runBatch = [&](size_t b) -> llvm::Error {
+    std::set<uintptr_t> notOwned;
+    SmallVector<void *> inPtrs;
+    for (DataInput &d : inputs) {
+      uint8_t *batch = d.pending.data() + b * modelBatch * d.sampleBytes;
+      rt::fillContiguousDescriptor(d.desc.data(), batch, d.argShape);
+      notOwned.insert(reinterpret_cast<uintptr_t>(batch));
+      inPtrs.push_back(d.desc.data());
+    }
     std::fill(resultStorage.begin(), resultStorage.end(), 0);
-    void *resultPtr = resultStorage.data(), *inPtr = inDesc.data();
+    void *resultPtr = resultStorage.data();
     SmallVector<void *> packed;
     if (ftype.getNumResults())
       packed.push_back(&resultPtr);
-    packed.push_back(&inPtr);
+    for (void *&p : inPtrs)
+      packed.push_back(&p);
     if (llvm::Error e = (*engine)->invokePacked(cifaceName, packed))
       return e;
-    rt::freeResultBuffers(resultStorage, resultOffsets,
-                          {reinterpret_cast<uintptr_t>(batch)});
+    rt::freeResultBuffers(resultStorage, resultOffsets, notOwned);
     return llvm::Error::success();
   };
 
-  std::ifstream in(dataFile, std::ios::binary);
-  if (!in)
-    return fail("cannot open '" + dataFile + "'");
-  in.seekg(data.dataOffset);
   Fnv1a hash;
-  hash.update(data.shape.data(), data.shape.size() * sizeof(int64_t));
-  int64_t used = 0, skipped = 0, dropped = 0;
+  for (DataInput &d : inputs) {
+    d.in.open(d.file, std::ios::binary);
+    if (!d.in)
+      return fail("cannot open '" + d.file + "'");
+    d.in.seekg(d.header.dataOffset);
+    hash.update(d.header.shape.data(), d.header.shape.size() * sizeof(int64_t));
+  }
+  int64_t used = 0, skipped = 0, dropped = 0, pendingSamples = 0;
   int64_t numSteps = (numSamples + batchSize - 1) / batchSize;
-  std::vector<float> chunk;
   auto start = std::chrono::steady_clock::now();
   for (int64_t step = 0; step < numSteps; ++step) {
-    int64_t first = step * batchSize;
-    int64_t count = std::min<int64_t>(batchSize, numSamples - first);
-    chunk.resize(count * sampleElems);
-    in.read(reinterpret_cast<char *>(chunk.data()), count * sampleBytes);
-    if (!in)
-      return fail("cannot read samples " + llvm::Twine(first) + ".." +
-                  llvm::Twine(first + count - 1) + " of '" + dataFile + "'");
+    int64_t firstSample = step * batchSize;
+    int64_t count = std::min<int64_t>(batchSize, numSamples - firstSample);
+    for (DataInput &d : inputs) {
+      d.chunk.resize(count * d.sampleBytes);
+      d.in.read(reinterpret_cast<char *>(d.chunk.data()),
+                count * d.sampleBytes);
+      if (!d.in)
+        return fail("cannot read samples " + llvm::Twine(firstSample) + ".." +
+                    llvm::Twine(firstSample + count - 1) + " of '" + d.file +
+                    "'");
+    }
     for (int64_t s = 0; s < count; ++s) {
-      const float *sample = chunk.data() + s * sampleElems;
       bool finite = true;
-      for (int64_t i = 0; i < sampleElems && finite; ++i)
-        finite = std::isfinite(sample[i]);
+      for (DataInput &d : inputs)
+        finite = finite && (!d.isFloat ||
+                            allFinite(d.chunk.data() + s * d.sampleBytes,
+                                      d.sampleElems, d.header.dtype));
       if (!finite) {
-        if (!skipNonFinite)
-          return fail("sample " + llvm::Twine(first + s) + " of '" + dataFile +
-                      "' holds NaN or infinity (use --skip-nonfinite to skip "
-                      "such samples)");
+        if (!skipNonFinite) {
+          std::string where = numArgs == 1 ? "'" + inputs[0].file + "'"
+                                           : dataNames;
+          return fail("sample " + llvm::Twine(firstSample + s) + " of " +
+                      where + " holds NaN or infinity (use --skip-nonfinite "
+                      "to skip such samples)");
+        }
         ++skipped;
         continue;
       }
-      hash.update(sample, sampleBytes);
-      pending.insert(pending.end(), sample, sample + sampleElems);
+      for (DataInput &d : inputs) {
+        const uint8_t *sample = d.chunk.data() + s * d.sampleBytes;
+        hash.update(sample, d.sampleBytes);
+        d.pending.insert(d.pending.end(), sample, sample + d.sampleBytes);
+      }
+      ++pendingSamples;
       ++used;
     }
-    size_t batchElems = modelBatch * sampleElems;
-    size_t full = pending.size() / batchElems;
-    for (size_t b = 0; b < full; ++b)
-      if (llvm::Error e = runBatch(pending.data() + b * batchElems))
+    int64_t full = pendingSamples / modelBatch;
+    for (int64_t b = 0; b < full; ++b)
+      if (llvm::Error e = runBatch(b))
         return fail("calling '" + name +
                     "' failed: " + llvm::toString(std::move(e)));
-    pending.erase(pending.begin(), pending.begin() + full * batchElems);
+    for (DataInput &d : inputs)
+      d.pending.erase(d.pending.begin(),
+                      d.pending.begin() + full * modelBatch * d.sampleBytes);
+    pendingSamples -= full * modelBatch;
     if (!quiet) {
       double secs = std::chrono::duration<double>(
                         std::chrono::steady_clock::now() - start)
                         .count();
       llvm::errs() << llvm::format(
           "qsim-collect: batch %lld/%lld: %lld/%lld samples (%.1f samples/s)\n",
-          (long long)step + 1, (long long)numSteps, (long long)(first + count),
-          (long long)numSamples, secs > 0 ? (first + count) / secs : 0.0);
+          (long long)step + 1, (long long)numSteps,
+          (long long)(firstSample + count), (long long)numSamples,
+          secs > 0 ? (firstSample + count) / secs : 0.0);
     }
   }
-  dropped = pending.size() / sampleElems;
+  dropped = pendingSamples;
   used -= dropped;
   for (const Point &p : collector.points)
     if (p.badShape)
@@ -368,8 +592,10 @@ int main(int argc, char **argv) {
                  << " sample(s) that do not fill a model batch of "
                  << modelBatch << "\n";
   if (used == 0)
-    return fail("no sample of '" + dataFile + "' was used (" +
-                llvm::Twine(skipped) + " skipped as non-finite)");
+    return fail("no sample of " +
+                (numArgs == 1 ? "'" + inputs[0].file + "'" : dataNames) +
+                " was used (" + llvm::Twine(skipped) +
+                " skipped as non-finite)");
 
   cal::Table table;
   table.samples = used;
