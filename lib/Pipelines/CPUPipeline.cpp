@@ -19,6 +19,8 @@
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/AsyncToLLVM/AsyncToLLVM.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MathToLibm/MathToLibm.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
@@ -253,7 +255,12 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 
-  // To the LLVM dialect.
+  // To the LLVM dialect. Math ops go first: libm has no vector entry points,
+  // so MathToLibm unrolls a vector erf (fused into a kernel's epilogue) into
+  // vector.extract / from_elements, which VectorToLLVM must still see. Ops
+  // with LLVM intrinsics become intrinsics before that, so they stay vectors.
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertVectorToLLVMPass());
   if (threads > 1)
     pm.addPass(createConvertAsyncToLLVMPass());
