@@ -32,11 +32,14 @@ import numpy as np
 from .. import tools
 from .emitter import CONSTANT_OPERANDS, ImporterBase
 from .prepare import parse_input_shapes, prepare
+from .ops.activation import ActivationOps
 from .ops.conv import ConvOps
 from .ops.elementwise import ElementwiseOps
 from .ops.matmul import MatMulOps
 from .ops.normalization import NormalizationOps
 from .ops.pool import PoolOps
+from .ops.reduce import ReduceOps
+from .ops.resize import ResizeOps
 from .ops.shape import ShapeOps
 from .ops.spatial import SpatialHelpers
 from .values import OnnxImportError
@@ -52,8 +55,9 @@ __all__ = [
 ]
 
 
-class _Importer(ElementwiseOps, ShapeOps, MatMulOps, ConvOps, PoolOps,
-                NormalizationOps, SpatialHelpers, ImporterBase):
+class _Importer(ElementwiseOps, ActivationOps, ShapeOps, MatMulOps, ConvOps, PoolOps,
+                NormalizationOps, ReduceOps, ResizeOps,
+                SpatialHelpers, ImporterBase):
     """The importer: the emitter plus every op family's handlers."""
 
 
@@ -92,8 +96,11 @@ def import_onnx(model, batch: Optional[int] = None, fold_bn: bool = True,
         model = onnx.load(str(model))
     if batch is not None and batch < 1:
         raise OnnxImportError(f"batch must be positive, got {batch}")
-    model = prepare(model, input_shapes, batch, bound=list(bind or {}))
-    return _Importer(model, batch, fold_bn, bind, _sanitize(func_name)).run()
+    model, inference_error = prepare(model, input_shapes, batch, bound=list(bind or {}))
+    mlir = _Importer(model, batch, fold_bn, bind, _sanitize(func_name)).run()
+    if inference_error is not None:
+        raise inference_error
+    return mlir
 
 
 def import_onnx_file(path: Union[str, Path], **kwargs) -> str:

@@ -15,7 +15,10 @@ from .values import (NCHW_TO_NHWC as _NCHW_TO_NHWC, NHWC_TO_NCHW as _NHWC_TO_NCH
 
 #: Operand positions that must be compile-time constants (initializers,
 #: Constant nodes or inputs bound with ``bind=``).
-CONSTANT_OPERANDS = {"Reshape": (1,), "Clip": (1, 2), "Dropout": (1, 2)}
+CONSTANT_OPERANDS = {"Reshape": (1,), "Clip": (1, 2), "Dropout": (1, 2),
+                     "Slice": (1, 2, 3, 4), "Pad": (1, 2, 3), "Tile": (1,),
+                     "Expand": (1,), "Squeeze": (1,), "Unsqueeze": (1,),
+                     "Split": (1,)}
 
 
 class ImporterBase:
@@ -259,9 +262,11 @@ class ImporterBase:
         # Named after the value (graph input or node output), not the consumer.
         shape = tuple(v.shape[p] for p in perm)
         ps = ", ".join(map(str, perm))
+        e = v.dtype
         return self.new(shape, layout,
                         f"tosa.transpose {self.ssa(v)} {{perms = array<i32: {ps}>}} : "
-                        f"({_ty(v.shape)}) -> {_ty(shape)}", f"{v.name}/{tag}")
+                        f"({_ty(v.shape, e)}) -> {_ty(shape, e)}", f"{v.name}/{tag}",
+                        dtype=e)
 
     def plain(self, v: Val) -> Val:
         return self.to_layout(v, "plain")
@@ -339,10 +344,6 @@ class ImporterBase:
                 continue
             if node.proto.domain not in ("", "ai.onnx"):
                 raise node.error(f"operator domain '{node.proto.domain}' is not supported")
-            handler = getattr(self, f"op_{node.op_type}", None)
-            if handler is None:
-                raise node.error(f"operator '{node.op_type}' is not supported "
-                                 f"(supported: {', '.join(self.supported_ops())})")
             ins = []
             for pos, name in enumerate(node.inputs):
                 if not name:
@@ -357,9 +358,15 @@ class ImporterBase:
                     raise node.error(f"input #{pos} '{name}' must be a constant "
                                      f"(initializer or Constant node)")
                 ins.append(v)
+            # Constant inputs fold whatever the op (ConstantOfShape, Range,
+            # ... of static shapes need no handler).
             if self.foldable(node, ins):
                 outs = self.fold(node, ins)
             else:
+                handler = getattr(self, f"op_{node.op_type}", None)
+                if handler is None:
+                    raise node.error(f"operator '{node.op_type}' is not supported "
+                                     f"(supported: {', '.join(self.supported_ops())})")
                 outs = handler(node, ins)
             for name, v in zip(node.outputs, outs):
                 if name and v is not None:
@@ -377,16 +384,18 @@ class ImporterBase:
             if o.name not in self.values:
                 raise OnnxImportError(f"graph output '{o.name}' is not produced")
             v = self.values[o.name]
-            if v.is_const and v.const.dtype != np.float32:
+            if v.is_const and v.const.dtype not in (np.float32, np.int64, np.int32,
+                                                    np.bool_):
                 raise OnnxImportError(f"graph output '{o.name}' has dtype "
-                                      f"{v.const.dtype}; only float32 is supported")
+                                      f"{v.const.dtype}; only FLOAT (float32), INT64, "
+                                      f"INT32 and BOOL outputs are supported")
             v = self.plain(v)
             if v.rank == 0:
                 raise OnnxImportError(f"graph output '{o.name}' is a scalar; "
                                       f"only ranked tensors are supported")
             results.append(v)
         ret_names = [self.ssa(v) for v in results]
-        ret_types = [_ty(v.shape) for v in results]
+        ret_types = [_ty(v.shape, v.dtype) for v in results]
 
         sig = ", ".join(f"{v.ssa}: {_ty(v.shape, v.dtype)} loc({_quote(n)})"
                         for v, n in args)
@@ -411,7 +420,8 @@ class ImporterBase:
                                   f"supported")
         if arr.dtype.kind not in "fiub":
             raise OnnxImportError(f"initializer '{name}' has unsupported dtype {arr.dtype}")
-        return Val(arr.shape, "plain", const=np.ascontiguousarray(arr), name=name)
+        # np.asarray keeps rank 0 (np.ascontiguousarray makes scalars 1-D)
+        return Val(arr.shape, "plain", const=np.asarray(arr, order="C"), name=name)
 
     def _input_shape(self, inp) -> Tuple[Tuple[int, ...], str]:
         """(static shape, MLIR element type) of a graph input."""
@@ -424,8 +434,8 @@ class ImporterBase:
         if tt.elem_type not in elts:
             dt = onnx.TensorProto.DataType.Name(tt.elem_type)
             raise OnnxImportError(f"graph input '{inp.name}' has element type {dt}; "
-                                  f"only FLOAT (float32), INT64, INT32 and BOOL inputs "
-                                  f"are supported")
+                                  f"only FLOAT (float32) inputs are supported (and "
+                                  f"INT64, INT32, BOOL ones for indices and masks)")
         if not tt.HasField("shape"):
             raise OnnxImportError(f"graph input '{inp.name}' has no shape")
         dims = []
@@ -490,7 +500,7 @@ class ImporterBase:
             if arr.dtype == np.float64 and any(
                     v is not None and v.const.dtype == np.float32 for v in ins):
                 arr = arr.astype(np.float32)
-            outs.append(Val(arr.shape, "plain", const=np.ascontiguousarray(arr),
+            outs.append(Val(arr.shape, "plain", const=np.asarray(arr, order="C"),
                             name=name or None))
         return outs
 
@@ -526,5 +536,6 @@ class ImporterBase:
     def float_operand(self, node: _Node, v: Val, pos: int) -> Val:
         if v.is_const and v.const.dtype != np.float32:
             raise node.error(f"input #{pos} '{node.inputs[pos]}' has dtype "
-                             f"{v.const.dtype}; only float32 is supported")
+                             f"{v.const.dtype}; only FLOAT (float32) inputs are "
+                             f"supported here")
         return v

@@ -55,8 +55,13 @@ def opset_of(model) -> int:
 
 def prepare(model, input_shapes: Optional[Mapping[str, Sequence[int]]] = None,
             batch: Optional[int] = None, bound: Sequence[str] = ()):
-    """A copy of ``model`` with static input shapes and inferred value
-    shapes.  Raises :class:`OnnxImportError`."""
+    """``(model, error)``: a copy of ``model`` with static input shapes and
+    inferred value shapes, and ``None``; or, where ONNX's strict shape
+    inference refuses the graph, the copy without inferred shapes and that
+    refusal as an :class:`OnnxImportError`.  The caller imports either way
+    and raises its own, more specific error first (an unsupported attribute
+    names the attribute), else the refusal: a graph ONNX calls inconsistent
+    is never imported.  Raises :class:`OnnxImportError` for bad options."""
     import onnx
 
     opset = opset_of(model)
@@ -111,11 +116,22 @@ def prepare(model, input_shapes: Optional[Mapping[str, Sequence[int]]] = None,
     # contradict the fixed shapes: inference recomputes it.
     del g.value_info[:]
     try:
-        m = onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True,
-                                              data_prop=True)
+        inferred = onnx.shape_inference.infer_shapes(m, check_type=True,
+                                                     strict_mode=True, data_prop=True)
+        return inferred, None
     except Exception as e:  # noqa: BLE001 - onnx raises InferenceError and others
-        msg = str(e).strip().splitlines()
-        raise OnnxImportError("ONNX shape inference failed: " +
-                              (" ".join(x.strip() for x in msg[:6]) or type(e).__name__)) \
-            from None
-    return m
+        return m, shape_inference_error(e)
+
+
+def shape_inference_error(e: Exception) -> OnnxImportError:
+    """ONNX's inference message, with the node named as the importer names
+    nodes (``node 'conv1' (Conv): ...``)."""
+    import re
+    text = " ".join(x.strip() for x in str(e).strip().splitlines()[:6]) \
+        or type(e).__name__
+    m = re.search(r"\(op_type:(\w+), node name: ([^)]*)\): (.*)", text)
+    if m:
+        op, name, msg = m.groups()
+        msg = re.sub(r"^(\[\w+\] )+", "", msg.strip())
+        return OnnxImportError(f"node '{name}' ({op}): ONNX shape inference failed: {msg}")
+    return OnnxImportError(f"ONNX shape inference failed: {text}")

@@ -1,4 +1,4 @@
-"""Conv (with batch-norm folding) and BatchNormalization."""
+"""Conv (with batch-norm folding), ConvTranspose and BatchNormalization."""
 
 from __future__ import annotations
 
@@ -225,3 +225,164 @@ class ConvOps:
         xc = self.binary("sub", x, mean, layout, self.loc("center"))
         y = self.binary("mul", xc, s, layout, self.loc("mul"))
         return [self.binary("add", y, beta, layout, self.loc())]
+
+    # -- ConvTranspose ------------------------------------------------------
+
+    def op_ConvTranspose(self, node, ins):
+        self.check_attrs(node, ("auto_pad", "dilations", "group", "kernel_shape",
+                                "output_padding", "output_shape", "pads", "strides"))
+        if len(ins) < 2 or ins[1] is None:
+            raise node.error("needs inputs X and W")
+        x = self.float_operand(node, ins[0], 0)
+        w = self.float_operand(node, ins[1], 1)
+        b = ins[2] if len(ins) > 2 else None
+        lx = x.logical_shape
+        if len(lx) == 3:
+            saved = node.attrs
+            a = self._with_1d(node)
+            for key in ("output_padding", "output_shape"):
+                if key in a:
+                    v = list(a[key])
+                    a[key] = [0 if key == "output_padding" else 1] + v[-1:]
+            node.attrs = a
+            try:
+                x4 = self._lift_1d(node, x)
+                wl = self.plain(w)
+                if wl.rank != 3:
+                    raise node.error(f"weight shape {list(wl.shape)} is not 3-D")
+                w4 = self.reshape(wl, (wl.shape[0], wl.shape[1], 1, wl.shape[2]),
+                                  tag="w_to_2d")
+                y = self._conv_transpose2d(node, x4, w4, b)
+            finally:
+                node.attrs = saved
+            y = self.plain(y)
+            return [self.reshape(y, (y.shape[0], y.shape[1], y.shape[3]), tag="to_1d")]
+        if len(lx) != 4:
+            raise node.error(f"only 1-D and 2-D transposed convolutions are supported "
+                             f"(input shape {list(lx)})")
+        return [self._conv_transpose2d(node, x, w, b)]
+
+    def _conv_transpose2d(self, node, x: Val, w: Val, b: Optional[Val]) -> Val:
+        """ONNX out[s*i + k - pad_begin] += x[i] * W[k] is TOSA's
+        transpose_conv2d with out_pad = (-pad_begin, output_padding -
+        pad_end) per axis; dilated constant kernels get zeros between taps."""
+        a = node.attrs
+        n, c, h, wd = x.logical_shape
+        w = self.plain(w)
+        if w.rank != 4:
+            raise node.error(f"weight shape {list(w.shape)} is not 4-D")
+        cw, mg, kh, kw = w.shape
+        group = int(a.get("group", 1))
+        if group < 1 or c % group or cw != c:
+            raise node.attr_error("group", group, f"inconsistent with input channels "
+                                  f"{c} and weight shape {list(w.shape)}")
+        m = mg * group
+        if "kernel_shape" in a and list(a["kernel_shape"]) != [kh, kw]:
+            raise node.attr_error("kernel_shape", list(a["kernel_shape"]),
+                                  f"differs from the weight's {[kh, kw]}")
+        strides = [int(s) for s in a.get("strides", [1, 1])]
+        dils = [int(d) for d in a.get("dilations", [1, 1])]
+        outpad = [int(p) for p in a.get("output_padding", [0, 0])]
+        for key, vals in (("strides", strides), ("dilations", dils)):
+            if len(vals) != 2 or any(v < 1 for v in vals):
+                raise node.attr_error(key, vals, "need 2 positive values")
+        if len(outpad) != 2 or any(p < 0 for p in outpad):
+            raise node.attr_error("output_padding", outpad, "need 2 non-negative values")
+        if dils != [1, 1]:
+            # A dilated kernel is the kernel with d-1 zeros between taps.
+            dh, dw = dils
+            ekh, ekw = (kh - 1) * dh + 1, (kw - 1) * dw + 1
+            if w.is_const:
+                wc = np.zeros((cw, mg, ekh, ekw), np.float32)
+                wc[:, :, ::dh, ::dw] = w.const
+                w = Val(wc.shape, const=wc, name=w.name)
+            else:
+                w6 = self.reshape(w, (cw, mg, kh, 1, kw, 1), tag="dilate_split")
+                w6 = self.pad(w6, [(0, 0), (0, 0), (0, 0), (0, dh - 1), (0, 0),
+                                   (0, dw - 1)], tag="dilate_pad")
+                w4 = self.reshape(w6, (cw, mg, kh * dh, kw * dw), tag="dilate_merge")
+                w = self.slice(w4, (0, 0, 0, 0), (cw, mg, ekh, ekw), tag="dilate_crop")
+            kh, kw = ekh, ekw
+        full = [strides[i] * (d - 1) + outpad[i] + k
+                for i, (d, k) in enumerate(((h, kh), (wd, kw)))]
+        auto = a.get("auto_pad", "NOTSET")
+        if auto not in ("NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER"):
+            raise node.attr_error("auto_pad", auto, "unknown value")
+        target = None
+        if "output_shape" in a:
+            target = [int(d) for d in a["output_shape"]][-2:]
+            if len(target) != 2 or any(d < 1 for d in target):
+                raise node.attr_error("output_shape", list(a["output_shape"]),
+                                      "need 2 positive spatial sizes")
+        elif auto in ("SAME_UPPER", "SAME_LOWER"):
+            target = [h * strides[0], wd * strides[1]]
+        if target is not None:
+            pads = []
+            for i in range(2):
+                total = full[i] - target[i]
+                small = total // 2
+                pads.append((small, total - small) if auto == "SAME_UPPER"
+                            else (total - small, small))
+        elif auto == "VALID":
+            pads = [(0, 0), (0, 0)]
+        else:
+            p = [int(v) for v in a.get("pads", [0, 0, 0, 0])]
+            if len(p) != 4 or any(v < 0 for v in p):
+                raise node.attr_error("pads", p, "need 4 non-negative values")
+            pads = [(p[0], p[2]), (p[1], p[3])]
+        outs = [full[i] - pads[i][0] - pads[i][1] for i in range(2)]
+        if any(o < 1 for o in outs):
+            raise node.error(f"output size {outs} is empty")
+        # TOSA needs out_pad > -kernel: a larger cut is a slice of a bigger result.
+        out_pad, crop = [], []
+        for i, k in enumerate((kh, kw)):
+            top, bottom = -pads[i][0], outpad[i] - pads[i][1]
+            t2, b2 = (top if top > -k else 0), (bottom if bottom > -k else 0)
+            out_pad += [t2, b2]
+            crop.append((t2 - top, b2 - bottom))
+
+        if b is None:
+            b = Val((m,), const=np.zeros(m, np.float32), name=f"{node.name}/bias")
+        else:
+            b = self.plain(self.float_operand(node, b, 2))
+            if b.shape != (m,):
+                raise node.error(f"bias shape {list(b.shape)} is not [{m}]")
+        xn = self.to_layout(x, "nhwc")
+        cropped = any(v for cr in crop for v in cr)
+        tosa_out = [outs[i] + crop[i][0] + crop[i][1] for i in range(2)]
+        attrs = (f"acc_type = f32, out_pad = array<i64: {', '.join(map(str, out_pad))}>, "
+                 f"stride = array<i64: {strides[0]}, {strides[1]}>")
+        zp = self.zp()
+        cg = c // group
+
+        def tconv(xv: Val, wv: Val, bv: Val, loc: str) -> Val:
+            shape = (xv.shape[0], tosa_out[0], tosa_out[1], wv.shape[0])
+            return self.new(shape, "nhwc",
+                            f"tosa.transpose_conv2d {self.ssa(xv)}, {self.ssa(wv)}, "
+                            f"{self.ssa(bv)}, {zp}, {zp} {{{attrs}}} : ({_ty(xv.shape)}, "
+                            f"{_ty(wv.shape)}, {_ty(bv.shape)}, tensor<1xf32>, "
+                            f"tensor<1xf32>) -> {_ty(shape)}", loc)
+
+        main = self.loc("uncropped") if cropped else self.loc()
+        if group == 1:
+            wt = self.transpose(w, (1, 2, 3, 0), tag="weight_ohwi")  # IOHW -> OHWI
+            y = tconv(xn, wt, b, main)
+        else:
+            parts = []
+            for g in range(group):
+                xg = self.slice(xn, (0, 0, 0, g * cg), (n, h, wd, cg), tag=f"group{g}_in")
+                wg = self.slice(w, (g * cg, 0, 0, 0), (cg, mg, kh, kw),
+                                tag=f"group{g}_weight")
+                bg = self.slice(b, (g * mg,), (mg,), tag=f"group{g}_bias")
+                wgt = self.transpose(wg, (1, 2, 3, 0), tag=f"group{g}_weight_ohwi")
+                parts.append(tconv(xg, wgt, bg, self.loc(f"group{g}")))
+            y = self.concat(parts, 3, "nhwc", main)
+        if cropped:
+            loc = self.loc()
+            s0 = self.shape_const((0, crop[0][0], crop[1][0], 0), loc)
+            shape = (n, outs[0], outs[1], m)
+            s1 = self.shape_const(shape, loc)
+            y = self.new(shape, "nhwc",
+                         f"tosa.slice {self.ssa(y)}, {s0}, {s1} : ({_ty(y.shape)}, "
+                         f"!tosa.shape<4>, !tosa.shape<4>) -> {_ty(shape)}", loc)
+        return y

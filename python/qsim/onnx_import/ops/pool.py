@@ -1,4 +1,4 @@
-"""Pooling: MaxPool, AveragePool, GlobalAveragePool."""
+"""Pooling: MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool."""
 
 from __future__ import annotations
 
@@ -94,3 +94,24 @@ class PoolOps:
                          f"kernel = array<i64: {h}, {w}>, pad = array<i64: 0, 0, 0, 0>, "
                          f"stride = array<i64: 1, 1>}} : ({_ty(xn.shape)}, tensor<1xf32>, "
                          f"tensor<1xf32>) -> {_ty(shape)}", self.loc())]
+
+    def op_GlobalMaxPool(self, node, ins):
+        self.check_attrs(node, ())
+        x = self.float_operand(node, ins[0], 0)
+        ls = x.logical_shape
+        if len(ls) < 3:
+            raise node.error(f"input shape {list(ls)} has no spatial axes")
+        if len(ls) != 4:
+            # [N, C, D1, ...]: a maximum over every spatial axis.
+            v = self.plain(x)
+            for ax in range(2, len(ls)):
+                v = self.reduce("max", v, ax, self.loc() if ax == len(ls) - 1
+                                else self.loc("max"))
+            return [v]
+        xn = self.to_layout(x, "nhwc")
+        n, h, w, c = xn.shape
+        shape = (n, 1, 1, c)
+        return [self.new(shape, "nhwc",
+                         f"tosa.max_pool2d {self.ssa(xn)} {{kernel = array<i64: {h}, {w}>, "
+                         f"pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>}} : "
+                         f"({_ty(xn.shape)}) -> {_ty(shape)}", self.loc())]
