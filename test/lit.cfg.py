@@ -11,7 +11,7 @@ config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.qsim_obj_root, "test")
-config.excludes = ["Inputs", "Unit", "CMakeLists.txt", "lit.cfg.py",
+config.excludes = ["Inputs", "Unit", "lib", "CMakeLists.txt", "lit.cfg.py",
                    "lit.site.cfg.py"]
 
 # Captured FileCheck variables must not leak across CHECK-LABELs.
@@ -26,7 +26,7 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.qsim_tools_dir, config.llvm_tools_dir]
-tools = ["qsim-opt", "qsim-run", "qsim-collect"]
+tools = ["qsim-opt", "qsim-test-opt", "qsim-run", "qsim-collect"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # GPU tests (test/GPU). `ptxas`: the CUDA toolkit's assembler is on PATH or in

@@ -4,10 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "PipelineUtils.h"
+#include "qsim/Pipelines/Pipelines.h"
 
 #include "qsim/Conversion/Passes.h"
-#include "qsim/Pipelines/Pipelines.h"
+#include "qsim/Transforms/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
@@ -24,141 +24,17 @@
 #include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
 #include "mlir/Conversion/TosaToTensor/TosaToTensor.h"
 #include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
-#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
-#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Tosa/Transforms/Passes.h"
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
-
-namespace {
-
-/// Upstream's `llvm-request-c-wrappers` marks every function, declarations
-/// included, which would redirect calls to external C functions (libm, runtime
-/// helpers) to `_mlir_ciface_` wrappers that do not exist; hence this
-/// pipeline-internal step. It is not registered as a flag: it is meaningful
-/// only at the head of the pipelines.
-struct MarkEntryPointsPass
-    : public PassWrapper<MarkEntryPointsPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(MarkEntryPointsPass)
-
-  MarkEntryPointsPass(StringRef argument, bool emitCInterface,
-                      bool registerGPUTranslations)
-      : argument(argument), emitCInterface(emitCInterface),
-        registerGPUTranslations(registerGPUTranslations) {}
-
-  StringRef getArgument() const override { return argument; }
-  StringRef getDescription() const override {
-    return "Record the entry signature and request C wrappers of public "
-           "functions";
-  }
-  /// gpu-module-to-binary translates each gpu.module to LLVM IR, which needs
-  /// the translation interfaces of the builtin, LLVM, GPU and NVVM dialects.
-  /// Registering them here makes the GPU pipeline self-contained for any
-  /// driver (qsim-opt, qsim-run, an embedder), not only mlir-opt-like tools.
-  void getDependentDialects(DialectRegistry &registry) const override {
-    if (registerGPUTranslations)
-      registerAllGPUToLLVMIRTranslations(registry);
-  }
-
-  void runOnOperation() override {
-    for (auto func : getOperation().getOps<func::FuncOp>()) {
-      if (!func.isPublic() || func.isExternal())
-        continue;
-      // A module that is fed through twice keeps its original signature.
-      if (!func->hasAttr(qsim::kEntryTypeAttrName))
-        func->setAttr(qsim::kEntryTypeAttrName,
-                      TypeAttr::get(func.getFunctionType()));
-      // A caller's input buffers must survive the call, e.g. to call again.
-      for (auto [i, type] : llvm::enumerate(func.getArgumentTypes()))
-        if (isa<TensorType>(type))
-          func.setArgAttr(
-              i, bufferization::BufferizationDialect::kWritableAttrName,
-              BoolAttr::get(func.getContext(), false));
-      if (emitCInterface)
-        func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
-                      UnitAttr::get(func.getContext()));
-    }
-  }
-
-  StringRef argument;
-  bool emitCInterface;
-  bool registerGPUTranslations;
-};
-
-} // namespace
-
-std::unique_ptr<Pass>
-mlir::qsim::createMarkEntryPointsPass(StringRef argument, bool emitCInterface,
-                                      bool registerGPUTranslations) {
-  return std::make_unique<MarkEntryPointsPass>(argument, emitCInterface,
-                                               registerGPUTranslations);
-}
-
-namespace {
-/// Upstream's linalg-fuse-elementwise-ops (the same pattern sets), with a
-/// control that also refuses any fusion or reshape propagation that would
-/// touch a named linalg op (it would become a generic).
-struct FuseElementwiseKeepNamedPass
-    : public PassWrapper<FuseElementwiseKeepNamedPass,
-                         OperationPass<func::FuncOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(FuseElementwiseKeepNamedPass)
-
-  StringRef getArgument() const override {
-    return "qsim-fuse-elementwise-keep-named";
-  }
-  StringRef getDescription() const override {
-    return "Fuse elementwise linalg ops, leaving named ops named";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<affine::AffineDialect, linalg::LinalgDialect,
-                    tensor::TensorDialect>();
-  }
-  void runOnOperation() override {
-    MLIRContext *context = &getContext();
-    auto isNamed = [](Operation *op) {
-      return op && isa<linalg::LinalgOp>(op) && !isa<linalg::GenericOp>(op);
-    };
-    linalg::ControlFusionFn control = [&](OpOperand *fused) {
-      Operation *producer = fused->get().getDefiningOp();
-      return producer && producer->hasOneUse() && !isNamed(producer) &&
-             !isNamed(fused->getOwner());
-    };
-    RewritePatternSet patterns(context);
-    linalg::populateElementwiseOpsFusionPatterns(patterns, control);
-    linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, control);
-    tensor::populateBubbleUpExpandShapePatterns(patterns);
-    affine::AffineApplyOp::getCanonicalizationPatterns(patterns, context);
-    linalg::GenericOp::getCanonicalizationPatterns(patterns, context);
-    tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, context);
-    tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, context);
-    context->getLoadedDialect<linalg::LinalgDialect>()
-        ->getCanonicalizationPatterns(patterns);
-    linalg::populateConstantFoldLinalgOperations(patterns, control);
-    GreedyRewriteConfig config;
-    config.setUseTopDownTraversal(true);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     config)))
-      signalPassFailure();
-  }
-};
-} // namespace
 
 void mlir::qsim::addTensorToBufferPasses(
     OpPassManager &pm,
@@ -192,7 +68,7 @@ void mlir::qsim::addTensorToBufferPasses(
   // Fusing elementwise producers into consumers saves whole intermediate
   // buffers (bias add + clamp after a convolution, rescale chains).
   if (keepNamedContractions)
-    funcPm.addPass(std::make_unique<FuseElementwiseKeepNamedPass>());
+    funcPm.addPass(createQSimFuseElementwiseKeepNamed());
   else
     funcPm.addPass(createLinalgElementwiseOpFusionPass());
   funcPm.addPass(createCanonicalizerPass());

@@ -16,25 +16,16 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
-#include "qsim/Conversion/Passes.h"
-#include "qsim/Dialect/QSim/Extensions/QuantizableOpInterfaceImpl.h"
-#include "qsim/Dialect/QSim/IR/QSimDialect.h"
-#include "qsim/Dialect/QSim/Transforms/Passes.h"
-#include "qsim/Pipelines/Pipelines.h"
+#include "qsim/InitAll.h"
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
-  registry.insert<mlir::qsim::QSimDialect>();
-  mlir::qsim::registerQuantizableOpInterfaceExternalModels(registry);
+  mlir::qsim::registerAllDialects(registry);
 
   mlir::registerAllPasses();
-  mlir::qsim::registerQSimPasses();
-  mlir::qsim::registerQSimCPUPipeline();
-  mlir::qsim::registerQSimGPUPipeline();
-  mlir::qsim::registerQSimQuantizePipeline();
-  mlir::qsim::registerQSimConversionPasses();
+  mlir::qsim::registerAllPasses();
 
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "qsim-mlir optimizer driver\n", registry));

@@ -6,14 +6,18 @@
 //
 // Named pipelines that take a module of func.func on tensors (TOSA, linalg,
 // arith, math, tensor) down to a target dialect. qsim-opt registers them as
-// flags and qsim-run builds them directly.
+// flags and qsim-run builds them directly. Their building blocks are declared
+// at the end, for test pipelines and embedders that assemble their own.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef QSIM_PIPELINES_PIPELINES_H
 #define QSIM_PIPELINES_PIPELINES_H
 
+#include "qsim/Transforms/Passes.h"
+
 #include "mlir/Pass/PassOptions.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
 
 namespace mlir {
@@ -79,13 +83,6 @@ struct QSimCPUPipelineOptions
                      "input bounds that chose it, epilogue fusion"),
       llvm::cl::init(false)};
 };
-
-/// Name of the attribute that the CPU pipeline puts on every public function
-/// definition: a TypeAttr holding the function type the function had on
-/// entry to the pipeline (tensor or memref types). It survives the lowering
-/// to llvm.func, so a runner can check its inputs against the tensor
-/// signature of an already lowered module.
-inline constexpr llvm::StringLiteral kEntryTypeAttrName = "qsim.entry_type";
 
 /// Adds the CPU lowering to `pm` (which must run on builtin.module): TOSA to
 /// linalg/arith/tensor, elementwise fusion, One-Shot Bufferize with identity
@@ -238,6 +235,43 @@ void buildQSimGPUPipeline(OpPassManager &pm,
 
 /// Registers `--qsim-gpu-pipeline`.
 void registerQSimGPUPipeline();
+
+//===----------------------------------------------------------------------===//
+// Building blocks of the pipelines
+//===----------------------------------------------------------------------===//
+
+/// Adds the tensor-level lowering that the CPU and GPU pipelines share to
+/// `pm` (on builtin.module): leftover qsim ops to linalg, TOSA to
+/// linalg/arith/tensor, elementwise ops to fused linalg.generic, then
+/// One-Shot Bufferize with identity layouts at function boundaries and
+/// ownership-based deallocation. Every returned buffer is a fresh allocation
+/// owned by the caller. `beforeBufferize`, when given, adds target-specific
+/// tensor-level passes (on func.func) between the fusion and bufferization.
+/// With `keepNamedContractions`, the elementwise fusion leaves named linalg
+/// ops (convolutions, matmuls, pooling) named
+/// (--qsim-fuse-elementwise-keep-named): upstream's fusion pass propagates
+/// reshapes through them by rewriting them as generics, which the CPU
+/// micro-kernels do not match (the FC after a global pool).
+void addTensorToBufferPasses(
+    OpPassManager &pm,
+    llvm::function_ref<void(OpPassManager &funcPm)> beforeBufferize = {},
+    bool keepNamedContractions = false);
+
+/// Adds the lowering of the host code (memref, arith, math, index, cf, ub,
+/// func on control flow) to the LLVM dialect. With `gpuRuntimeCalls`,
+/// gpu-to-llvm also turns launches and GPU memory ops into the mgpu* calls
+/// of the CUDA runtime wrappers.
+void addHostToLLVMPasses(OpPassManager &pm, bool gpuRuntimeCalls);
+
+/// Adds the loop nest steps of the GPU pipeline to `funcPm` (on func.func,
+/// on buffers): one scf.parallel nest per linalg op, element-wise consumers
+/// fused into their producers (option fuse-epilogues), accumulators in
+/// registers, int8 reductions on dp4a (option dp4a, for chips that have
+/// it). With `emulateDot4`, dp4a is rewritten as vector arithmetic of the
+/// same semantics whatever the chip, so that the nests run on the CPU.
+void addGPUParallelLoopPasses(OpPassManager &funcPm,
+                              const QSimGPUPipelineOptions &options,
+                              bool emulateDot4);
 
 } // namespace qsim
 } // namespace mlir

@@ -642,9 +642,267 @@ static Value emitOutputZeroPointAndClamp(ImplicitLocOpBuilder &b, Value x,
   return truncInt(b, x, elemTy);
 }
 
+/// The element type of a requantize's (converted) input, when an integer.
+static IntegerType getInputElementType(Value input) {
+  return dyn_cast<IntegerType>(
+      cast<RankedTensorType>(input.getType()).getElementType());
+}
+
+/// One i32 attribute per channel. The per-channel tables of every form hold
+/// i32 (multipliers and shifts both fit): in the i64 form the multiplier is
+/// sign-extended in the body, which tells LLVM that the i64 product is a
+/// 32 x 32 -> 64 one (one pmuldq on x86 rather than a full 64-bit multiply).
+static SmallVector<TypedAttr> getI32Attrs(OpBuilder &b,
+                                          ArrayRef<int32_t> values) {
+  return llvm::map_to_vector(
+      values, [&](int32_t v) { return intAttr(b, b.getI32Type(), v); });
+}
+
+/// x - zp_in, widened to `type` (exact in both the 32- and 64-bit forms).
+static Value emitCenteredInput(ImplicitLocOpBuilder &b, RequantizeOp op,
+                               Value x, Type type) {
+  x = extendInt(b, x, type, op.getInputUnsigned());
+  int64_t inZp = op.getInputZeroPoint();
+  if (inZp != 0)
+    x = arith::SubIOp::create(b, x, constInt(b, type, inZp));
+  return x;
+}
+
+/// The rounding mode whose code a 32-bit form emits: the round-to-nearest
+/// modes differ only on exact ties, so where no input of magnitude at most
+/// `maxX` ties (tiesImpossible), half_up's code, which needs no tie test,
+/// gives the bits of half_to_even and half_away_from_zero too.
+static RoundingMode
+getTieFreeMode(RequantizeOp op, int64_t maxX,
+               function_ref<std::optional<int64_t>()> tighter) {
+  RoundingMode mode = op.getRounding();
+  if ((mode == RoundingMode::HalfToEven ||
+       mode == RoundingMode::HalfAwayFromZero) &&
+      tiesImpossible(op.getMultiplier(), op.getShift(), maxX, tighter))
+    return RoundingMode::HalfUp;
+  return mode;
+}
+
 namespace {
-struct RequantizeOpConversion : OpConversionPattern<RequantizeOp> {
+/// The 32-bit form, for the common case of a convolution accumulator:
+/// a signed i32 input without zero point, every shift >= 33, an output
+/// of at most 16 bits, a rounding other than toward_zero. The product
+/// x * m is split by arith.mulsi_extended into (low, high) i32 halves;
+/// with s' = shift - 32 >= 1, the rounding constant added before the
+/// shift has an all-ones (or zero) low word, so it reduces to one carry
+/// into the high word (below). Everything stays in 32-bit lanes: a quarter
+/// of the vector work of the i64 form on AVX2, which has no 64-bit shifts,
+/// compares or min/max. The same bits (bitexact-requantize.mlir, the int8
+/// model tests).
+struct RequantizeAccumulator32BitOpConversion
+    : OpConversionPattern<RequantizeOp> {
   using OpConversionPattern::OpConversionPattern;
+
+  static bool matches(RequantizeOp op, Value input) {
+    IntegerType inType = getInputElementType(input);
+    ArrayRef<int32_t> shifts = op.getShift();
+    int64_t lo = op.getLowerBound(), hi = op.getUpperBound();
+    return inType && inType.getWidth() == 32 && !op.getInputUnsigned() &&
+           op.getInputZeroPoint() == 0 &&
+           !llvm::all_of(op.getMultiplier(),
+                         [](int32_t m) { return m == 1; }) &&
+           op.getRounding() != RoundingMode::TowardZero &&
+           cast<RankedTensorType>(op.getType()).getElementTypeBitWidth() <=
+               16 &&
+           llvm::all_of(shifts, [](int32_t s) { return s >= 33 && s <= 63; }) &&
+           std::abs(static_cast<int64_t>(op.getOutputZeroPoint())) <
+               (int64_t(1) << 16) &&
+           lo >= INT32_MIN && hi <= INT32_MAX;
+  }
+
+  LogicalResult
+  matchAndRewrite(RequantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (!matches(op, adaptor.getInput()))
+      return rewriter.notifyMatchFailure(
+          op, "not an i32 accumulator with shifts in [33, 63]");
+    auto resultType = cast<RankedTensorType>(op.getType());
+    ArrayRef<int32_t> shifts = op.getShift();
+    int64_t outZp = op.getOutputZeroPoint();
+    int64_t lo = op.getLowerBound(), hi = op.getUpperBound();
+    Type elemTy = resultType.getElementType();
+    Type i32 = rewriter.getI32Type();
+    // An i32 x (|x| <= 2^31; -2^31 is an odd multiple of 2^31) cannot tie
+    // when t < shift - 32; a convolution's accumulator bound (constant
+    // weights) covers the channels with more trailing zeros. Half_up's form
+    // needs only the high word (no tie test on the low one): about seven
+    // vector ops less per vector.
+    RoundingMode mode = getTieFreeMode(op, int64_t(1) << 31, [&] {
+      return accumulatorMagnitude(op.getInput());
+    });
+    ElementwiseGeneric generic(rewriter, op.getLoc(), resultType, op.getAxis());
+    unsigned in = generic.addInput(adaptor.getInput());
+    SmallVector<TypedAttr> sAttrs, halfAttrs;
+    for (int32_t sh : shifts) {
+      int32_t sp = sh - 32;
+      sAttrs.push_back(intAttr(rewriter, i32, sp));
+      halfAttrs.push_back(intAttr(rewriter, i32, (int64_t(1) << (sp - 1)) - 1));
+    }
+    ChannelParam multiplier =
+        generic.addChannelParam(getI32Attrs(rewriter, op.getMultiplier()));
+    ChannelParam sPrime = generic.addChannelParam(sAttrs);
+    // 2^(s'-1) - 1 per channel.
+    ChannelParam halfMinusOneParam = generic.addChannelParam(halfAttrs);
+    Value result = generic.create(
+        adaptor.getInput(), [&](ImplicitLocOpBuilder &b, ValueRange args) {
+          auto product = arith::MulSIExtendedOp::create(
+              b, args[in], multiplier.get(b, args));
+          Value low = product.getLow(), high = product.getHigh();
+          Value sp = sPrime.get(b, args);
+          if (mode == RoundingMode::Floor)
+            return emitOutputZeroPointAndClamp(
+                b, arith::ShRSIOp::create(b, high, sp), outZp, lo, hi, elemTy);
+          // y = (p + t) >> s with t = 2^(s-1) - 1 + c, c in {0, 1}: the
+          // low word of t is all ones, so adding it carries into the
+          // high word exactly when low + c != 0, and y = (high +
+          // 2^(s'-1) - 1 + carry) >> s' (below 2^31: |high| <= 2^30).
+          // half_up: c = 1, carry = 1. half_to_even: c is bit s of p,
+          // (high >> s') & 1. half_away_from_zero: c = 1 for p >= 0,
+          // 0 below (ties go down there), so carry = low != 0 or p >= 0.
+          Value halfMinusOne = halfMinusOneParam.get(b, args);
+          Value carry;
+          if (mode == RoundingMode::HalfUp) {
+            carry = constInt(b, i32, 1);
+          } else {
+            Value zero = constInt(b, i32, 0);
+            Value lowNonZero =
+                arith::CmpIOp::create(b, arith::CmpIPredicate::ne, low, zero);
+            Value c;
+            if (mode == RoundingMode::HalfAwayFromZero)
+              c = arith::CmpIOp::create(b, arith::CmpIPredicate::sge, high,
+                                        zero);
+            else // HalfToEven
+              c = arith::TruncIOp::create(b, b.getI1Type(),
+                                          arith::ShRSIOp::create(b, high, sp));
+            carry = arith::ExtUIOp::create(
+                b, i32, arith::OrIOp::create(b, lowNonZero, c));
+          }
+          Value y = arith::ShRSIOp::create(
+              b,
+              arith::AddIOp::create(
+                  b, arith::AddIOp::create(b, high, halfMinusOne), carry),
+              sp);
+          return emitOutputZeroPointAndClamp(b, y, outZp, lo, hi, elemTy);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// The 32-bit form for a narrow input (at most 16 bits: an int8 tensor
+/// brought to the finer scale of a residual add). With the multiplier
+/// split at the shift, m = mh * 2^s + ml (ml < 2^s),
+///   floor((x * m + t) / 2^s) = x * mh + floor((x * ml + t) / 2^s)
+/// for every integer t, and the rounding constant t of each mode only
+/// needs bit s of x * m, which is bit 0 of x * mh + (x * ml >> s). Used
+/// when |x| * mh and |x| * ml + 2^s stay below 2^31 on every channel
+/// (getSmallInputSplit checks it with the input's range); shift 0 is a
+/// plain 32-bit product under the same check.
+struct RequantizeNarrowInput32BitOpConversion
+    : OpConversionPattern<RequantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(RequantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    IntegerType inType = getInputElementType(adaptor.getInput());
+    std::optional<SmallVector<std::pair<int64_t, int64_t>>> split =
+        getSmallInputSplit(op, inType);
+    if (!split)
+      return rewriter.notifyMatchFailure(
+          op, "the split multiplier does not fit 32-bit lanes");
+    auto resultType = cast<RankedTensorType>(op.getType());
+    ArrayRef<int32_t> shifts = op.getShift();
+    int64_t outZp = op.getOutputZeroPoint();
+    int64_t lo = op.getLowerBound(), hi = op.getUpperBound();
+    Type elemTy = resultType.getElementType();
+    Type i32 = rewriter.getI32Type();
+    bool unitMultiplier =
+        llvm::all_of(op.getMultiplier(), [](int32_t m) { return m == 1; });
+    bool shifted = shifts.front() != 0;
+    // As in the accumulator form: half_up's code where no x in range ties.
+    RoundingMode mode =
+        getTieFreeMode(op,
+                       maxInputMagnitude(inType, op.getInputUnsigned(),
+                                         op.getInputZeroPoint()),
+                       [] { return std::optional<int64_t>(); });
+    ElementwiseGeneric generic(rewriter, op.getLoc(), resultType, op.getAxis());
+    unsigned in = generic.addInput(adaptor.getInput());
+    SmallVector<TypedAttr> mhAttrs, mlAttrs, sAttrs, halfAttrs;
+    for (auto [i, parts] : llvm::enumerate(*split)) {
+      int64_t sh = shifts[i];
+      mhAttrs.push_back(intAttr(rewriter, i32, parts.first));
+      mlAttrs.push_back(intAttr(rewriter, i32, parts.second));
+      sAttrs.push_back(intAttr(rewriter, i32, sh));
+      halfAttrs.push_back(
+          intAttr(rewriter, i32, shifted ? int64_t(1) << (sh - 1) : 0));
+    }
+    ChannelParam mhParam = generic.addChannelParam(mhAttrs);
+    ChannelParam mlParam, sParam, halfParam;
+    if (shifted) {
+      mlParam = generic.addChannelParam(mlAttrs);
+      sParam = generic.addChannelParam(sAttrs);
+      halfParam = generic.addChannelParam(halfAttrs);
+    }
+    Value result = generic.create(
+        adaptor.getInput(), [&](ImplicitLocOpBuilder &b, ValueRange args) {
+          Value x = emitCenteredInput(b, op, args[in], i32);
+          Value a =
+              unitMultiplier && !shifted
+                  ? x
+                  : Value(arith::MulIOp::create(b, x, mhParam.get(b, args)));
+          if (!shifted)
+            return emitOutputZeroPointAndClamp(b, a, outZp, lo, hi, elemTy);
+          Value sh = sParam.get(b, args);
+          Value low = arith::MulIOp::create(b, x, mlParam.get(b, args));
+          Value t; // the rounding constant, 0 <= t < 2^s
+          Value half = halfParam.get(b, args);
+          switch (mode) {
+          case RoundingMode::Floor:
+            break;
+          case RoundingMode::HalfUp:
+            t = half;
+            break;
+          case RoundingMode::HalfAwayFromZero: {
+            // Ties of a negative product (x < 0, m > 0) go down.
+            Value neg = arith::CmpIOp::create(b, arith::CmpIPredicate::slt, x,
+                                              constInt(b, i32, 0));
+            t = arith::SubIOp::create(b, half,
+                                      arith::ExtUIOp::create(b, i32, neg));
+            break;
+          }
+          default: { // HalfToEven (toward_zero is not split)
+            Value q0 =
+                arith::AddIOp::create(b, a, arith::ShRSIOp::create(b, low, sh));
+            Value odd = arith::AndIOp::create(b, q0, constInt(b, i32, 1));
+            t = arith::AddIOp::create(
+                b, arith::SubIOp::create(b, half, constInt(b, i32, 1)), odd);
+            break;
+          }
+          }
+          if (t)
+            low = arith::AddIOp::create(b, low, t);
+          Value y =
+              arith::AddIOp::create(b, a, arith::ShRSIOp::create(b, low, sh));
+          return emitOutputZeroPointAndClamp(b, y, outZp, lo, hi, elemTy);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// The general form, for every requantize: (x - zp_in) * m in i64 (x and
+/// zp_in have at most 32 bits and the multiplier is below 2^31, so the
+/// product stays below 2^63 in magnitude) and the exact rounding shift of
+/// emitRoundingShift.
+struct RequantizeGenericOpConversion : OpConversionPattern<RequantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
   LogicalResult
   matchAndRewrite(RequantizeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -652,217 +910,23 @@ struct RequantizeOpConversion : OpConversionPattern<RequantizeOp> {
     ArrayRef<int32_t> multipliers = op.getMultiplier();
     ArrayRef<int32_t> shifts = op.getShift();
     RoundingMode mode = op.getRounding();
-    ElementwiseGeneric generic(rewriter, op.getLoc(), resultType, op.getAxis());
-    unsigned in = generic.addInput(adaptor.getInput());
-
-    // Per-channel tables hold i32 (both fit): sign-extended in the body, the
-    // multiplier tells LLVM that the i64 product is a 32 x 32 -> 64 one
-    // (one pmuldq on x86 rather than a full 64-bit multiply).
+    int64_t outZp = op.getOutputZeroPoint();
+    int64_t lo = op.getLowerBound(), hi = op.getUpperBound();
+    Type elemTy = resultType.getElementType();
     Type i64 = rewriter.getI64Type();
-    Type i32 = rewriter.getI32Type();
-    SmallVector<TypedAttr> multAttrs, shiftAttrs;
-    for (auto [m, s] : llvm::zip_equal(multipliers, shifts)) {
-      multAttrs.push_back(intAttr(rewriter, i32, m));
-      shiftAttrs.push_back(intAttr(rewriter, i32, s));
-    }
     bool unitMultiplier =
         llvm::all_of(multipliers, [](int32_t m) { return m == 1; });
     bool noShift = llvm::all_of(shifts, [](int32_t s) { return s == 0; });
-    int64_t inZp = op.getInputZeroPoint(), outZp = op.getOutputZeroPoint();
-    int64_t lo = op.getLowerBound(), hi = op.getUpperBound();
-    bool inputUnsigned = op.getInputUnsigned();
-    Type elemTy = resultType.getElementType();
-    // x - zp_in, widened to `type` (exact in both the 32- and 64-bit forms).
-    auto centered = [&](ImplicitLocOpBuilder &b, Value x, Type type) {
-      x = extendInt(b, x, type, inputUnsigned);
-      if (inZp != 0)
-        x = arith::SubIOp::create(b, x, constInt(b, type, inZp));
-      return x;
-    };
-
-    // The 32-bit form, for the common case of a convolution accumulator:
-    // a signed i32 input without zero point, every shift >= 33, an output
-    // of at most 16 bits, a rounding other than toward_zero. The product
-    // x * m is split by arith.mulsi_extended into (low, high) i32 halves;
-    // with s' = shift - 32 >= 1, the rounding constant added before the
-    // shift has an all-ones (or zero) low word, so it reduces to one carry
-    // into the high word (below). Everything stays in 32-bit lanes: a quarter of the vector work of
-    // the i64 form on AVX2, which has no 64-bit shifts, compares or
-    // min/max. The same bits (bitexact-requantize32.mlir, the int8 model
-    // tests).
-    auto inType = dyn_cast<IntegerType>(
-        cast<RankedTensorType>(adaptor.getInput().getType()).getElementType());
-    bool narrowForm =
-        inType && inType.getWidth() == 32 && !inputUnsigned && inZp == 0 &&
-        !unitMultiplier && mode != RoundingMode::TowardZero &&
-        elemTy.getIntOrFloatBitWidth() <= 16 &&
-        llvm::all_of(shifts, [](int32_t s) { return s >= 33 && s <= 63; }) &&
-        std::abs(outZp) < (int64_t(1) << 16) &&
-        lo >= INT32_MIN && hi <= INT32_MAX;
-    if (narrowForm) {
-      // The round-to-nearest modes differ only on exact ties. An i32 x
-      // (|x| <= 2^31; -2^31 is an odd multiple of 2^31) cannot tie when
-      // t < shift - 32; a convolution's accumulator bound (constant
-      // weights) covers the channels with more trailing zeros. When no
-      // channel can tie, half_up's form, which needs only the high word (no
-      // tie test on the low one), gives the bits of half_to_even and
-      // half_away_from_zero too: about seven vector ops less per vector.
-      if ((mode == RoundingMode::HalfToEven ||
-           mode == RoundingMode::HalfAwayFromZero) &&
-          tiesImpossible(multipliers, shifts, int64_t(1) << 31, [&] {
-            return accumulatorMagnitude(op.getInput());
-          }))
-        mode = RoundingMode::HalfUp;
-      SmallVector<TypedAttr> sAttrs, halfAttrs;
-      for (int32_t sh : shifts) {
-        int32_t sp = sh - 32;
-        sAttrs.push_back(intAttr(rewriter, i32, sp));
-        halfAttrs.push_back(
-            intAttr(rewriter, i32, (int64_t(1) << (sp - 1)) - 1));
-      }
-      ChannelParam multiplier = generic.addChannelParam(multAttrs);
-      ChannelParam sPrime = generic.addChannelParam(sAttrs);
-      // 2^(s'-1) - 1 per channel.
-      ChannelParam halfMinusOneParam = generic.addChannelParam(halfAttrs);
-      Value result = generic.create(
-          adaptor.getInput(), [&](ImplicitLocOpBuilder &b, ValueRange args) {
-            auto product = arith::MulSIExtendedOp::create(
-                b, args[in], multiplier.get(b, args));
-            Value low = product.getLow(), high = product.getHigh();
-            Value sp = sPrime.get(b, args);
-            if (mode == RoundingMode::Floor)
-              return emitOutputZeroPointAndClamp(
-                  b, arith::ShRSIOp::create(b, high, sp), outZp, lo, hi,
-                  elemTy);
-            // y = (p + t) >> s with t = 2^(s-1) - 1 + c, c in {0, 1}: the
-            // low word of t is all ones, so adding it carries into the
-            // high word exactly when low + c != 0, and y = (high +
-            // 2^(s'-1) - 1 + carry) >> s' (below 2^31: |high| <= 2^30).
-            // half_up: c = 1, carry = 1. half_to_even: c is bit s of p,
-            // (high >> s') & 1. half_away_from_zero: c = 1 for p >= 0,
-            // 0 below (ties go down there), so carry = low != 0 or p >= 0.
-            Value halfMinusOne = halfMinusOneParam.get(b, args);
-            Value carry;
-            if (mode == RoundingMode::HalfUp) {
-              carry = constInt(b, i32, 1);
-            } else {
-              Value zero = constInt(b, i32, 0);
-              Value lowNonZero =
-                  arith::CmpIOp::create(b, arith::CmpIPredicate::ne, low, zero);
-              Value c;
-              if (mode == RoundingMode::HalfAwayFromZero)
-                c = arith::CmpIOp::create(b, arith::CmpIPredicate::sge, high,
-                                          zero);
-              else // HalfToEven
-                c = arith::TruncIOp::create(
-                    b, b.getI1Type(), arith::ShRSIOp::create(b, high, sp));
-              carry = arith::ExtUIOp::create(
-                  b, i32, arith::OrIOp::create(b, lowNonZero, c));
-            }
-            Value y = arith::ShRSIOp::create(
-                b,
-                arith::AddIOp::create(
-                    b, arith::AddIOp::create(b, high, halfMinusOne), carry),
-                sp);
-            return emitOutputZeroPointAndClamp(b, y, outZp, lo, hi, elemTy);
-          });
-      rewriter.replaceOp(op, result);
-      return success();
-    }
-
-    // The 32-bit form for a narrow input (at most 16 bits: an int8 tensor
-    // brought to the finer scale of a residual add). With the multiplier
-    // split at the shift, m = mh * 2^s + ml (ml < 2^s),
-    //   floor((x * m + t) / 2^s) = x * mh + floor((x * ml + t) / 2^s)
-    // for every integer t, and the rounding constant t of each mode only
-    // needs bit s of x * m, which is bit 0 of x * mh + (x * ml >> s). Used
-    // when |x| * mh and |x| * ml + 2^s stay below 2^31 on every channel
-    // (checked here with the input's range); shift 0 is a plain 32-bit
-    // product under the same check.
-    if (std::optional<SmallVector<std::pair<int64_t, int64_t>>> split =
-            getSmallInputSplit(op, inType)) {
-      bool shifted = shifts.front() != 0;
-      // As in the form above: half_up's code where no x in range ties.
-      if ((mode == RoundingMode::HalfToEven ||
-           mode == RoundingMode::HalfAwayFromZero) &&
-          tiesImpossible(multipliers, shifts,
-                         maxInputMagnitude(inType, inputUnsigned, inZp),
-                         [] { return std::optional<int64_t>(); }))
-        mode = RoundingMode::HalfUp;
-      SmallVector<TypedAttr> mhAttrs, mlAttrs, sAttrs, halfAttrs;
-      for (auto [i, parts] : llvm::enumerate(*split)) {
-        int64_t sh = shifts[i];
-        mhAttrs.push_back(intAttr(rewriter, i32, parts.first));
-        mlAttrs.push_back(intAttr(rewriter, i32, parts.second));
-        sAttrs.push_back(intAttr(rewriter, i32, sh));
-        halfAttrs.push_back(
-            intAttr(rewriter, i32, shifted ? int64_t(1) << (sh - 1) : 0));
-      }
-      ChannelParam mhParam = generic.addChannelParam(mhAttrs);
-      ChannelParam mlParam, sParam, halfParam;
-      if (shifted) {
-        mlParam = generic.addChannelParam(mlAttrs);
-        sParam = generic.addChannelParam(sAttrs);
-        halfParam = generic.addChannelParam(halfAttrs);
-      }
-      Value result = generic.create(
-          adaptor.getInput(), [&](ImplicitLocOpBuilder &b, ValueRange args) {
-            Value x = centered(b, args[in], i32);
-            Value a = unitMultiplier && !shifted
-                          ? x
-                          : Value(arith::MulIOp::create(b, x,
-                                                        mhParam.get(b, args)));
-            if (!shifted)
-              return emitOutputZeroPointAndClamp(b, a, outZp, lo, hi, elemTy);
-            Value sh = sParam.get(b, args);
-            Value low = arith::MulIOp::create(b, x, mlParam.get(b, args));
-            Value t; // the rounding constant, 0 <= t < 2^s
-            Value half = halfParam.get(b, args);
-            switch (mode) {
-            case RoundingMode::Floor:
-              break;
-            case RoundingMode::HalfUp:
-              t = half;
-              break;
-            case RoundingMode::HalfAwayFromZero: {
-              // Ties of a negative product (x < 0, m > 0) go down.
-              Value neg = arith::CmpIOp::create(
-                  b, arith::CmpIPredicate::slt, x, constInt(b, i32, 0));
-              t = arith::SubIOp::create(b, half,
-                                        arith::ExtUIOp::create(b, i32, neg));
-              break;
-            }
-            default: { // HalfToEven (toward_zero is not split)
-              Value q0 = arith::AddIOp::create(
-                  b, a, arith::ShRSIOp::create(b, low, sh));
-              Value odd = arith::AndIOp::create(b, q0, constInt(b, i32, 1));
-              t = arith::AddIOp::create(
-                  b, arith::SubIOp::create(b, half, constInt(b, i32, 1)),
-                  odd);
-              break;
-            }
-            }
-            if (t)
-              low = arith::AddIOp::create(b, low, t);
-            Value y = arith::AddIOp::create(
-                b, a, arith::ShRSIOp::create(b, low, sh));
-            return emitOutputZeroPointAndClamp(b, y, outZp, lo, hi, elemTy);
-          });
-      rewriter.replaceOp(op, result);
-      return success();
-    }
-
+    ElementwiseGeneric generic(rewriter, op.getLoc(), resultType, op.getAxis());
+    unsigned in = generic.addInput(adaptor.getInput());
     ChannelParam multiplier, shift;
     if (!unitMultiplier)
-      multiplier = generic.addChannelParam(multAttrs);
+      multiplier = generic.addChannelParam(getI32Attrs(rewriter, multipliers));
     if (!noShift)
-      shift = generic.addChannelParam(shiftAttrs);
-
+      shift = generic.addChannelParam(getI32Attrs(rewriter, shifts));
     Value result = generic.create(
         adaptor.getInput(), [&](ImplicitLocOpBuilder &b, ValueRange args) {
-          // x and zp_in have at most 32 bits and the multiplier is below
-          // 2^31, so the product stays below 2^63 in magnitude.
-          Value x = centered(b, args[in], i64);
+          Value x = emitCenteredInput(b, op, args[in], i64);
           if (!unitMultiplier) {
             Value m =
                 multiplier.uniform
@@ -888,6 +952,16 @@ struct RequantizeOpConversion : OpConversionPattern<RequantizeOp> {
   }
 };
 } // namespace
+
+/// The three lowerings of qsim.requantize, as TosaToArith's apply_scale
+/// ones: the 32-bit forms, which apply to parts of the attribute space only,
+/// first; the i64 form, which takes every requantize, last.
+static void populateRequantizeConversionPatterns(RewritePatternSet &patterns) {
+  MLIRContext *ctx = patterns.getContext();
+  patterns.add<RequantizeGenericOpConversion>(ctx, /*benefit=*/1);
+  patterns.add<RequantizeAccumulator32BitOpConversion,
+               RequantizeNarrowInput32BitOpConversion>(ctx, /*benefit=*/2);
+}
 
 //===----------------------------------------------------------------------===//
 // Cast
@@ -1138,10 +1212,11 @@ struct AnnotateOpConversion : OpConversionPattern<AnnotateOp> {
 
 void mlir::qsim::populateQSimToLinalgConversionPatterns(
     RewritePatternSet &patterns) {
-  patterns
-      .add<AnnotateOpConversion, QuantizeOpConversion, DequantizeOpConversion,
-           SimQuantizeOpConversion, RequantizeOpConversion, CastOpConversion,
-           AddOpConversion, MulOpConversion>(patterns.getContext());
+  patterns.add<AnnotateOpConversion, QuantizeOpConversion,
+               DequantizeOpConversion, SimQuantizeOpConversion,
+               CastOpConversion, AddOpConversion, MulOpConversion>(
+      patterns.getContext());
+  populateRequantizeConversionPatterns(patterns);
 }
 
 //===----------------------------------------------------------------------===//

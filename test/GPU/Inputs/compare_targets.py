@@ -3,12 +3,12 @@ targets and checks that every integer result is bit for bit the CPU's (float
 results: identical or within 1e-5, since FMA contraction and summation order
 may differ).
 
-usage: compare_targets.py --qsim-run QSIM_RUN [--qsim-opt QSIM_OPT]
+usage: compare_targets.py --qsim-run QSIM_RUN [--qsim-opt QSIM_TEST_OPT]
            --model FILE --out DIR VARIANT...
 
-VARIANT is `emulation[:OPTIONS]` (qsim-opt --qsim-gpu-emulation-pipeline=
-"OPTIONS", then qsim-run on the lowered module: the GPU pipeline's loop
-rewrites on the host) or `gpu[:OPTIONS]` (qsim-run --target=gpu
+VARIANT is `emulation[:OPTIONS]` (qsim-test-opt --qsim-gpu-emulation-pipeline=
+"OPTIONS", a test pipeline, then qsim-run on the lowered module: the GPU
+pipeline's loop rewrites on the host) or `gpu[:OPTIONS]` (qsim-run --target=gpu
 --pipeline-options="OPTIONS"). The reference is plain `qsim-run` (the CPU
 pipeline). Inputs are seeded random .npy files. Prints one line per function
 and variant; the exit status is 1 on the first difference or failure.

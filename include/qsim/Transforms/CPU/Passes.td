@@ -1,0 +1,92 @@
+//===- Passes.td - passes of the CPU pipeline --------------*- tablegen -*-===//
+//
+// Part of the qsim-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The steps of --qsim-cpu-pipeline that upstream has no pass for. The
+// micro-kernels themselves are a conversion (convert-linalg-to-cpu-kernels,
+// Conversion/Passes.td).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QSIM_TRANSFORMS_CPU_PASSES_TD
+#define QSIM_TRANSFORMS_CPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def QSimCPUStridedCopiesToLinalg
+    : Pass<"qsim-cpu-strided-copies-to-linalg", "func::FuncOp"> {
+  let summary = "Rewrite memref.copy of non-contiguous buffers to loops of "
+                "contiguous copies or linalg.copy";
+  let description = [{
+    A `memref.copy` between buffers that are not both contiguous (a
+    `tensor.pad` writes its source into a subview of the padded buffer)
+    lowers to a call of the runtime's generic `memrefCopy`, which walks the
+    descriptors element by element: measured as costly as all the
+    convolutions of a small int8 model.
+
+    Where the trailing dimensions are contiguous in both buffers (a padded
+    NHWC image: a row's W x C bytes) and such a run holds at least 64 bytes,
+    the copy becomes `scf.for` loops over the leading dimensions around a
+    `memref.copy` of one contiguous run (subview, collapsed to 1-D), which
+    lowers to `llvm.memcpy`. Otherwise it becomes `linalg.copy`, whose
+    loops' innermost (contiguous) dimension LLVM turns into moves. (Byte
+    copies as `linalg.copy` loops were scalar: LLVM cannot rule out
+    overlap.) Copies between two contiguous buffers are left alone.
+
+    Example:
+    ```mlir
+    // qsim-opt --qsim-cpu-strided-copies-to-linalg
+    memref.copy %src, %interior : memref<1x8x8x16xi8>
+        to memref<1x8x8x16xi8, strided<[1600, 160, 16, 1], offset: 176>>
+    // becomes one 128-byte copy per row
+    scf.for %h = %c0 to %c8 step %c1 {
+      %d = memref.subview %interior[0, %h, 0, 0] [1, 1, 8, 16] [1, 1, 1, 1] ...
+      %dflat = memref.collapse_shape %d [[0, 1, 2, 3]] ... into memref<128xi8, ...>
+      %s = memref.subview %src[0, %h, 0, 0] [1, 1, 8, 16] [1, 1, 1, 1] ...
+      %sflat = memref.collapse_shape %s [[0, 1, 2, 3]] ... into memref<128xi8, ...>
+      memref.copy %sflat, %dflat ...
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect"
+  ];
+}
+
+def QSimCPUParallelizeMarkedLoops
+    : Pass<"qsim-cpu-parallelize-marked-loops", "func::FuncOp"> {
+  let summary = "Turn the scf.for loops marked qsim.parallel into "
+                "scf.parallel";
+  let description = [{
+    `convert-linalg-to-cpu-kernels` marks its pixel loops `qsim.parallel`:
+    their iterations write disjoint output tiles. After bufferization, a
+    marked loop without results becomes a one-dimensional `scf.parallel`
+    with the same bounds and body, which upstream's `async-parallel-for`
+    then distributes over threads (`--qsim-cpu-pipeline="threads=N"`).
+
+    With `parallelize=false` (the pipeline's `threads=1`), the marks are
+    only removed and the loops stay sequential. Loops that still have
+    results (not bufferized) keep their form either way.
+
+    Example:
+    ```mlir
+    // qsim-opt --qsim-cpu-parallelize-marked-loops
+    scf.for %i = %c0 to %c8 step %c2 { ... } {qsim.parallel}
+    // becomes
+    scf.parallel (%i) = (%c0) to (%c8) step (%c2) { ... }
+    ```
+  }];
+  let options = [
+    Option<"parallelize", "parallelize", "bool", /*default=*/"true",
+           "Rewrite the marked loops to scf.parallel (false: only drop the "
+           "marks)">
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
+#endif // QSIM_TRANSFORMS_CPU_PASSES_TD
