@@ -24,7 +24,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qsim/Conversion/LinalgToCPUKernels/LinalgToCPUKernels.h"
-#include "qsim/Conversion/LinalgToCPUKernels/ElementRanges.h"
+#include "qsim/Analysis/ElementRanges.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

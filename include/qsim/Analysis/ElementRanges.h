@@ -4,8 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef QSIM_CONVERSION_LINALGTOCPUKERNELS_ELEMENTRANGES_H
-#define QSIM_CONVERSION_LINALGTOCPUKERNELS_ELEMENTRANGES_H
+#ifndef QSIM_ANALYSIS_ELEMENTRANGES_H
+#define QSIM_ANALYSIS_ELEMENTRANGES_H
 
 #include "mlir/IR/Value.h"
 #include "mlir/Interfaces/InferIntRangeInterface.h"
@@ -39,4 +39,4 @@ private:
 } // namespace qsim
 } // namespace mlir
 
-#endif // QSIM_CONVERSION_LINALGTOCPUKERNELS_ELEMENTRANGES_H
+#endif // QSIM_ANALYSIS_ELEMENTRANGES_H

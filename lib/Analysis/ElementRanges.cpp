@@ -4,7 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "qsim/Conversion/LinalgToCPUKernels/ElementRanges.h"
+#include "qsim/Analysis/ElementRanges.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
