@@ -9,6 +9,7 @@
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/Pass.h"
+#include "llvm/ADT/DenseMap.h"
 
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@ namespace mlir {
 class DialectRegistry;
 class Location;
 class OpBuilder;
+class Operation;
 class RewritePatternSet;
 class Value;
 
@@ -53,20 +55,44 @@ llvm::StringRef getCPUKernelFeatures(CPUKernelISA isa);
 /// a pipeline that only uses the patterns calls it.
 void registerCPUKernelInterfaces(DialectRegistry &registry);
 
-/// Adds the patterns that rewrite int8 (and, with `fp32`, f32) convolutions
-/// and matmuls with constant weights, plus their elementwise consumer, into
-/// register-tiled micro-kernels for `isa`. With `emulate`, the int8 dot
-/// instructions are written as generic vector arithmetic (same results, runs
-/// on any host: for testing a target's kernels without its CPU). With
-/// `maddubs`, vpmaddwd targets use vpmaddubsw where it is exact (see the
-/// pass description). The input bounds that decide it are computed when an
-/// op is matched, so a producer already rewritten into a kernel is not
-/// analysed: the pass computes them for all ops first.
-void populateLinalgToCPUKernelsPatterns(RewritePatternSet &patterns,
-                                        CPUKernelISA isa, bool fp32,
-                                        bool emulate = false,
-                                        int64_t cacheBytes = 128 * 1024,
-                                        bool maddubs = true);
+/// What the kernels are generated for: the options of
+/// --convert-linalg-to-cpu-kernels (see its description), for a pipeline or
+/// embedder that adds the patterns itself.
+struct CPUKernelOptions {
+  CPUKernelISA isa = CPUKernelISA::AVX2;
+  /// Also rewrite f32 ops (FMA kernels).
+  bool fp32 = true;
+  /// Write the int8 dot instructions as generic vector arithmetic (same
+  /// results, runs on any host: for testing a target's kernels without its
+  /// CPU).
+  bool emulate = false;
+  /// Cache budget for the weights of the channel blocks that share one pass
+  /// over a large input (0: one block per pass).
+  int64_t cacheBytes = 128 * 1024;
+  /// On vpmaddwd targets, use vpmaddubsw where it is exact.
+  bool maddubs = true;
+  /// A remark per rewritten op: its dot step and why.
+  bool reportKernels = false;
+};
+
+/// The signed bounds of the input elements of the ops the kernels rewrite.
+using CPUKernelInputBounds =
+    llvm::DenseMap<Operation *, std::pair<int64_t, int64_t>>;
+
+/// Computes the input bounds of every op under `root` that the kernels may
+/// rewrite. They decide the dot instruction (see the pass description) and
+/// must be computed before the first rewrite: a producer already rewritten
+/// into a kernel is no longer analysable.
+CPUKernelInputBounds computeCPUKernelInputBounds(Operation *root);
+
+/// Adds the patterns that rewrite int8 (and, with `options.fp32`, f32)
+/// convolutions, matmuls and pooling with constant weights, plus their
+/// elementwise consumer, into register-tiled micro-kernels. `bounds` (from
+/// computeCPUKernelInputBounds, and alive while the patterns run) are the
+/// input bounds; without them an op's are computed when it is matched.
+void populateLinalgToCPUKernelsPatterns(
+    RewritePatternSet &patterns, const CPUKernelOptions &options,
+    const CPUKernelInputBounds *bounds = nullptr);
 
 /// Adds the pattern of --qsim-pad-to-border-fill: a static `tensor.pad`
 /// with a constant padding value becomes the source inserted into a
