@@ -12,6 +12,7 @@ include "qsim/Dialect/QSim/IR/QSimAttrs.td"
 include "mlir/IR/OpBase.td"
 include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/InferIntRangeInterface.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 
 class QSim_Op<string mnemonic, list<Trait> traits = []>
@@ -144,7 +145,8 @@ def QSim_DequantizeOp : QSim_Op<"dequantize",
 }
 
 def QSim_RequantizeOp : QSim_Op<"requantize",
-    [Pure, SameOperandsAndResultShape]> {
+    [Pure, SameOperandsAndResultShape,
+     DeclareOpInterfaceMethods<InferIntRangeInterface, ["inferResultRanges"]>]> {
   let summary = "Integer rescale by fixed-point multiplier and shift";
   let description = [{
     `y = clamp(round((x - input_zero_point) * multiplier / 2^shift)
@@ -162,7 +164,10 @@ def QSim_RequantizeOp : QSim_Op<"requantize",
 
     Folds on constants and when it is the identity; a requantize whose
     input is an exact widening or left shift is folded into it
-    (canonicalization).
+    (canonicalization). Range analyses (`InferIntRangeInterface`, element
+    ranges) bound the result by `[lo, hi]` and, for an input in a known
+    range, by `output_zero_point` plus or minus the input's largest
+    magnitude (less `input_zero_point`) times the largest ratio, plus one.
 
     Example (ratio 0.7071 with a fused ReLU6 at scale 6/127):
     ```mlir
@@ -197,14 +202,18 @@ def QSim_RequantizeOp : QSim_Op<"requantize",
   let hasCanonicalizer = 1;
 }
 
-def QSim_CastOp : QSim_Op<"cast", [Pure, SameOperandsAndResultShape]> {
+def QSim_CastOp : QSim_Op<"cast",
+    [Pure, SameOperandsAndResultShape,
+     DeclareOpInterfaceMethods<InferIntRangeInterface, ["inferResultRanges"]>]> {
   let summary = "Integer widening or saturating narrowing";
   let description = [{
     Widening sign-extends (zero-extends with `unsigned`); narrowing
     saturates to the destination's range (`[0, 2^n - 1]` with `unsigned`).
     This is the cast(i32) of TVM's realized graphs. Canonicalization merges
     identical casts of one value (one widening per value, whatever the
-    number of consumers), folds cast chains and same-type casts.
+    number of consumers), folds cast chains and same-type casts. Its result
+    range (`InferIntRangeInterface`) is the input's, extended or saturated
+    the same way.
 
     Example:
     ```mlir
@@ -230,7 +239,9 @@ def QSim_CastOp : QSim_Op<"cast", [Pure, SameOperandsAndResultShape]> {
 
 class QSim_ScaledBinaryOp<string mnemonic, list<Trait> traits = []>
     : QSim_Op<mnemonic, !listconcat(traits, [Pure, SameOperandsElementType,
-          SameOperandsAndResultElementType])> {
+          SameOperandsAndResultElementType,
+          DeclareOpInterfaceMethods<InferIntRangeInterface,
+                                    ["inferResultRanges"]>])> {
   let arguments = (ins QSim_IntTensor:$lhs, QSim_IntTensor:$rhs,
                        DenseF64ArrayAttr:$lhs_scale,
                        DenseF64ArrayAttr:$rhs_scale,
@@ -264,7 +275,9 @@ def QSim_AddOp : QSim_ScaledBinaryOp<"add"> {
     to the result scale by an exact left shift: no precision is lost. The
     sum is computed in 64 bits and saturated to the element type (the
     realize pass proves it cannot overflow). Scales are f64 arrays with one
-    entry, or one per channel along `axis`.
+    entry, or one per channel along `axis`. The result range
+    (`InferIntRangeInterface`) is the shifted operands' ranges added,
+    saturated.
 
     Bias-scale unification is a canonicalization: a constant operand whose
     scale differs from the result scale is rescaled into a new constant at
@@ -285,7 +298,8 @@ def QSim_MulOp : QSim_ScaledBinaryOp<"mul"> {
     `result_scale` must equal `lhs_scale * rhs_scale` (per channel). The
     product is computed in 64 bits and saturated to the element type. Used
     for per-channel affine maps on constants (a batch norm that cannot fold
-    into a conv) before a requantize.
+    into a conv) before a requantize. The result range
+    (`InferIntRangeInterface`) is that of the operands' products, saturated.
 
     Example:
     ```mlir
