@@ -9,6 +9,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Matchers.h"
@@ -16,9 +17,6 @@
 
 using namespace mlir;
 using namespace mlir::qsim;
-
-/// Producer chains longer than this get the full range (bounds the walk).
-static constexpr unsigned kMaxDepth = 64;
 
 static unsigned getIntWidth(Type t) {
   if (auto shaped = dyn_cast<ShapedType>(t))
@@ -36,7 +34,8 @@ static unsigned getIntWidth(Type t) {
 static bool everyWindowReadsSource(linalg::PoolingNhwcMaxOp pool,
                                    tensor::PadOp pad) {
   auto srcType = dyn_cast<RankedTensorType>(pad.getSource().getType());
-  auto outType = dyn_cast<RankedTensorType>(pool.getResultTensors()[0].getType());
+  auto outType =
+      dyn_cast<RankedTensorType>(pool.getResultTensors()[0].getType());
   auto winType = dyn_cast<RankedTensorType>(pool.getDpsInputs()[1].getType());
   if (!srcType || !outType || !winType || !srcType.hasStaticShape() ||
       !outType.hasStaticShape() || !winType.hasStaticShape() ||
@@ -65,6 +64,91 @@ static bool everyWindowReadsSource(linalg::PoolingNhwcMaxOp pool,
   return true;
 }
 
+/// The integer held by a constant one-element (zero-point) tensor.
+static std::optional<int64_t> getScalarConstant(Value v) {
+  DenseIntElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)) || attr.getNumElements() != 1)
+    return std::nullopt;
+  return (*attr.value_begin<APInt>()).getSExtValue();
+}
+
+/// The i32 accumulator of a TOSA convolution, depthwise convolution or
+/// matmul whose weights (and bias) are constants, given |x| <= `maxX` for
+/// its input: |acc| <= the largest sum of |w - zp_w| over one output's
+/// filter times (maxX + |zp_x|), plus the largest |bias|. (|x - zp_x| is
+/// bounded by the triangle inequality, not from x's range: the bound
+/// --convert-qsim-to-linalg's tie-free requantize was checked against.)
+/// std::nullopt for other ops.
+static std::optional<ConstantIntRanges>
+getAccumulatorRange(Operation *op, function_ref<int64_t(Value)> maxMagnitude) {
+  Value x, w, bias, xZp, wZp;
+  // The output (filter) of a flat weight index, for the weight's shape.
+  std::function<int64_t(int64_t, ArrayRef<int64_t>)> filterOf;
+  if (auto conv = dyn_cast<tosa::Conv2DOp>(op)) {
+    x = conv.getInput(), w = conv.getWeight(), bias = conv.getBias();
+    xZp = conv.getInputZp(), wZp = conv.getWeightZp();
+    // [O, KH, KW, I]
+    filterOf = [](int64_t i, ArrayRef<int64_t> s) {
+      return i / (s[1] * s[2] * s[3]);
+    };
+  } else if (auto dw = dyn_cast<tosa::DepthwiseConv2DOp>(op)) {
+    x = dw.getInput(), w = dw.getWeight(), bias = dw.getBias();
+    xZp = dw.getInputZp(), wZp = dw.getWeightZp();
+    // [KH, KW, C, M]: output channel c * M + m
+    filterOf = [](int64_t i, ArrayRef<int64_t> s) { return i % (s[2] * s[3]); };
+  } else if (auto mm = dyn_cast<tosa::MatMulOp>(op)) {
+    x = mm.getA(), w = mm.getB(), xZp = mm.getAZp(), wZp = mm.getBZp();
+    // [N, K, C]: a column (n, c)
+    filterOf = [](int64_t i, ArrayRef<int64_t> s) {
+      return (i / (s[1] * s[2])) * s[2] + i % s[2];
+    };
+  } else {
+    return std::nullopt;
+  }
+  auto resultType = dyn_cast<ShapedType>(op->getResult(0).getType());
+  DenseIntElementsAttr weights, biases;
+  if (!resultType || !resultType.getElementType().isInteger(32) ||
+      !matchPattern(w, m_Constant(&weights)) ||
+      (bias && !matchPattern(bias, m_Constant(&biases))))
+    return std::nullopt;
+  std::optional<int64_t> xz = getScalarConstant(xZp);
+  std::optional<int64_t> wz = getScalarConstant(wZp);
+  auto xType = cast<RankedTensorType>(x.getType());
+  if (!xz || !wz || !xType.getElementType().isInteger() ||
+      xType.getElementTypeBitWidth() > 32 || !weights.getType().hasRank() ||
+      weights.getElementType().getIntOrFloatBitWidth() > 32)
+    return std::nullopt;
+  ArrayRef<int64_t> shape = weights.getType().getShape();
+  int64_t n = weights.getNumElements();
+  if (n == 0)
+    return std::nullopt;
+  SmallVector<int64_t> sums(filterOf(n - 1, shape) + 1, 0);
+  int64_t i = 0, maxSum = 0;
+  for (const APInt &value : weights.getValues<APInt>()) {
+    int64_t &sum = sums[filterOf(i++, shape)];
+    sum = std::min<int64_t>(sum + std::abs(value.getSExtValue() - *wz),
+                            int64_t(1) << 62);
+    maxSum = std::max(maxSum, sum);
+  }
+  int64_t maxBias = 0;
+  if (biases)
+    for (const APInt &value : biases.getValues<APInt>())
+      maxBias = std::max(maxBias, std::abs(value.getSExtValue()));
+  int64_t maxX = maxMagnitude(x) + std::abs(*xz);
+  __int128 bound = (__int128)maxSum * maxX + maxBias;
+  if (bound > INT32_MAX)
+    return ConstantIntRanges::maxRange(32);
+  return ConstantIntRanges::fromSigned(APInt(32, -int64_t(bound), true),
+                                       APInt(32, int64_t(bound), true));
+}
+
+int64_t mlir::qsim::getMaxMagnitude(const ConstantIntRanges &range) {
+  if (range.smin().getBitWidth() > 63)
+    return INT64_MAX;
+  return std::max(std::abs(range.smin().getSExtValue()),
+                  std::abs(range.smax().getSExtValue()));
+}
+
 std::optional<ConstantIntRanges> ElementRanges::get(Value v) {
   return compute(v, 0);
 }
@@ -77,7 +161,7 @@ std::optional<ConstantIntRanges> ElementRanges::compute(Value v,
   if (auto it = cache.find(v); it != cache.end())
     return it->second;
   ConstantIntRanges full = ConstantIntRanges::maxRange(width);
-  if (depth > kMaxDepth)
+  if (depth > options.maxDepth)
     return full;
   auto of = [&](Value u) -> ConstantIntRanges {
     std::optional<ConstantIntRanges> r = compute(u, depth + 1);
@@ -93,12 +177,11 @@ std::optional<ConstantIntRanges> ElementRanges::compute(Value v,
         dyn_cast_or_null<linalg::GenericOp>(arg.getOwner()->getParentOp());
     if (generic && arg.getOwner() == generic.getBlock()) {
       OpOperand *operand = generic.getMatchingOpOperand(arg);
-      if (generic.isDpsInput(operand) ||
-          generic.getNumReductionLoops() == 0)
+      if (generic.isDpsInput(operand) || generic.getNumReductionLoops() == 0)
         result = of(operand->get());
     }
-  } else {
-    Operation *op = v.getDefiningOp();
+  } else if (Operation *op = v.getDefiningOp();
+             !options.follow || options.follow(op)) {
     DenseIntElementsAttr dense;
     if (isa<ShapedType>(v.getType()) && matchPattern(v, m_Constant(&dense)) &&
         !dense.empty()) {
@@ -138,19 +221,25 @@ std::optional<ConstantIntRanges> ElementRanges::compute(Value v,
       result = of(op->getOperand(0));
     } else if (auto insert = dyn_cast<tensor::InsertSliceOp>(op)) {
       result = of(insert.getSource()).rangeUnion(of(insert.getDest()));
+    } else if (std::optional<ConstantIntRanges> acc =
+                   getAccumulatorRange(op, [&](Value x) {
+                     // The input is narrower than the accumulator.
+                     return getMaxMagnitude(*compute(x, depth + 1));
+                   })) {
+      result = *acc;
     } else if (auto infer = dyn_cast<InferIntRangeInterface>(op)) {
+      // On tensors the ranges are those of the elements (as in upstream's
+      // IntegerRangeAnalysis).
       if (llvm::all_of(op->getOperandTypes(),
-                       [](Type t) { return getIntWidth(t) != 0; }) &&
-          llvm::none_of(op->getOperandTypes(),
-                        [](Type t) { return isa<ShapedType>(t); })) {
+                       [](Type t) { return getIntWidth(t) != 0; })) {
         SmallVector<ConstantIntRanges> args;
         for (Value operand : op->getOperands())
           args.push_back(*compute(operand, depth + 1));
-        infer.inferResultRanges(args, [&](Value r,
-                                          const ConstantIntRanges &range) {
-          if (r == v && range.smin().getBitWidth() == width)
-            result = range;
-        });
+        infer.inferResultRanges(
+            args, [&](Value r, const ConstantIntRanges &range) {
+              if (r == v && range.smin().getBitWidth() == width)
+                result = range;
+            });
       }
     }
   }

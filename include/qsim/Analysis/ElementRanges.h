@@ -1,4 +1,5 @@
-//===- ElementRanges.h - value ranges of integer tensor elements -*- C++ -*-===//
+//===- ElementRanges.h - value ranges of integer tensor elements -*- C++
+//-*-===//
 //
 // Part of the qsim-mlir project.
 //
@@ -11,30 +12,53 @@
 #include "mlir/Interfaces/InferIntRangeInterface.h"
 #include "llvm/ADT/DenseMap.h"
 
+#include <functional>
 #include <optional>
 
 namespace mlir {
 namespace qsim {
 
 /// Signed bounds of integer values and of the elements of integer tensors,
-/// found by walking producers backwards: scalar ops through their
-/// InferIntRangeInterface (upstream's rules for arith), the bodies of
-/// elementwise `linalg.generic` ops (block arguments bounded by their
-/// operands), `linalg.fill`, `linalg.pooling_nhwc_max`, `tensor.pad`,
-/// reshapes, slices and dense constants. Anything else gets its type's full
-/// range, so the bounds are always sound. Used to prove that an int8
-/// convolution input lies in [0, 127] (e.g. it was clamped by a ReLU), which
-/// lets a kernel use it as unsigned bytes.
+/// found by walking producers backwards: ops with InferIntRangeInterface
+/// (upstream's rules for arith, the qsim dialect's for requantize, cast, add
+/// and mul; on tensors, per element), the bodies of elementwise
+/// `linalg.generic` ops (block arguments bounded by their operands),
+/// `linalg.fill`, `linalg.pooling_nhwc_max`, `tensor.pad`, reshapes, slices,
+/// dense constants, and the i32 accumulators of `tosa.conv2d`,
+/// `tosa.depthwise_conv2d` and `tosa.matmul` with constant weights. Anything
+/// else gets its type's full range, so the bounds are always sound.
+///
+/// Users: the CPU kernels prove that an int8 convolution input lies in
+/// [0, 127] (e.g. it was clamped by a ReLU), which lets a kernel use it as
+/// unsigned bytes; --convert-qsim-to-linalg bounds the operands of adds and
+/// the accumulators of requantizes to choose 32-bit forms.
 class ElementRanges {
 public:
+  struct Options {
+    /// Values more than this many producers above the queried one get their
+    /// type's full range (0: only the queried value's own producer is used).
+    unsigned maxDepth = 64;
+    /// When set, the producers whose rules are used; the results of other
+    /// ops get their type's full range.
+    std::function<bool(Operation *)> follow;
+  };
+
+  ElementRanges() = default;
+  explicit ElementRanges(Options options) : options(std::move(options)) {}
+
   /// The range of `v` (of its elements for a tensor); std::nullopt for a
   /// non-integer element type.
   std::optional<ConstantIntRanges> get(Value v);
 
 private:
   std::optional<ConstantIntRanges> compute(Value v, unsigned depth);
+  Options options;
   llvm::DenseMap<Value, ConstantIntRanges> cache;
 };
+
+/// The largest |x| of a signed range: max(|smin|, |smax|) (2^(n-1) for the
+/// full n-bit range).
+int64_t getMaxMagnitude(const ConstantIntRanges &range);
 
 } // namespace qsim
 } // namespace mlir

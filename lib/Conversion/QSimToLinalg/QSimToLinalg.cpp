@@ -35,6 +35,7 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "qsim/Analysis/ElementRanges.h"
 #include "qsim/Dialect/QSim/IR/QSimOps.h"
 #include "qsim/Numerics/Numerics.h"
 
@@ -531,78 +532,33 @@ getSmallInputSplit(RequantizeOp op, IntegerType inType) {
   return parts;
 }
 
-static int64_t maxMagnitude(Value v);
-
-/// The integer held by a constant one-element (zero-point) tensor.
-static std::optional<int64_t> scalarConstant(Value v) {
-  DenseIntElementsAttr attr;
-  if (!matchPattern(v, m_Constant(&attr)) || attr.getNumElements() != 1)
-    return std::nullopt;
-  return (*attr.value_begin<APInt>()).getSExtValue();
+/// An upper bound of |v| for an operand of qsim.add or qsim.mul (signed):
+/// the element range of the shared analysis where `v` is the result of a
+/// qsim.requantize (its clamp bounds, and its input's range times its
+/// largest ratio) or of a qsim.cast, with that op's input anywhere in its
+/// type's range; the type's range otherwise. At most 2^31 for types up to 32
+/// bits. (A deeper walk would tighten some bounds and so change the emitted
+/// code; these are the bounds the 32-bit forms were checked with.)
+static int64_t maxMagnitude(Value v) {
+  unsigned bits = cast<RankedTensorType>(v.getType()).getElementTypeBitWidth();
+  if (bits > 32)
+    return int64_t(1) << 62;
+  ElementRanges ranges({/*maxDepth=*/0, [](Operation *op) {
+                          return isa<RequantizeOp, CastOp>(op);
+                        }});
+  return getMaxMagnitude(*ranges.get(v));
 }
 
 /// An upper bound of |acc| for the i32 accumulator of a TOSA convolution,
-/// depthwise convolution or matmul whose weights (and bias) are constants:
-/// the largest sum of |w - zp_w| over one output's filter, times the largest
-/// |x - zp_x|, plus the largest |bias| (saturated at 2^62).
-static std::optional<int64_t> accumulatorMagnitude(Value v) {
-  Operation *def = v.getDefiningOp();
-  if (!def)
-    return std::nullopt;
-  Value x, w, bias, xZp, wZp;
-  // The output (filter) of a flat weight index, for the weight's shape.
-  std::function<int64_t(int64_t, ArrayRef<int64_t>)> filterOf;
-  if (auto conv = dyn_cast<tosa::Conv2DOp>(def)) {
-    x = conv.getInput(), w = conv.getWeight(), bias = conv.getBias();
-    xZp = conv.getInputZp(), wZp = conv.getWeightZp();
-    // [O, KH, KW, I]
-    filterOf = [](int64_t i, ArrayRef<int64_t> s) {
-      return i / (s[1] * s[2] * s[3]);
-    };
-  } else if (auto dw = dyn_cast<tosa::DepthwiseConv2DOp>(def)) {
-    x = dw.getInput(), w = dw.getWeight(), bias = dw.getBias();
-    xZp = dw.getInputZp(), wZp = dw.getWeightZp();
-    // [KH, KW, C, M]: output channel c * M + m
-    filterOf = [](int64_t i, ArrayRef<int64_t> s) { return i % (s[2] * s[3]); };
-  } else if (auto mm = dyn_cast<tosa::MatMulOp>(def)) {
-    x = mm.getA(), w = mm.getB(), xZp = mm.getAZp(), wZp = mm.getBZp();
-    // [N, K, C]: a column (n, c)
-    filterOf = [](int64_t i, ArrayRef<int64_t> s) {
-      return (i / (s[1] * s[2])) * s[2] + i % s[2];
-    };
-  } else {
-    return std::nullopt;
-  }
-  DenseIntElementsAttr weights, biases;
-  if (!matchPattern(w, m_Constant(&weights)) ||
-      (bias && !matchPattern(bias, m_Constant(&biases))))
-    return std::nullopt;
-  std::optional<int64_t> xz = scalarConstant(xZp), wz = scalarConstant(wZp);
-  auto xType = cast<RankedTensorType>(x.getType());
-  if (!xz || !wz || !xType.getElementType().isInteger() ||
-      xType.getElementTypeBitWidth() > 32 || !weights.getType().hasRank() ||
-      weights.getElementType().getIntOrFloatBitWidth() > 32)
-    return std::nullopt;
-  ArrayRef<int64_t> shape = weights.getType().getShape();
-  int64_t n = weights.getNumElements();
-  if (n == 0)
-    return std::nullopt;
-  SmallVector<int64_t> sums(filterOf(n - 1, shape) + 1, 0);
-  int64_t i = 0, maxSum = 0;
-  for (const APInt &value : weights.getValues<APInt>()) {
-    int64_t &sum = sums[filterOf(i++, shape)];
-    sum = std::min<int64_t>(sum + std::abs(value.getSExtValue() - *wz),
-                            int64_t(1) << 62);
-    maxSum = std::max(maxSum, sum);
-  }
-  int64_t maxBias = 0;
-  if (biases)
-    for (const APInt &value : biases.getValues<APInt>())
-      maxBias = std::max(maxBias, std::abs(value.getSExtValue()));
-  // |x - zp_x|: from x's producer (a requantize's clamp) or its type.
-  int64_t maxX = maxMagnitude(x) + std::abs(*xz);
-  __int128 bound = (__int128)maxSum * maxX + maxBias;
-  return static_cast<int64_t>(std::min<__int128>(bound, int64_t(1) << 62));
+/// depthwise convolution or matmul whose weights (and bias) are constants,
+/// from the shared analysis: its filters' weight sums times the input's
+/// bound as maxMagnitude gives it (2^31 when there is no smaller bound).
+static int64_t accumulatorMagnitude(Value v) {
+  ElementRanges ranges({/*maxDepth=*/1, [](Operation *op) {
+                          return isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp,
+                                     tosa::MatMulOp, RequantizeOp, CastOp>(op);
+                        }});
+  return getMaxMagnitude(*ranges.get(v));
 }
 
 /// Whether no input of magnitude at most `maxX` makes x * m an exact tie,
@@ -732,9 +688,11 @@ struct RequantizeAccumulator32BitOpConversion
     // weights) covers the channels with more trailing zeros. Half_up's form
     // needs only the high word (no tie test on the low one): about seven
     // vector ops less per vector.
-    RoundingMode mode = getTieFreeMode(op, int64_t(1) << 31, [&] {
-      return accumulatorMagnitude(op.getInput());
-    });
+    RoundingMode mode = getTieFreeMode(op, int64_t(1) << 31,
+                                       [&]() -> std::optional<int64_t> {
+                                         return accumulatorMagnitude(
+                                             op.getInput());
+                                       });
     ElementwiseGeneric generic(rewriter, op.getLoc(), resultType, op.getAxis());
     unsigned in = generic.addInput(adaptor.getInput());
     SmallVector<TypedAttr> sAttrs, halfAttrs;
@@ -1036,46 +994,6 @@ static AffineMap getBroadcastMap(RankedTensorType rhsType,
       exprs.push_back(getAffineDimExpr(rd, ctx));
   }
   return AffineMap::get(rank, 0, exprs, ctx);
-}
-
-/// An upper bound of |v| for an operand of qsim.add or qsim.mul (signed):
-/// its type's range, narrowed where `v` is the result of a qsim.requantize
-/// (its clamp bounds, and its input's range times its largest ratio) or of
-/// a widening qsim.cast. At most 2^31 for types up to 32 bits.
-static int64_t maxMagnitude(Value v) {
-  unsigned bits = cast<RankedTensorType>(v.getType()).getElementTypeBitWidth();
-  if (bits > 32)
-    return int64_t(1) << 62;
-  int64_t bound = int64_t(1) << (bits - 1);
-  if (auto rq = v.getDefiningOp<RequantizeOp>()) {
-    bound = std::min(
-        bound, std::max(std::abs(static_cast<int64_t>(rq.getLowerBound())),
-                        std::abs(static_cast<int64_t>(rq.getUpperBound()))));
-    auto inType = dyn_cast<IntegerType>(
-        cast<RankedTensorType>(rq.getInput().getType()).getElementType());
-    if (inType && inType.getWidth() <= 32) {
-      int64_t maxX = maxInputMagnitude(inType, rq.getInputUnsigned(),
-                                       rq.getInputZeroPoint());
-      int64_t ratioBound = 0;
-      for (auto [m, s] : llvm::zip_equal(rq.getMultiplier(), rq.getShift())) {
-        if (s < 0 || s > 62 || maxX > (int64_t(1) << 33))
-          return bound;
-        // |round(x * m / 2^s)| <= floor(|x| * m / 2^s) + 1; |x| * m < 2^64.
-        unsigned __int128 p = (unsigned __int128)maxX * (uint32_t)std::abs(m);
-        ratioBound = std::max<int64_t>(ratioBound, int64_t(p >> s) + 1);
-      }
-      bound = std::min(bound,
-                       ratioBound + std::abs(static_cast<int64_t>(
-                                        rq.getOutputZeroPoint())));
-    }
-  } else if (auto castOp = v.getDefiningOp<CastOp>()) {
-    auto inType = dyn_cast<IntegerType>(
-        cast<RankedTensorType>(castOp.getInput().getType()).getElementType());
-    if (inType && inType.getWidth() < bits)
-      bound = std::min(bound, maxInputMagnitude(inType, castOp.getIsUnsigned(),
-                                                /*zeroPoint=*/0));
-  }
-  return bound;
 }
 
 /// Shared lowering of qsim.add and qsim.mul: both operands sign-extended to
