@@ -1,4 +1,4 @@
-//===- ElementRanges.cpp - value ranges of integer tensor elements --------===//
+//===- ElementRanges.cpp - value ranges of integer elements ---------------===//
 //
 // Part of the qsim-mlir project.
 //

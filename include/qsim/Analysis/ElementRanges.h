@@ -1,5 +1,4 @@
-//===- ElementRanges.h - value ranges of integer tensor elements -*- C++
-//-*-===//
+//===- ElementRanges.h - value ranges of integer elements -------*- C++ -*-===//
 //
 // Part of the qsim-mlir project.
 //

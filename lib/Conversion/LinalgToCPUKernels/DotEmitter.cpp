@@ -29,29 +29,32 @@ std::array<Value, 4> DotEmitter::emitTapGroups(OpBuilder &, Location,
   llvm_unreachable("the family has no depthwise tap groups");
 }
 
+/// The families: a new one is a row here.
+static const struct {
+  DotKind kind;
+  std::unique_ptr<DotEmitter> (*create)(unsigned vectorBits, bool emulate);
+} kFamilies[] = {
+    {DotKind::VNNI, createVNNIDotEmitter},
+    {DotKind::MAdd, createMAddDotEmitter},
+    {DotKind::MAddUBS, createMAddUBSDotEmitter},
+    {DotKind::FMA, createFMADotEmitter},
+};
+
 std::unique_ptr<DotEmitter>
 cpu::createDotEmitter(DotKind kind, unsigned vectorBits, bool emulate) {
-  switch (kind) {
-  case DotKind::VNNI:
-    return createVNNIDotEmitter(vectorBits, emulate);
-  case DotKind::MAdd:
-    return createMAddDotEmitter(vectorBits, emulate);
-  case DotKind::MAddUBS:
-    return createMAddUBSDotEmitter(vectorBits, emulate);
-  case DotKind::FMA:
-    return createFMADotEmitter(vectorBits, emulate);
-  }
+  for (const auto &family : kFamilies)
+    if (family.kind == kind)
+      return family.create(vectorBits, emulate);
   llvm_unreachable("unknown dot kind");
 }
 
 bool cpu::isDotIntrinsic(StringRef name) {
   static const llvm::StringSet<> names = [] {
     llvm::StringSet<> all;
-    for (DotKind kind :
-         {DotKind::VNNI, DotKind::MAdd, DotKind::MAddUBS, DotKind::FMA})
+    for (const auto &family : kFamilies)
       for (unsigned bits : {256u, 512u})
         if (std::unique_ptr<DotEmitter> e =
-                createDotEmitter(kind, bits, /*emulate=*/false))
+                family.create(bits, /*emulate=*/false))
           for (StringRef intrinsic : e->getIntrinsics())
             all.insert(intrinsic);
     return all;

@@ -9,7 +9,7 @@
 // MAddDotEmitter.cpp, MAddUBSDotEmitter.cpp, FMADotEmitter.cpp), created by
 // kind and vector width. The kernel builder only asks an emitter for its
 // register tile, the form of its operands and the IR of one step; a new
-// family is a new file and one case in createDotEmitter.
+// family is a new file, its DotKind and a row in DotEmitter.cpp's table.
 //
 //===----------------------------------------------------------------------===//
 

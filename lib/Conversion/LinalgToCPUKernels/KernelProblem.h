@@ -1,4 +1,4 @@
-//===- KernelProblem.h - ops in the form of a kernel -----------*- C++ -*-===//
+//===- KernelProblem.h - ops in the form of a kernel ------------*- C++ -*-===//
 //
 // Part of the qsim-mlir project.
 //
