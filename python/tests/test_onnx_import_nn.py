@@ -701,3 +701,34 @@ def test_global_max_pool(tmp_path):
 
 def test_global_max_pool_errors():
     _error(_one("GlobalMaxPool", ["x"], {}, x_shape=(2, 3)), "no spatial axes")
+
+
+@pytest.mark.parametrize("group,cg,mg,stride,bn", [
+    (8, 2, 2, 1, False), (16, 8, 8, 2, True), (12, 4, 2, 1, True), (4, 3, 2, 1, False)])
+def test_grouped_conv_many_groups(group, cg, mg, stride, bn, tmp_path):
+    """RegNet/ResNeXt-style grouped convolutions: from GROUPS_AS_DEPTHWISE
+    groups on one depthwise convolution and a sum over each group's input
+    channels (a handful of ops whatever the group count), below one
+    convolution per group; BN folding before either."""
+    from qsim.onnx_import.ops.conv import GROUPS_AS_DEPTHWISE
+    rng = np.random.default_rng(group)
+    c, m = group * cg, group * mg
+    inits = [_init("w", rng.normal(size=(m, cg, 3, 3)) / 3),
+             _init("b", rng.normal(size=m))]
+    nodes = [h.make_node("Conv", ["x", "w", "b"], ["c"], name="gconv", group=group,
+                         pads=[1, 1, 1, 1], strides=[stride, stride])]
+    out = "c"
+    if bn:
+        inits += [_init("g", rng.uniform(0.5, 1.5, m)), _init("bb", rng.normal(size=m)),
+                  _init("mu", rng.normal(size=m) * 0.2), _init("v", rng.uniform(0.5, 2, m))]
+        nodes.append(h.make_node("BatchNormalization", ["c", "g", "bb", "mu", "v"], ["n"],
+                                 name="bn"))
+        out = "n"
+    nodes.append(h.make_node("Relu", [out], ["y"], name="relu"))
+    model = _model(nodes, [_vi("x", (1, c, 9, 9))], [_vi("y")], inits)
+    mlir = _compare(model, {"x": _x(rng, (1, c, 9, 9))}, tmp_path)
+    if group >= GROUPS_AS_DEPTHWISE:
+        assert mlir.count("tosa.depthwise_conv2d") == 1 and "tosa.conv2d" not in mlir
+        assert mlir.count("tosa.reduce_sum") == 1
+    else:
+        assert mlir.count("tosa.conv2d") == group
