@@ -181,3 +181,29 @@ def test_cli_input_shape(tmp_path):
     assert "Traceback" not in r.stderr
     r = _cli(["import-onnx", str(path)])
     assert r.returncode == 2 and "--input-shape x=" in r.stderr
+
+
+def test_scalar_constant_node_in_shape_chain(tmp_path):
+    """PyTorch's ``x.view(x.size(0), -1)``: Shape -> Gather(scalar Constant
+    node) -> Unsqueeze -> Concat -> Reshape folds to one static reshape; a
+    scalar Constant must stay rank 0 for the Gather to drop the axis."""
+    _require_tools()
+    nodes = [h.make_node("Constant", [], ["zero"], name="zero",
+                         value=nh.from_array(np.array(0, np.int64))),
+             h.make_node("Constant", [], ["minus1"], name="minus1",
+                         value=nh.from_array(np.array([-1], np.int64))),
+             h.make_node("Constant", [], ["ax0"], name="ax0",
+                         value=nh.from_array(np.array([0], np.int64))),
+             h.make_node("Shape", ["x"], ["s"], name="shape"),
+             h.make_node("Gather", ["s", "zero"], ["n"], name="gather", axis=0),
+             h.make_node("Unsqueeze", ["n", "ax0"], ["n1"], name="unsq"),
+             h.make_node("Concat", ["n1", "minus1"], ["shp"], name="cat", axis=0),
+             h.make_node("Reshape", ["x", "shp"], ["y"], name="view")]
+    g = h.make_graph(nodes, "g", [h.make_tensor_value_info("x", T.FLOAT, ["N", 2, 3, 4])],
+                     [h.make_tensor_value_info("y", T.FLOAT, None)])
+    m = h.make_model(g, opset_imports=[h.make_opsetid("", 13)], ir_version=8)
+    mlir = oi.import_onnx(m, batch=2)
+    assert "tensor<2x24xf32>" in mlir and "tosa.gather" not in mlir
+    x = np.random.default_rng(4).normal(size=(2, 2, 3, 4)).astype(np.float32)
+    (got,) = oi.run_mlir(mlir, [x], 1, workdir=str(tmp_path))
+    np.testing.assert_array_equal(got, x.reshape(2, -1))
