@@ -16,15 +16,9 @@ from onnx import numpy_helper as nh  # noqa: E402
 from qsim import cli  # noqa: E402
 from qsim import onnx_import as oi  # noqa: E402
 from qsim import tools  # noqa: E402
+from onnx_helpers import init as _init, ort_run as _ort, require_tools as _require_tools  # noqa: E402
 
 RTOL, ATOL = 1e-4, 1e-5
-
-
-def _init(name, arr):
-    arr = np.asarray(arr)
-    if arr.dtype == np.float64:
-        arr = arr.astype(np.float32)
-    return nh.from_array(arr, name)
 
 
 def _model(nodes, inputs, outputs, inits, opset=13, name="g", check=True):
@@ -45,20 +39,6 @@ def _bn(rng, prefix, c):
 def _bn_node(prefix, x, y):
     return h.make_node("BatchNormalization", [x] + [f"{prefix}.{s}" for s in "gbmv"],
                        [y], name=prefix)
-
-
-def _ort(model, feeds):
-    ort = pytest.importorskip("onnxruntime")
-    so = ort.SessionOptions()
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    sess = ort.InferenceSession(model.SerializeToString(), so,
-                                providers=["CPUExecutionProvider"])
-    return sess.run(None, feeds)
-
-
-def _require_tools():
-    if tools.find_tool("qsim-run") is None or tools.find_tool("qsim-opt") is None:
-        pytest.skip("qsim-run / qsim-opt are not built")
 
 
 def _compare(model, feeds, tmp_path, **kw):

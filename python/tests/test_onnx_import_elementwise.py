@@ -15,21 +15,14 @@ import pytest
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto as T  # noqa: E402
 from onnx import helper as h  # noqa: E402
-from onnx import numpy_helper as nh  # noqa: E402
 
 from qsim import onnx_import as oi  # noqa: E402
 from qsim import tools  # noqa: E402
+from onnx_helpers import init as _init, ort_run as _ort, require_tools as _require_tools  # noqa: E402
 
 RTOL, ATOL = 1e-4, 1e-5
 NP_TYPE = {np.dtype(np.float32): T.FLOAT, np.dtype(np.int64): T.INT64,
            np.dtype(np.int32): T.INT32, np.dtype(np.bool_): T.BOOL}
-
-
-def _init(name, arr):
-    arr = np.asarray(arr)
-    if arr.dtype == np.float64:
-        arr = arr.astype(np.float32)
-    return nh.from_array(arr, name)
 
 
 def _vi(name, arr_or_type, shape=None):
@@ -45,20 +38,6 @@ def _model(nodes, inputs, outputs, inits=(), opset=17, check=False):
     if check:
         onnx.checker.check_model(m)
     return m
-
-
-def _ort(model, feeds):
-    ort = pytest.importorskip("onnxruntime")
-    so = ort.SessionOptions()
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    sess = ort.InferenceSession(model.SerializeToString(), so,
-                                providers=["CPUExecutionProvider"])
-    return sess.run(None, feeds)
-
-
-def _require_tools():
-    if tools.find_tool("qsim-run") is None or tools.find_tool("qsim-opt") is None:
-        pytest.skip("qsim-run / qsim-opt are not built")
 
 
 def _run(model, feeds, tmp_path, **kw):

@@ -9,19 +9,12 @@ import pytest
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto as T  # noqa: E402
 from onnx import helper as h  # noqa: E402
-from onnx import numpy_helper as nh  # noqa: E402
 
 from qsim import onnx_import as oi  # noqa: E402
 from qsim import tools  # noqa: E402
+from onnx_helpers import init as _init, ort_run as _ort  # noqa: E402
 
 RTOL, ATOL = 1e-4, 1e-5
-
-
-def _init(name, arr):
-    arr = np.asarray(arr)
-    if arr.dtype == np.float64:
-        arr = arr.astype(np.float32)
-    return nh.from_array(arr, name)
 
 
 def _model(nodes, inputs, outputs, inits=(), opset=13, check=False):
@@ -34,15 +27,6 @@ def _model(nodes, inputs, outputs, inits=(), opset=13, check=False):
 
 def _vi(name, shape=None):
     return h.make_tensor_value_info(name, T.FLOAT, None if shape is None else list(shape))
-
-
-def _ort(model, feeds):
-    ort = pytest.importorskip("onnxruntime")
-    so = ort.SessionOptions()
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    sess = ort.InferenceSession(model.SerializeToString(), so,
-                                providers=["CPUExecutionProvider"])
-    return sess.run(None, feeds)
 
 
 def _reference(model, feeds):

@@ -14,6 +14,7 @@ from onnx import numpy_helper as nh  # noqa: E402
 
 from qsim import onnx_import as oi  # noqa: E402
 from qsim import tools  # noqa: E402
+from onnx_helpers import ort_run as _ort, require_tools as _require_tools  # noqa: E402
 
 RTOL, ATOL = 1e-4, 1e-5
 I64_MAX = np.iinfo(np.int64).max
@@ -25,20 +26,6 @@ def _model(nodes, inputs, outputs, inits, opset=13):
     # Outputs have no declared shape: ONNX's (strict) shape inference in the
     # importer and onnxruntime check the graph, not onnx.checker.
     return h.make_model(g, opset_imports=[h.make_opsetid("", opset)], ir_version=8)
-
-
-def _ort(model, feeds):
-    ort = pytest.importorskip("onnxruntime")
-    so = ort.SessionOptions()
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    sess = ort.InferenceSession(model.SerializeToString(), so,
-                                providers=["CPUExecutionProvider"])
-    return sess.run(None, feeds)
-
-
-def _require_tools():
-    if tools.find_tool("qsim-run") is None or tools.find_tool("qsim-opt") is None:
-        pytest.skip("qsim-run / qsim-opt are not built")
 
 
 def _compare(model, feeds, tmp_path, **kw):
