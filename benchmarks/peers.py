@@ -2,7 +2,7 @@
 """qsim against ONNX Runtime and PyTorch post-training quantization, side by
 side on the Fashion-MNIST zoo (examples/zoo/*.onnx), in one run and one table.
 
-    ~/.cache/qsim/venv/bin/python benchmarks/peers.py [--models resnet_v1 vgg]
+    .venv/bin/python benchmarks/peers.py [--models resnet_v1 vgg]
         [--limit 2000] [--calib 500] [--threads 1] [--batch 1000]
         [--batch1-repeat 200] [--json out.json]
 

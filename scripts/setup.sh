@@ -7,7 +7,7 @@
 #                              # (QSIM_*, PATH, CCACHE_DIR) stays exported
 #
 # Steps: 1. Debian packages (only the missing ones; `apt-get update` only
-# then), 2. Python venv at ${QSIM_VENV:-$HOME/.cache/qsim/venv} with the
+# then), 2. Python venv at ${QSIM_VENV:-<checkout>/.venv} with the
 # pinned python/requirements.txt, the --no-deps pins of QSIM_PIP_NODEPS and
 # `pip install -e python` (skipped when the stamp in the venv matches), 3. the
 # real-model validation set in build/models (scripts/models/gen.sh,
@@ -31,7 +31,10 @@ qsim_setup_env() {
   QSIM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
   export QSIM_ROOT
   export QSIM_BUILD_DIR="${QSIM_BUILD_DIR:-$QSIM_ROOT/build}"
-  export QSIM_VENV="${QSIM_VENV:-$HOME/.cache/qsim/venv}"
+  # One venv per checkout: its editable install of python/ points at this
+  # checkout, so a second checkout set up on the same machine gets its own
+  # rather than repointing the `qsim` command of the first.
+  export QSIM_VENV="${QSIM_VENV:-$QSIM_ROOT/.venv}"
   export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
   # Paths relative to the checkout, so a fresh clone elsewhere (CI) hits the
   # cache of an earlier build.

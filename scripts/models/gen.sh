@@ -23,7 +23,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 OUT="${QSIM_MODELS_DIR:-${QSIM_BUILD_DIR:-$ROOT/build}/models}"
 SYS_PY=/usr/bin/python3
-VENV_PY="${QSIM_VENV:-$HOME/.cache/qsim/venv}/bin/python"
+VENV_PY="${QSIM_VENV:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.venv}/bin/python"
 TORCHVISION_MODELS=(mobilenet_v3_small mobilenet_v3_large efficientnet_b0
   shufflenet_v2_x1_0 resnet50 regnet_y_400mf squeezenet1_1 densenet121
   googlenet convnext_tiny)
