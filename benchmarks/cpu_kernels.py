@@ -965,13 +965,14 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f"note: {kn} {dt} {v}: {note}")
 
         # ---- 3. guard
+        guard_failures = 0
         if not args.no_guard and "int8" in dtypes:
             print("\n== guard: the innermost loop with the dot instruction (llc -O3) ==")
             gv = "auto" if caps.microkernels else "default"
             if not caps.microkernels:
                 print("(fast path not available: checking the default pipeline's code)")
             want = ("vpdpbusd",) if feats["avx512vnni"] else ("vpmaddwd", "vpdpwssd")
-            _guard(tools, kernels, results, gv, "native", want, work)
+            guard_failures += _guard(tools, kernels, results, gv, "native", want, work)
             if caps.forced_vnni:
                 for kr in kernels:
                     src = work / (re.sub(r"[^A-Za-z0-9]+", "_", kr.name) + "_int8_auto.mlir")
@@ -984,12 +985,13 @@ def main(argv: Optional[List[str]] = None) -> int:
                     except ToolFailed as e:
                         print(f"FAIL  -mcpu=znver5  {kr.name:20s} microkernels={caps.forced_vnni} "
                               f"did not compile: {e.short()}")
-                _guard(tools, kernels, results, "vnni", "znver5", ("vpdpbusd",), work)
+                        guard_failures += 1
+                guard_failures += _guard(tools, kernels, results, "vnni", "znver5", ("vpdpbusd",), work)
             else:
                 print("znver5 (VNNI) check skipped: no microkernels= value forces the VNNI "
                       f"path (tried {', '.join(FORCED_VNNI)})")
         print(f"\ntotal {time.time() - t_start:.0f} s; load average at the end: {load_average()}")
-        return 1 if mismatches else 0
+        return 1 if mismatches or guard_failures else 0
     finally:
         if ctx:
             ctx.cleanup()
@@ -1026,7 +1028,10 @@ def _peak_summary(peaks, prefix=""):
     return peak_i8, peak_f32, int8_kind
 
 
-def _guard(tools, kernels, results, variant, mcpu, expected, work):
+def _guard(tools, kernels, results, variant, mcpu, expected, work) -> int:
+    """Prints PASS/FAIL per int8 kernel of ``variant``; returns the number of
+    failures (FAIL or ERROR), which make the run exit with status 1."""
+    failed = 0
     for kr in kernels:
         r = results.get((kr.name, "int8", variant))
         if r is None:
@@ -1034,6 +1039,7 @@ def _guard(tools, kernels, results, variant, mcpu, expected, work):
         if r.module is None:
             if variant != "vnni":   # (the VNNI compile failure is reported already)
                 print(f"FAIL  -mcpu={mcpu:7s} {kr.name:20s} not compiled ({r.note})")
+            failed += 1
             continue
         want = expected
         if kr.kind == "dw" and not kr.relu_in and "vpdpbusd" in expected:
@@ -1050,8 +1056,11 @@ def _guard(tools, kernels, results, variant, mcpu, expected, work):
                 # Pooling has no products: its kernels work lane-wise.
                 verdict, extra = "n/a ", " (pooling: no products)"
             print(f"{verdict}  -mcpu={mcpu:7s} {kr.name:20s} {rep.describe()}{extra}")
+            failed += verdict == "FAIL"
         except ToolFailed as e:
             print(f"ERROR -mcpu={mcpu} {kr.name}: {e.short()}")
+            failed += 1
+    return failed
 
 
 def _cells(kr, dtype, variants, results, peak):

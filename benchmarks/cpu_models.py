@@ -103,15 +103,10 @@ EXTRA_CALIBRATE = ""
 
 
 def calibrate_options() -> Tuple[str, bool]:
-    """Extra --qsim-calibrate options (unsigned-activations when this build
-    has it, as the main job uses, plus --calibrate-options) and whether
-    per-channel is available."""
-    from qsim import quantize
-
-    opts = "unsigned-activations" if quantize.pass_supports(
-        "qsim-calibrate", "unsigned-activations") else ""
-    opts = " ".join(o for o in (opts, EXTRA_CALIBRATE) if o)
-    return opts, quantize.pass_supports("qsim-calibrate", "per-channel")
+    """Extra --qsim-calibrate options (unsigned-activations, as the main job
+    uses, plus --calibrate-options) and per-channel weights (on)."""
+    opts = " ".join(o for o in ("unsigned-activations", EXTRA_CALIBRATE) if o)
+    return opts, True
 
 
 def ours_quantize(onnx_path: Path, float_mlir: Path, int8_mlir: Path, table: Optional[Path],
@@ -255,10 +250,9 @@ def bench_model(name: str, onnx_path: Path, calib: np.ndarray, xeval: np.ndarray
     mwork = work / name
     mwork.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
-    table: Optional[Path] = None
-    if quantize.stats_tool() is not None:
-        table = mwork / "table.json"
-        quantize.collect_table(onnx_path, calib, table, mwork)
+    quantize.require_tools("qsim-opt", "qsim-collect")
+    table = mwork / "table.json"
+    quantize.collect_table(onnx_path, calib, table, mwork)
     log(f"[{name}] statistics on {len(calib)} inputs: {time.time() - t0:.1f} s")
     ort_int8 = mwork / "ort.int8.onnx"
     t0 = time.time()

@@ -15,8 +15,8 @@ User data (``qsim quantize model.onnx --calib-data PATH -o OUTDIR
    the sample count, small enough for the samples' size; the model's own
    batch if it fixes one), ``--qsim-annotate``, then ``qsim-collect`` with
    one ``--data`` per input streams the files -> ``OUTDIR/table.json``;
-4. ``qsim-opt`` with the passes of ``--qsim-quantize`` spelled out
-   (:func:`quantize_pipeline`) -> ``OUTDIR/int8.mlir``;
+4. ``qsim-opt --qsim-quantize=...`` (:func:`quantize_pipeline`) ->
+   ``OUTDIR/int8.mlir``;
 5. ``OUTDIR/report.json``: the annotate report merged with the ONNX nodes
    (which layers are int8, which stayed float and why), the inputs, outputs
    and settings;
@@ -45,7 +45,6 @@ import argparse
 import json
 import math
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -57,7 +56,7 @@ import numpy as np
 
 from . import calibdata, datasets, evaluate, sqnr as sqnr_mod, tools
 
-__all__ = ["stats_tool", "pass_supports", "calibration_images", "collect_table",
+__all__ = ["calibration_images", "collect_table",
            "quantize_pipeline", "QuantizeResult", "quantize_and_evaluate", "format_table",
            "DEFAULT_METHOD", "DEFAULT_UNSIGNED", "DEFAULT_PER_CHANNEL", "with_unsigned",
            "UsageError", "load_model", "ModelInfo", "quantize_user_data",
@@ -90,32 +89,19 @@ def with_unsigned(unsigned: bool, calibrate_options: str) -> str:
 METHODS = ("max", "pow2", "percentile", "mse", "kl")
 
 
-def _help(tool: str) -> str:
-    path = tools.find_tool(tool)
-    if path is None:
-        return ""
-    proc = subprocess.run([str(path), "--help"], capture_output=True, text=True)
-    return proc.stdout + proc.stderr
+class MissingToolError(UsageError):
+    """A tool of the build (qsim-opt, qsim-collect, qsim-run) is missing."""
 
 
-def stats_tool() -> Optional[Path]:
-    """``build/bin/qsim-collect`` (issue 4's statistics collector), if built."""
-    return tools.find_tool("qsim-collect")
-
-
-def pass_supports(pass_flag: str, option: str) -> bool:
-    """Whether the pass ``pass_flag`` of this qsim-opt has ``option``
-    (read from ``qsim-opt --help``)."""
-    text = _help("qsim-opt")
-    start = text.find(f"--{pass_flag} ")
-    if start < 0:
-        return False
-    for line in text[start:].splitlines()[1:]:
-        if not line.startswith("        --"):  # the next pass
-            break
-        if line.strip().split("=")[0].split(" ")[0] == f"--{option}":
-            return True
-    return False
+def require_tools(*names: str) -> None:
+    """Raises :class:`MissingToolError` unless every tool in ``names`` is in
+    the build's ``bin/``: calibration without qsim-collect would only have a
+    global scale to go on, which is not what was asked for."""
+    missing = [n for n in names if tools.find_tool(n) is None]
+    if missing:
+        raise MissingToolError(f"{', '.join(missing)} not found in "
+                               f"{tools.build_dir() / 'bin'}; build the project first "
+                               f"(bash scripts/setup.sh)")
 
 
 def _calib_batch(n: int, cap: int = 100) -> int:
@@ -152,21 +138,19 @@ def collect_table(float_onnx: Path, x: np.ndarray, table: Path, workdir: Path) -
 def quantize_pipeline(table: Optional[Path], method: str, per_channel: bool,
                       global_scale: float, report: Path, annotate_options: str = "",
                       calibrate_options: str = "") -> List[str]:
-    """The passes of ``--qsim-quantize`` spelled out (its builds before
-    046379f did not forward ``method=`` to qsim-calibrate)."""
-    ann = " ".join(o for o in (f"report={report}", annotate_options) if o)
-    cal = []
+    """The ``qsim-opt`` arguments that quantize a float module: one
+    ``--qsim-quantize=...`` (lib/Pipelines/QuantizePipeline.cpp, the one
+    definition of the pipeline).  ``annotate_options`` and
+    ``calibrate_options`` are options of qsim-annotate and qsim-calibrate,
+    which --qsim-quantize takes under the same names."""
+    opts = [f"report={report}"]
     if table is not None:
-        cal.append(f"table={table}")
-        cal.append(f"method={method}")
-    cal.append(f"global-scale={global_scale!r}")
-    # qsim-calibrate's per-channel defaults to true: say it either way.
-    cal.append(f"per-channel={'true' if per_channel else 'false'}")
-    if calibrate_options:
-        cal.append(calibrate_options)
-    return [f"--qsim-annotate={ann}", f"--qsim-calibrate={' '.join(cal)}",
-            "--qsim-realize", "--canonicalize", "--cse",
-            "--convert-qsim-to-linalg", "--canonicalize"]
+        opts += [f"table={table}", f"method={method}"]
+    opts.append(f"global-scale={global_scale!r}")
+    # per-channel defaults to true: say it either way.
+    opts.append(f"per-channel={'true' if per_channel else 'false'}")
+    opts += [o for o in (annotate_options, calibrate_options) if o]
+    return [f"--qsim-quantize={' '.join(opts)}"]
 
 
 @dataclass
@@ -241,6 +225,7 @@ def quantize_and_evaluate(onnx_path: Path, workdir: Path, *, calib: int = 500,
     """Import, calibrate, quantize, evaluate float and int8 on Fashion-MNIST
     (see the module doc); with ``sqnr_images > 0`` also the per-layer SQNR
     on the first ``sqnr_images`` test images (``QuantizeResult.sqnr``)."""
+    require_tools("qsim-opt", "qsim-collect")
     workdir.mkdir(parents=True, exist_ok=True)
     calibrate_options = with_unsigned(unsigned, calibrate_options)
     x, y = datasets.load_fashion_mnist("test", limit=limit)
@@ -249,23 +234,12 @@ def quantize_and_evaluate(onnx_path: Path, workdir: Path, *, calib: int = 500,
     evaluate.import_model(onnx_path, batch, float_mlir)
     log(f"imported {onnx_path} (batch {batch}) -> {float_mlir}")
 
-    table: Optional[Path] = None
-    if stats_tool() is None:
-        calibration = f"global-scale {global_scale:g} (qsim-collect is not built)"
-        log(f"statistics: qsim-collect is not built; every activation range is "
-            f"[-{global_scale:g}, {global_scale:g}] (global-scale), --calib and "
-            f"--method are not used")
-    elif not pass_supports("qsim-calibrate", "method"):
-        calibration = f"global-scale {global_scale:g} (qsim-calibrate has no method=)"
-        log(f"statistics: this qsim-opt's --qsim-calibrate has no method= option; "
-            f"using global-scale {global_scale:g}")
-    else:
-        table = workdir / "table.json"
-        t0 = time.time()
-        collect_table(Path(onnx_path), calibration_images(calib, seed), table, workdir)
-        calibration = f"{method} on {calib} training images"
-        log(f"statistics: {calib} training images (seed {seed}) with qsim-collect "
-            f"-> {table} ({time.time() - t0:.1f} s)")
+    table = workdir / "table.json"
+    t0 = time.time()
+    collect_table(Path(onnx_path), calibration_images(calib, seed), table, workdir)
+    calibration = f"{method} on {calib} training images"
+    log(f"statistics: {calib} training images (seed {seed}) with qsim-collect "
+        f"-> {table} ({time.time() - t0:.1f} s)")
 
     calibration += ", per-channel weights" if per_channel else ", per-tensor weights"
     if calibrate_options:
@@ -277,7 +251,7 @@ def quantize_and_evaluate(onnx_path: Path, workdir: Path, *, calib: int = 500,
     tools.run_tool("qsim-opt", [str(float_mlir), *passes, "-o", str(int8_mlir)],
                    timeout=1800)
     summary = json.loads(report.read_text()).get("summary", {})
-    log(f"qsim-opt {' '.join(passes[:2])}: {summary.get('quantized', '?')} ops "
+    log(f"qsim-opt {' '.join(passes)}: {summary.get('quantized', '?')} ops "
         f"quantized, {summary.get('float', '?')} left float")
 
     results = {}
@@ -478,6 +452,7 @@ def quantize_user_data(model: ModelInfo, data: str, outdir: Path, workdir: Path,
     (report.json's content), 'sqnr' (sqnr.json's), 'sqnr_result',
     'sqnr_plot', 'sqnr_what'}``."""
     outdir.mkdir(parents=True, exist_ok=True)
+    require_tools("qsim-opt", "qsim-collect")
     workdir.mkdir(parents=True, exist_ok=True)
     calibrate_options = with_unsigned(unsigned, calibrate_options)
 
@@ -535,9 +510,6 @@ def quantize_user_data(model: ModelInfo, data: str, outdir: Path, workdir: Path,
 
     # Statistics on a module of the calibration batch, annotated as the
     # quantized one will be, so the point names agree.
-    if stats_tool() is None:
-        raise FileNotFoundError(f"qsim-collect not found in {tools.build_dir() / 'bin'}; "
-                                f"build the project first (bash scripts/setup.sh)")
     calib_mlir = workdir / "calib.mlir"
     model.import_at(cb, calib_mlir)
     annotated = workdir / "calib.annotated.mlir"
@@ -560,7 +532,7 @@ def quantize_user_data(model: ModelInfo, data: str, outdir: Path, workdir: Path,
     settings = {"method": method, "per_channel": per_channel,
                 "calibrate_options": calibrate_options,
                 "annotate_options": annotate_options, "global_scale": global_scale,
-                "passes": [re.sub(r"report=\S+ ?", "", passes[0]).rstrip("="), *passes[1:]]}
+                "passes": [re.sub(r"report=\S+ ?", "", p).rstrip("=") for p in passes]}
     node_names = [nd.name or (nd.output[0] if nd.output else "") for nd in
                   model.proto.graph.node]
     _, res_types, _ = calibdata.parse_signature(text)

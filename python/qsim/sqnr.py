@@ -47,7 +47,9 @@ recognise) are skipped and listed in ``SqnrResult.skipped``.
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
@@ -197,36 +199,81 @@ def _opt(src: Path, args: Sequence[str], dst: Path) -> str:
     return dst.read_text()
 
 
+def _split_top(text: str) -> List[str]:
+    """``text`` split at the commas outside braces and parentheses."""
+    out, depth, start = [], 0, 0
+    for i, c in enumerate(text):
+        if c in "{(":
+            depth += 1
+        elif c in "})":
+            depth -= 1
+        elif c == "," and depth == 0:
+            out.append(text[start:i].strip())
+            start = i + 1
+    tail = text[start:].strip()
+    return out + ([tail] if tail else [])
+
+
+def expand_passes(passes: Sequence[str]) -> List[str]:
+    """The module passes that the qsim-opt arguments ``passes`` run (a
+    pipeline such as ``--qsim-quantize=...`` expanded), each in the textual
+    pipeline syntax with all its options, as ``--dump-pass-pipeline``
+    prints them."""
+    opt = tools.qsim_opt()
+    if opt is None:
+        raise FileNotFoundError(f"qsim-opt not found in {tools.build_dir() / 'bin'}")
+    # The pipeline is printed on stderr.
+    proc = subprocess.run([str(opt), "-", *passes, "--dump-pass-pipeline", "-o",
+                           os.devnull], input="module {}\n", capture_output=True,
+                          text=True)
+    # The pipeline is printed before it runs; running it on the empty module
+    # may fail (e.g. a table that does not exist yet), which does not matter.
+    m = re.search(r"^builtin\.module\((.*?)^\)$", proc.stderr, re.S | re.M)
+    if m is None:
+        raise tools.ToolError([str(opt), *passes, "--dump-pass-pipeline"],
+                              proc.returncode, proc.stdout, proc.stderr)
+    return _split_top(m.group(1))
+
+
+def _pipeline(stages: Sequence[str]) -> str:
+    return f"--pass-pipeline=builtin.module({','.join(stages)})"
+
+
 def measure(onnx_path: Path, x, passes: Sequence[str], workdir: Path,
             batch: int = 256, include_moves: bool = False,
             import_fn: Optional[Callable[[int], str]] = None) -> SqnrResult:
-    """Per-layer SQNR of the int8 model that ``passes`` (``--qsim-annotate=
-    report=...``, ``--qsim-calibrate=...``, ``--qsim-realize``, then the
-    clean-up and lowering passes, as :func:`qsim.quantize.quantize_pipeline`
-    returns them) make of ``onnx_path``, on the samples ``x``: one array
-    ``(N, ...)``, or a list of them, one per argument of the module.
+    """Per-layer SQNR of the int8 model that ``passes`` (the qsim-opt
+    arguments :func:`qsim.quantize.quantize_pipeline` returns) make of
+    ``onnx_path``, on the samples ``x``: one array ``(N, ...)``, or a list
+    of them, one per argument of the module.
 
     ``import_fn(batch)`` returns the float module's text imported at
     ``batch`` (default: ``evaluate.import_model``, one input, dynamic
     batch); a module with a batch of its own runs in calls of that batch.
-    ``passes[0]`` must be the annotate pass and ``passes[2]`` the realize
-    pass; the report is written to ``workdir/sqnr.report.json`` instead of
-    the report option of ``passes[0]``.
+    ``passes`` is expanded by ``qsim-opt --dump-pass-pipeline`` (see
+    :func:`expand_passes`); its first passes must be qsim-annotate,
+    qsim-calibrate and qsim-realize, and the measurement adds results
+    between calibrate and realize.  The report is written to
+    ``workdir/sqnr.report.json`` instead of the annotate pass's.
     """
     from .calibdata import parse_signature
 
     xs = list(x) if isinstance(x, (list, tuple)) else [x]
     workdir.mkdir(parents=True, exist_ok=True)
-    if not (passes[0].startswith("--qsim-annotate") and passes[2] == "--qsim-realize"):
-        raise ValueError(f"unexpected passes: {passes[:3]}")
+    stages = expand_passes(passes)
+    if not ([p.split("{")[0] for p in stages[:3]]
+            == ["qsim-annotate", "qsim-calibrate", "qsim-realize"]):
+        raise ValueError(f"unexpected passes: {stages[:3]}")
     n = len(xs[0])
     batch = max(1, min(batch, n))
     report = workdir / "sqnr.report.json"
-    ann = re.sub(r"report=\S+", f"report={report}", passes[0])
-    if "report=" not in ann:
-        ann = f"--qsim-annotate=report={report} " + ann.partition("=")[2] \
-            if "=" in ann else f"--qsim-annotate=report={report}"
-    head = [ann, passes[1]]
+    ann = stages[0]
+    if re.search(r"\breport=", ann):
+        ann = re.sub(r"\breport=[^\s}]*", f"report={report}", ann)
+    else:
+        ann = (ann[:-1] + f" report={report}}}" if ann.endswith("}")
+               else f"{ann}{{report={report}}}")
+    head = [_pipeline([ann, stages[1]])]
 
     fmlir = workdir / "sqnr.float.mlir"
     if import_fn is None:
@@ -242,7 +289,8 @@ def measure(onnx_path: Path, x, passes: Sequence[str], workdir: Path,
     cal = _opt(fmlir, head, workdir / "sqnr.calibrated.mlir")
     # Generic form: the custom printers of qsim.mul/add shorten their f64
     # scales, and the verifier wants them exact when the text is read back.
-    rtext = _opt(fmlir, [*head, passes[2], *_LOC_FLAGS, "-mlir-print-op-generic"],
+    rtext = _opt(fmlir, [_pipeline([ann, *stages[1:3]]), *_LOC_FLAGS,
+                         "-mlir-print-op-generic"],
                  workdir / "sqnr.realized.mlir")
 
     types = _point_types(cal)
@@ -275,7 +323,7 @@ def measure(onnx_path: Path, x, passes: Sequence[str], workdir: Path,
     qsrc = workdir / "sqnr.int8.realized.out.mlir"
     qsrc.write_text(_add_results(rtext, qret, ftypes, qlines))
     qint = workdir / "sqnr.int8.out.mlir"
-    _opt(qsrc, passes[3:], qint)
+    _opt(qsrc, [_pipeline(stages[3:])], qint)
     lowered = []
     for name, src in (("float", fsrc), ("int8", qint)):
         low = workdir / f"sqnr.{name}.llvm.mlir"

@@ -82,17 +82,45 @@ def test_calibration_batch_divides_the_sample_count():
     assert quantize._calib_batch(1000, cap=300) == 250
 
 
-def test_pipeline_spells_out_qsim_quantize():
+def test_pipeline_options_reach_the_passes():
+    """quantize_pipeline's settings arrive in qsim-annotate and
+    qsim-calibrate as --qsim-quantize expands them (a misspelled or dropped
+    option fails here)."""
+    from qsim import sqnr
+    if tools.qsim_opt() is None:
+        pytest.skip("qsim-opt is not built")
     passes = quantize.quantize_pipeline(Path("t.json"), "kl", True, 4.0, Path("r.json"),
-                                        "skip-first-convs=1", "percentile=99.9")
-    assert passes == [
-        "--qsim-annotate=report=r.json skip-first-convs=1",
-        "--qsim-calibrate=table=t.json method=kl global-scale=4.0 per-channel=true "
-        "percentile=99.9",
-        "--qsim-realize", "--canonicalize", "--cse", "--convert-qsim-to-linalg",
-        "--canonicalize"]
-    no_table = quantize.quantize_pipeline(None, "kl", False, 8.0, Path("r.json"))
-    assert no_table[1] == "--qsim-calibrate=global-scale=8.0 per-channel=false"
+                                        "skip-first-convs=1", "percentile=99.5 pow2")
+    stages = sqnr.expand_passes(passes)
+    assert [st.split("{")[0] for st in stages] == [
+        "qsim-annotate", "qsim-calibrate", "qsim-realize", "canonicalize", "cse",
+        "convert-qsim-to-linalg", "canonicalize"]
+    ann, cal = stages[0].split(), stages[1].split()
+    assert "report=r.json" in ann and "skip-first-convs=1" in ann
+    for opt in ("table=t.json", "method=kl", "global-scale=4.000000e+00",
+                "per-channel=true", "percentile=9.950000e+01", "pow2=true"):
+        assert opt in cal, (opt, stages[1])
+    no_table = sqnr.expand_passes(
+        quantize.quantize_pipeline(None, "kl", False, 8.0, Path("r.json")))[1].split()
+    assert "per-channel=false" in no_table and "method=max" in no_table
+
+
+def test_missing_qsim_collect_is_an_error(tmp_path, monkeypatch):
+    """No silent global-scale calibration: without qsim-collect qsim quantize
+    stops with exit status 2 and names the tool."""
+    import contextlib
+    import io
+    from qsim import cli, tools
+    real = tools.find_tool
+    monkeypatch.setattr(tools, "find_tool",
+                        lambda name="qsim-opt": None if name == "qsim-collect" else real(name))
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        rc = cli.main(["quantize", str(ZOO / "resnet_v1.onnx"), "--dataset",
+                       "fashion-mnist", "--calib", "10", "--limit", "10",
+                       "--keep", str(tmp_path / "k")])
+    assert rc == 2
+    assert "qsim-collect not found" in err.getvalue()
 
 
 def test_float64_reference_decides_differences():
