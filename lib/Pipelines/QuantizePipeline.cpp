@@ -24,6 +24,7 @@ void mlir::qsim::buildQSimQuantizePipeline(
   annotate.allowOps.assign(options.allowOps.begin(), options.allowOps.end());
   annotate.denyOps.assign(options.denyOps.begin(), options.denyOps.end());
   annotate.reportFile = options.report;
+  annotate.emitRemarks = options.emitRemarks;
   pm.addPass(createQSimAnnotate(annotate));
 
   QSimCalibrateOptions calibrate;

@@ -2,6 +2,10 @@
 // RUN: qsim-opt %s --qsim-quantize="global-scale=4.0 skip-first-convs=1" | FileCheck %s --check-prefix=SKIP
 // RUN: qsim-opt %s --qsim-quantize="global-scale=4.0" --qsim-cpu-pipeline | FileCheck %s --check-prefix=LLVM
 // RUN: not qsim-opt %s --qsim-quantize="method=bogus percentile=99.9" 2>&1 | FileCheck %s --check-prefix=METHOD
+// RUN: qsim-opt %s --qsim-quantize="global-scale=4.0 emit-remarks" -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+
+// emit-remarks reaches --qsim-annotate.
+// REMARK: remark: quantized (conv)
 
 // The calibration method reaches --qsim-calibrate.
 // METHOD: qsim-calibrate: unknown method 'bogus'

@@ -117,6 +117,11 @@ struct QSimQuantizePipelineOptions
       *this, "report",
       llvm::cl::desc("JSON report of what was quantized ('-' = stdout)"),
       llvm::cl::init("")};
+  PassOptions::Option<bool> emitRemarks{
+      *this, "emit-remarks",
+      llvm::cl::desc("Emit a remark on every op saying whether it was "
+                     "quantized (qsim-annotate's option)"),
+      llvm::cl::init(false)};
   PassOptions::Option<std::string> table{
       *this, "table", llvm::cl::desc("Calibration statistics table (JSON)"),
       llvm::cl::init("")};
