@@ -41,7 +41,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
@@ -124,22 +123,8 @@ def zoo_case(name: str) -> Case:
 
 
 def op_counts(path: Path) -> Dict[str, int]:
-    import onnx
-
-    model = onnx.load(str(path))
-    c = Counter()
-
-    def walk(g):
-        for n in g.node:
-            c[n.op_type if n.domain in ("", "ai.onnx") else f"{n.domain}.{n.op_type}"] += 1
-            for a in n.attribute:
-                if a.g.node:
-                    walk(a.g)
-                for sub in a.graphs:
-                    walk(sub)
-
-    walk(model.graph)
-    return dict(sorted(c.items()))
+    from qsim.onnx_import import op_counts as counts
+    return counts(path)
 
 
 # ---------------------------------------------------------------------------

@@ -19,7 +19,6 @@ import argparse
 import hashlib
 import json
 import sys
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -28,19 +27,8 @@ TOLERANCE = 1e-4   # of the output range
 
 
 def op_counts(model) -> dict:
-    c = Counter()
-
-    def walk(graph):
-        for n in graph.node:
-            c[n.op_type if n.domain in ("", "ai.onnx") else f"{n.domain}.{n.op_type}"] += 1
-            for a in n.attribute:
-                if a.g.node:
-                    walk(a.g)
-                for g in a.graphs:
-                    walk(g)
-
-    walk(model.graph)
-    return dict(sorted(c.items()))
+    from qsim.onnx_import import op_counts as counts
+    return counts(model)
 
 
 def finish(out: Path, name: str) -> dict:

@@ -52,6 +52,7 @@ __all__ = [
     "constant_operand_inputs",
     "run_mlir",
     "parse_input_shapes",
+    "op_counts",
 ]
 
 
@@ -146,3 +147,25 @@ def run_mlir(mlir: str, inputs: Sequence[np.ndarray], num_outputs: int,
         args += [f"--output={p}" for p in outs]
         tools.run_tool("qsim-run", args)
         return [np.load(p) for p in outs]
+
+
+def op_counts(model) -> Dict[str, int]:
+    """``{op type: count}`` of a ``ModelProto`` (or path), subgraphs
+    included; ops of other domains as ``domain.Type``."""
+    import onnx
+    if isinstance(model, (str, Path)):
+        model = onnx.load(str(model))
+    counts: Dict[str, int] = {}
+
+    def walk(graph):
+        for n in graph.node:
+            key = n.op_type if n.domain in ("", "ai.onnx") else f"{n.domain}.{n.op_type}"
+            counts[key] = counts.get(key, 0) + 1
+            for a in n.attribute:
+                if a.g.node:
+                    walk(a.g)
+                for sub in a.graphs:
+                    walk(sub)
+
+    walk(model.graph)
+    return dict(sorted(counts.items()))
