@@ -2,7 +2,9 @@
 reference run, and the skip when the tools are not built."""
 
 import numpy as np
+import onnx
 import pytest
+from onnx import helper as h
 from onnx import numpy_helper as nh
 
 from qsim import tools
@@ -14,6 +16,15 @@ def init(name, arr):
     if arr.dtype == np.float64:
         arr = arr.astype(np.float32)
     return nh.from_array(arr, name)
+
+
+def model(nodes, inputs, outputs, inits=(), opset=13, check=False):
+    """A one-graph model of the default domain at ``opset``."""
+    g = h.make_graph(nodes, "g", inputs, outputs, list(inits))
+    m = h.make_model(g, opset_imports=[h.make_opsetid("", opset)], ir_version=8)
+    if check:
+        onnx.checker.check_model(m)
+    return m
 
 
 def ort_run(model, feeds):

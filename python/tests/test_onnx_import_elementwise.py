@@ -18,6 +18,7 @@ from onnx import helper as h  # noqa: E402
 
 from qsim import onnx_import as oi  # noqa: E402
 from qsim import tools  # noqa: E402
+import onnx_helpers  # noqa: E402
 from onnx_helpers import init as _init, ort_run as _ort, require_tools as _require_tools  # noqa: E402
 
 RTOL, ATOL = 1e-4, 1e-5
@@ -33,11 +34,7 @@ def _vi(name, arr_or_type, shape=None):
 
 
 def _model(nodes, inputs, outputs, inits=(), opset=17, check=False):
-    g = h.make_graph(nodes, "g", inputs, outputs, list(inits))
-    m = h.make_model(g, opset_imports=[h.make_opsetid("", opset)], ir_version=8)
-    if check:
-        onnx.checker.check_model(m)
-    return m
+    return onnx_helpers.model(nodes, inputs, outputs, inits, opset, check)
 
 
 def _run(model, feeds, tmp_path, **kw):

@@ -12,17 +12,9 @@ from onnx import helper as h  # noqa: E402
 
 from qsim import onnx_import as oi  # noqa: E402
 from qsim import tools  # noqa: E402
-from onnx_helpers import init as _init, ort_run as _ort  # noqa: E402
+from onnx_helpers import init as _init, model as _model, ort_run as _ort  # noqa: E402
 
 RTOL, ATOL = 1e-4, 1e-5
-
-
-def _model(nodes, inputs, outputs, inits=(), opset=13, check=False):
-    g = h.make_graph(nodes, "g", inputs, outputs, list(inits))
-    m = h.make_model(g, opset_imports=[h.make_opsetid("", opset)], ir_version=8)
-    if check:
-        onnx.checker.check_model(m)
-    return m
 
 
 def _vi(name, shape=None):
