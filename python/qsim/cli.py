@@ -19,6 +19,11 @@ Subcommands:
 * ``qsim compare OUTDIR --data PATH`` (or ``FLOAT.mlir INT8.mlir``): both
   modules on the samples, output SQNR, cosine similarity and top-1
   agreement (``--json``).
+* ``qsim compile MODEL.mlir|MODEL.onnx -o libmodel.so [--target-cpu CPU]``:
+  a shared library with a C ABI (``qsim_model.h``, written next to it),
+  compiled ahead of time with LLVM's tools; it needs no MLIR or LLVM at run
+  time (python/qsim/deploy, docs/Deploy.md).  ``qsim.load(path)`` calls it
+  from Python.
 
 Errors in the input (model file, unsupported op, data) print ``qsim
 <command>: error: ...`` and exit with status 2.
@@ -102,6 +107,17 @@ def main(argv: Optional[List[str]] = None) -> int:
                        "class scores, top-1 agreement.")
     quantize.add_compare_arguments(p)
     p.set_defaults(func=quantize.compare_run)
+
+    from .deploy import compile as deploy_compile
+
+    p = sub.add_parser("compile", help="model -> shared library with a C ABI (no MLIR "
+                       "at run time)",
+                       description="Compiles a model (.mlir at any stage qsim-run takes, "
+                       "or .onnx) ahead of time into a shared library with the C ABI of "
+                       "qsim_model.h, which is written next to it (docs/Deploy.md): "
+                       "--qsim-cpu-pipeline, mlir-translate, opt, llc and clang of LLVM 22.")
+    deploy_compile.add_arguments(p)
+    p.set_defaults(func=deploy_compile.run)
 
     from . import evaluate
 
