@@ -16,7 +16,8 @@ User data (``qsim quantize model.onnx --calib-data PATH -o OUTDIR
    batch if it fixes one), ``--qsim-annotate``, then ``qsim-collect`` with
    one ``--data`` per input streams the files -> ``OUTDIR/table.json``;
 4. ``qsim-opt --qsim-quantize=...`` (:func:`quantize_pipeline`) ->
-   ``OUTDIR/int8.mlir``;
+   ``OUTDIR/int8.mlir``, compiled by ``qsim compile`` (python/qsim/deploy)
+   for this CPU into ``OUTDIR/libmodel.so`` with its ``qsim_model.h``;
 5. ``OUTDIR/report.json``: the annotate report merged with the ONNX nodes
    (which layers are int8, which stayed float and why), the inputs, outputs
    and settings;
@@ -556,6 +557,14 @@ def quantize_user_data(model: ModelInfo, data: str, outdir: Path, workdir: Path,
     sm = report["summary"]
     log(f"qsim-opt {' '.join(settings['passes'][:2])}: {sm['ops_int8']} ops int8, "
         f"{sm['ops_float']} left float -> {int8_mlir}")
+    from .deploy.compile import CompileError, compile_model
+    t0 = time.time()
+    try:
+        lib = compile_model(int8_mlir, outdir / "libmodel.so", keep=workdir / "compile")
+    except CompileError as e:
+        raise UsageError(f"compiling {int8_mlir} into a library: {e}") from None
+    log(f"qsim compile: {lib.library} for {lib.target.name}, C ABI in {lib.header} "
+        f"({time.time() - t0:.1f} s)")
 
     result = {"outdir": str(outdir), "report": report}
     if held is None:
@@ -824,7 +833,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "weight-range-bits=7'")
     g = p.add_argument_group("output")
     g.add_argument("-o", "--output-dir", type=Path, default=None, metavar="OUTDIR",
-                   help="user data: where float.mlir, int8.mlir, table.json, report.json, "
+                   help="user data: where float.mlir, int8.mlir, libmodel.so (int8.mlir "
+                   "compiled by qsim compile) with qsim_model.h, table.json, report.json, "
                    "sqnr.json and sqnr.png go (required); Fashion-MNIST: as --keep")
     g.add_argument("--batch", type=int, default=None,
                    metavar="B",
@@ -943,8 +953,9 @@ def _run(args) -> int:
         print(format_outputs(res["sqnr"]["outputs"]))
         print(f"per-layer SQNR: {args.output_dir / 'sqnr.json'}, plot {res['sqnr_plot']}")
         out["sqnr"] = res["sqnr"]
-    files = [f for f in ("float.mlir", "int8.mlir", "table.json", "report.json",
-                         "sqnr.json", "sqnr.png") if (args.output_dir / f).is_file()]
+    files = [f for f in ("float.mlir", "int8.mlir", "libmodel.so", "qsim_model.h",
+                         "table.json", "report.json", "sqnr.json", "sqnr.png")
+             if (args.output_dir / f).is_file()]
     print(f"wrote {', '.join(files)} to {args.output_dir}")
     if args.json:
         args.json.write_text(json.dumps(out, indent=1) + "\n")
