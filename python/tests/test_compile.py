@@ -361,3 +361,23 @@ def test_error_bad_inputs(tmp_path):
     assert "'f'" in err and "static" in err
     proc = qsim_cli("compile", SMALL_CNN, "-o", tmp_path / "lib.dylib")
     assert proc.returncode == 2 and "must end in .so" in proc.stderr
+
+
+def test_quantize_writes_the_library(tmp_path):
+    """qsim quantize -o OUTDIR compiles int8.mlir into OUTDIR/libmodel.so."""
+    pytest.importorskip("onnx")
+    if tools.find_tool("qsim-collect") is None:
+        pytest.skip("qsim-collect is not built")
+    model = REPO / "examples" / "zoo" / "resnet_v1.onnx"
+    x = np.random.RandomState(0).rand(8, 1, 28, 28).astype(np.float32)
+    np.save(tmp_path / "calib.npy", x)
+    out = tmp_path / "out"
+    proc = qsim_cli("quantize", model, "--calib-data", tmp_path / "calib.npy", "-o", out,
+                    "--sqnr-samples", "0")
+    assert proc.returncode == 0, proc.stderr
+    assert "libmodel.so" in proc.stdout
+    m = qsim.load(out / "libmodel.so")
+    assert (out / "qsim_model.h").is_file()
+    assert "model int8.mlir" in m.version
+    (ref,) = qsim_run(out / "int8.mlir", [x[:1]], tmp_path)
+    assert np.array_equal(m(x[:1]), ref)
