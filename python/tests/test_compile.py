@@ -277,6 +277,31 @@ def test_c_example_builds_and_runs(tmp_path):
     assert bad.returncode == 1 and "bad.npy" in bad.stderr and "(1, 8, 8, 3)" in bad.stderr
 
 
+def test_c_example_entry_named_main(tmp_path):
+    """A model whose entry is @main links into a program with its own main
+    (the library keeps the model's symbols internal); without input files
+    the program fills the input with its fixed pattern."""
+    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if shutil.which("make") is None or cc is None:
+        pytest.skip("make or a C compiler is missing")
+    src = tmp_path / "main.mlir"
+    src.write_text(SMALL_CNN.read_text().replace("@small_cnn(", "@main("))
+    build = tmp_path / "build"
+    env = dict(os.environ, PYTHONPATH=str(PYTHON_DIR))
+    proc = subprocess.run(["make", "-C", str(REPO / "examples" / "c"), f"BUILD={build}",
+                           f"QSIM={sys.executable} -m qsim.cli", f"MODEL={src}", f"CC={cc}"],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    run = subprocess.run([str(build / "run_model"), "--output", str(tmp_path / "y.npy")],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "entry main;" in run.stdout
+    k = np.arange(1 * 8 * 8 * 3)
+    x = ((k % 17).astype(np.float32) / np.float32(16) - np.float32(0.5)).reshape(1, 8, 8, 3)
+    (ref,) = qsim_run(src, [x], tmp_path)
+    assert np.array_equal(np.load(tmp_path / "y.npy"), ref)
+
+
 # ---------------------------------------------------------------------------
 # Errors
 # ---------------------------------------------------------------------------

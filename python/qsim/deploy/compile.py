@@ -291,6 +291,9 @@ def compile_model(model, output, *, target_cpu: str = "host",
     if qsim_opt is None:
         raise CompileError(f"qsim-opt not found in {tools.build_dir() / 'bin'}; build the "
                            f"project first (bash scripts/setup.sh)")
+    if not HEADER.is_file():
+        raise CompileError(f"{HEADER} is missing (the qsim package was installed "
+                           f"without its data files)")
     translate, opt, llc, clang = (llvm_tool(t, llvm_bin) for t in
                                   ("mlir-translate", "opt", "llc", "clang"))
     target = resolve_target(target_cpu, llvm_bin)
