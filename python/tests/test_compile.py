@@ -158,6 +158,35 @@ def test_several_results_aliases_and_constants(tmp_path):
     assert np.array_equal(got[3], np.array([1.5, -2.0, 0.25, 8.0], np.float32))
 
 
+SCALAR_BOOL_U8 = """
+func.func @r(%x: tensor<4xf32>, %u: tensor<2xui8>) -> (tensor<f32>, tensor<4xi1>, tensor<2xui8>) {
+  %c2 = arith.constant 2 : index
+  %e = tensor.extract %x[%c2] : tensor<4xf32>
+  %s = tensor.from_elements %e : tensor<f32>
+  %z = arith.constant dense<0.0> : tensor<4xf32>
+  %b = arith.cmpf ogt, %x, %z : tensor<4xf32>
+  return %s, %b, %u : tensor<f32>, tensor<4xi1>, tensor<2xui8>
+}
+"""
+
+
+def test_rank0_bool_and_unsigned_tensors(tmp_path):
+    src = tmp_path / "r.mlir"
+    src.write_text(SCALAR_BOOL_U8)
+    lib = tmp_path / "libr.so"
+    compile_ok(src, lib)
+    m = qsim.load(lib)
+    assert m.outputs == [((), np.dtype(np.float32)), ((4,), np.dtype(bool)),
+                         ((2,), np.dtype(np.uint8))]
+    x = np.array([1.0, -2.0, 3.5, -4.0], np.float32)
+    u = np.array([200, 7], np.uint8)
+    got = m(x, u)
+    ref = qsim_run(src, [x, u], tmp_path, n_out=3)
+    for g, r in zip(got, ref):
+        assert g.dtype == r.dtype and g.shape == r.shape and np.array_equal(g, r)
+    assert got[0] == np.float32(3.5) and got[1].tolist() == [True, False, True, False]
+
+
 def test_onnx_model_same_bits_as_qsim_run(tmp_path):
     onnx_model = REPO / "examples" / "zoo" / "resnet_v1.onnx"
     pytest.importorskip("onnx")
