@@ -35,9 +35,12 @@ The default settings (:data:`DEFAULT_METHOD`, :data:`DEFAULT_UNSIGNED`,
 (docs/Zoo.md): MSE thresholds, unsigned post-ReLU activations, per-tensor
 weights; scripts/main.sh uses them as they are.
 
-Bad input (a missing, empty or unreadable model, an op the importer does not
-take, data of the wrong shape or dtype, undecodable images, a data file that
-raises) is an error naming the file, node or input, exit status 2.
+Bad input (a missing, empty or unreadable model, an op or opset the importer
+does not take, a zero-sized input, data of the wrong shape or dtype,
+undecodable images, a data file that raises, a sample holding NaN or
+infinity) is an error naming the file, node, input or sample, exit status 2;
+``--skip-nonfinite`` leaves the non-finite samples out instead and says how
+many.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ from . import calibdata, datasets, evaluate, sqnr as sqnr_mod, tools
 __all__ = ["calibration_images", "collect_table",
            "quantize_pipeline", "QuantizeResult", "quantize_and_evaluate", "format_table",
            "DEFAULT_METHOD", "DEFAULT_UNSIGNED", "DEFAULT_PER_CHANNEL", "with_unsigned",
-           "UsageError", "load_model", "ModelInfo", "quantize_user_data",
+           "UsageError", "ModelInfo", "quantize_user_data",
            "OutputStats", "compare_modules", "format_compare", "main", "compare_main"]
 
 #: Activation thresholds: MSE measured best on the zoo (docs/Zoo.md: mean
@@ -281,28 +284,6 @@ def quantize_and_evaluate(onnx_path: Path, workdir: Path, *, calib: int = 500,
 # ---------------------------------------------------------------------------
 
 
-def load_model(path: Path):
-    """The ONNX model at ``path``; a missing, empty or unreadable file, or one
-    without a graph, is a :class:`UsageError` naming it."""
-    import onnx
-
-    p = Path(path)
-    if not p.exists():
-        raise UsageError(f"model file '{p}' does not exist")
-    if p.is_dir():
-        raise UsageError(f"model '{p}' is a directory, not an .onnx file")
-    if p.stat().st_size == 0:
-        raise UsageError(f"model file '{p}' is empty")
-    try:
-        model = onnx.load(str(p))
-    except Exception as e:  # noqa: BLE001 - protobuf raises various errors
-        raise UsageError(f"cannot read ONNX model '{p}': {e}") from None
-    if not model.HasField("graph") or not (model.graph.node or model.graph.output):
-        raise UsageError(f"'{p}' holds no ONNX graph (not an ONNX model, or a corrupt "
-                         f"one)")
-    return model
-
-
 @dataclass
 class ModelInfo:
     """A model with the user's input shapes, importable at any batch the
@@ -319,7 +300,7 @@ class ModelInfo:
 
     @classmethod
     def load(cls, path: Path, input_shape_specs: Sequence[str] = ()) -> "ModelInfo":
-        from .onnx_import import parse_input_shapes
+        from .onnx_import import load_model, parse_input_shapes
 
         proto = load_model(path)
         g = proto.graph
@@ -446,7 +427,7 @@ def quantize_user_data(model: ModelInfo, data: str, outdir: Path, workdir: Path,
                        calib: Optional[int] = None, holdout: Optional[int] = None,
                        batch: Optional[int] = None, sqnr: bool = True,
                        plot: Optional[Path] = None, preprocess_items: Sequence[str] = (),
-                       log=print) -> dict:
+                       skip_nonfinite: bool = False, log=print) -> dict:
     """Quantizes ``model`` with statistics of the samples at ``data`` (see the
     module doc); writes float.mlir, int8.mlir, table.json, report.json,
     sqnr.json and sqnr.png to ``outdir``; returns ``{'outdir', 'report'
@@ -465,7 +446,8 @@ def quantize_user_data(model: ModelInfo, data: str, outdir: Path, workdir: Path,
 
     source = calibdata.open_source(data, specs, workdir, preprocess,
                                    limit=None if calib is None else
-                                   calib + (64 if holdout is None else holdout))
+                                   calib + (64 if holdout is None else holdout),
+                                   skip_nonfinite=skip_nonfinite)
     n = source.count
     if holdout is None:
         holdout = 0 if n < 2 else min(64, max(1, n // 10))
@@ -547,6 +529,7 @@ def quantize_user_data(model: ModelInfo, data: str, outdir: Path, workdir: Path,
                     zip(model.output_names, res_types)],
         "calibration": {"data": str(data), "source": source.description,
                         "samples": n_cal, "held_back": holdout, "batch": cb,
+                        "skipped_nonfinite": source.skipped,
                         **({"preprocess": preprocess.describe(),
                             "preprocess_items": list(preprocess_items)}
                            if preprocess else {})},
@@ -810,6 +793,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    metavar="K",
                    help="samples held back from calibration for the SQNR (the last ones; "
                    "default 10%% of the data, at most 64)")
+    g.add_argument("--skip-nonfinite", action="store_true",
+                   help="leave out the samples holding NaN or infinity and say how many "
+                   "(default: such a sample is an error naming it)")
     g = p.add_argument_group("quantization")
     g.add_argument("--method", choices=METHODS, default=DEFAULT_METHOD,
                    help=f"activation threshold method (default {DEFAULT_METHOD})")
@@ -898,6 +884,7 @@ def _run(args) -> int:
             raise UsageError(f"--{opt} must be positive, not {v}")
     if args.calib_data is not None and args.dataset is not None:
         raise UsageError("give --calib-data PATH or --dataset, not both")
+    from .onnx_import import load_model
     model = load_model(args.model)
     if args.calib_data is None:
         what = _is_fashion_model(model)
@@ -909,7 +896,7 @@ def _run(args) -> int:
                 f"(it takes {what}): give --calib-data PATH (.npy, .npz, a folder of "
                 f"images or a .py file), with --input-shape for dynamic dimensions")
         for opt, name in ((args.input_shape, "--input-shape"), (args.preprocess, "--preprocess"),
-                          (args.holdout, "--holdout")):
+                          (args.holdout, "--holdout"), (args.skip_nonfinite, "--skip-nonfinite")):
             if opt:
                 raise UsageError(f"{name} applies to --calib-data, not to the "
                                  f"Fashion-MNIST demo")
@@ -931,7 +918,8 @@ def _run(args) -> int:
             annotate_options=args.annotate_options,
             calibrate_options=args.calibrate_options, calib=args.calib,
             holdout=args.holdout, batch=args.batch, sqnr=args.sqnr_images != 0,
-            plot=args.plot, preprocess_items=args.preprocess or ())
+            plot=args.plot, preprocess_items=args.preprocess or (),
+            skip_nonfinite=args.skip_nonfinite)
 
     if args.keep is not None:
         res = go(args.keep)
