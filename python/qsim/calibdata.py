@@ -56,6 +56,8 @@ __all__ = [
     "Source",
     "open_source",
     "without_nonfinite",
+    "nonfinite_samples",
+    "NONFINITE_HINT",
     "write_npy",
     "parse_signature",
 ]
@@ -519,7 +521,7 @@ NONFINITE_HINT = "holds NaN or infinity (--skip-nonfinite leaves such samples ou
 SCAN_CHUNK = 256
 
 
-def _nonfinite(batch: np.ndarray) -> np.ndarray:
+def nonfinite_samples(batch: np.ndarray) -> np.ndarray:
     """Per sample of ``batch`` (N, ...): whether it holds NaN or infinity
     (never, for integer and bool data)."""
     batch = np.asarray(batch)
@@ -528,7 +530,7 @@ def _nonfinite(batch: np.ndarray) -> np.ndarray:
     return ~np.isfinite(batch.reshape(len(batch), -1)).all(axis=1)
 
 
-def without_nonfinite(source: Source, chunk: int = SCAN_CHUNK) -> Source:
+def withoutnonfinite_samples(source: Source, chunk: int = SCAN_CHUNK) -> Source:
     """``source`` less the samples where any float input holds NaN or
     infinity: one pass over the data finds them (an image folder is decoded
     twice), the others keep their order.  No finite sample left is a
@@ -538,7 +540,7 @@ def without_nonfinite(source: Source, chunk: int = SCAN_CHUNK) -> Source:
         j = min(source.count, i + chunk)
         got = source.get(i, j)
         for s in source.specs:
-            keep[i:j] &= ~_nonfinite(got[s.name])
+            keep[i:j] &= ~nonfinite_samples(got[s.name])
     skipped = int(source.count - keep.sum())
     if not skipped:
         return source
@@ -823,7 +825,7 @@ def _open_python(path: Path, func: Optional[str], specs, workdir: Path,
                 n = min(n, limit - count)
             for s in specs:
                 if not skip_nonfinite:
-                    bad = _nonfinite(batches[s.name][:n])
+                    bad = nonfinite_samples(batches[s.name][:n])
                     if bad.any():
                         raise DataError(f"{item_where}: sample {count + int(np.argmax(bad))} "
                                         f"of input '{s.name}' {NONFINITE_HINT}")
@@ -858,7 +860,7 @@ def open_source(path: PathLike, specs: Sequence[InputSpec], workdir: Path,
     (:func:`without_nonfinite`; ``Source.skipped`` counts them); without it
     such a sample is a :class:`DataError` when it is read."""
     source = _open(path, specs, workdir, preprocess, limit, skip_nonfinite)
-    return without_nonfinite(source) if skip_nonfinite else source
+    return withoutnonfinite_samples(source) if skip_nonfinite else source
 
 
 def _open(path: PathLike, specs: Sequence[InputSpec], workdir: Path,
@@ -914,7 +916,7 @@ def write_npy(source: Source, start: int, stop: int, out: Dict[str, Path],
             # Used as it is, but checked here so that a NaN is reported as
             # for the other routes, not by qsim-collect half-way.
             for i in range(start, stop, SCAN_CHUNK):
-                bad = _nonfinite(source.get(i, min(stop, i + SCAN_CHUNK))[s.name])
+                bad = nonfinite_samples(source.get(i, min(stop, i + SCAN_CHUNK))[s.name])
                 if bad.any():
                     raise DataError(f"calibration data '{source.path}': sample "
                                     f"{i + int(np.argmax(bad))} of input '{s.name}' "
@@ -931,7 +933,7 @@ def write_npy(source: Source, start: int, stop: int, out: Dict[str, Path],
             got = source.get(i, j)
             for name in todo:
                 blk = got[name]
-                bad = _nonfinite(blk)
+                bad = nonfinite_samples(blk)
                 if bad.any():
                     raise DataError(
                         f"calibration data '{source.path}': sample "

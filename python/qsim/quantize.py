@@ -703,9 +703,12 @@ def _lowered(src: Path, workdir: Path, name: str) -> Path:
 def compare_modules(float_mlir: Path, int8_mlir: Path, data: str, workdir: Path, *,
                     preprocess: Optional[calibdata.Preprocess] = None,
                     limit: Optional[int] = None, input_names: Sequence[str] = (),
-                    output_names: Sequence[str] = (), log=print) -> dict:
+                    output_names: Sequence[str] = (), skip_nonfinite: bool = False,
+                    log=print) -> dict:
     """Runs both modules with qsim-run on the samples at ``data`` (the routes
-    of calibdata.py), batch by batch, and returns their output figures."""
+    of calibdata.py), batch by batch, and returns their output figures.  A
+    sample holding NaN or infinity is a DataError, or left out with
+    ``skip_nonfinite``."""
     for p in (float_mlir, int8_mlir):
         if not Path(p).is_file():
             raise UsageError(f"module '{p}' does not exist")
@@ -720,7 +723,10 @@ def compare_modules(float_mlir: Path, int8_mlir: Path, data: str, workdir: Path,
                          f"({fa} -> {fr} and {qa} -> {qr})")
     names = list(input_names) if len(input_names) == len(fa) else fnames
     specs = calibdata.specs_from_signature(fa, names)
-    source = calibdata.open_source(data, specs, workdir, preprocess, limit=limit)
+    source = calibdata.open_source(data, specs, workdir, preprocess, limit=limit,
+                                   skip_nonfinite=skip_nonfinite)
+    if source.skipped:
+        log(f"data: {source.description}")
     n = source.count if limit is None else min(limit, source.count)
     b = specs[0].batch
     lows = [_lowered(Path(float_mlir), workdir, "float"),
@@ -736,6 +742,11 @@ def compare_modules(float_mlir: Path, int8_mlir: Path, data: str, workdir: Path,
         m = 0
         for s, path in zip(specs, xins):
             xb = got[s.name]
+            bad = calibdata.nonfinite_samples(xb)
+            if bad.any():
+                raise calibdata.DataError(
+                    f"data '{source.path}': sample {i + int(np.argmax(bad))} of input "
+                    f"'{s.name}' {calibdata.NONFINITE_HINT}")
             m = len(xb)
             if m < b:  # the padding's outputs are dropped
                 xb = np.concatenate([xb, np.zeros((b - m, *s.sample_shape), s.dtype)])
@@ -1025,6 +1036,9 @@ def add_compare_arguments(p: argparse.ArgumentParser) -> None:
                    "OUTDIR: the one quantize recorded)")
     p.add_argument("--limit", type=int, default=None, metavar="N",
                    help="the first N samples only")
+    p.add_argument("--skip-nonfinite", action="store_true",
+                   help="leave out the samples holding NaN or infinity (default: such a "
+                   "sample is an error naming it)")
     p.add_argument("--batch", type=int, default=None, metavar="N",
                    help="OUTDIR of a model with a dynamic batch: run at batch N, the "
                    "model imported again and quantized with the recorded settings and "
@@ -1090,7 +1104,8 @@ def _compare(args) -> int:
         if args.batch is not None:
             fm, qm = _rebuild_at_batch(mods[0], rep, args.batch, Path(d))
         res = compare_modules(fm, qm, args.data, Path(d), preprocess=pre, limit=args.limit,
-                              input_names=in_names, output_names=out_names, log=log)
+                              input_names=in_names, output_names=out_names,
+                              skip_nonfinite=args.skip_nonfinite, log=log)
         if args.batch is not None:
             for k in ("float", "int8"):
                 res[k] = f"{mods[0] / (k + '.mlir')} (imported again at batch {args.batch})"

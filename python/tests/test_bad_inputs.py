@@ -385,3 +385,26 @@ def test_skip_nonfinite(route, tmp_path):
     point = next(p for p in table["points"] if p["name"] == "main.arg0")
     finite = np.delete(x, [2, 9, 10], axis=0)
     assert point["min"] == float(finite.min()) and point["max"] == float(finite.max())
+
+
+def test_compare_nonfinite(tmp_path):
+    """qsim compare on data with a NaN: an error naming the sample, or the
+    sample left out with --skip-nonfinite."""
+    need_tools()
+    if tools.find_tool("qsim-run") is None:
+        pytest.skip("qsim-run is not built")
+    model = one_node(tmp_path / "m.onnx")
+    x = np.random.default_rng(2).uniform(-1, 1, (12, 4)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    rc, out, err = qsim("quantize", model, "--calib-data", tmp_path / "x.npy",
+                        "--sqnr-images", "0", "-o", tmp_path / "o", cwd=tmp_path)
+    assert rc == 0, err
+    x[4, 2] = np.nan
+    np.save(tmp_path / "nan.npy", x)
+    expect_error(tmp_path, ["compare", tmp_path / "o", "--data", tmp_path / "nan.npy"],
+                 "nan.npy", "sample 4", "'x'", "--skip-nonfinite")
+    rc, out, err = qsim("compare", tmp_path / "o", "--data", tmp_path / "nan.npy",
+                        "--skip-nonfinite", "--json", "-", cwd=tmp_path)
+    assert rc == 0 and "Traceback" not in out + err, err
+    res = json.loads(out)
+    assert res["samples"] == 11
