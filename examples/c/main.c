@@ -19,6 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #define MAX_TENSORS 64
 
@@ -179,6 +182,13 @@ int main(int argc, char **argv) {
     }
   }
 
+#if defined(__GLIBC__)
+  /* The model mallocs and frees its intermediate buffers on every call;
+     keeping freed memory in the heap (32 MiB is glibc's largest mmap
+     threshold) spares the page faults of fresh mmap'd buffers. */
+  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
   if (qsim_model_abi_version() != QSIM_MODEL_ABI_VERSION) {
     fprintf(stderr, "run_model: error: the library has ABI version %d, this "
             "program was built for %d\n", qsim_model_abi_version(),

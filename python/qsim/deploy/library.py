@@ -15,7 +15,7 @@ from typing import Tuple, Union
 import numpy as np
 
 __all__ = ["ABI_VERSION", "CompiledLibrary", "LibraryError", "ModelInputError",
-           "load"]
+           "keep_freed_heap_memory", "load"]
 
 #: QSIM_MODEL_ABI_VERSION of qsim_model.h.
 ABI_VERSION = 1
@@ -112,6 +112,24 @@ class CompiledLibrary:
             raise LibraryError(f"{self.path.name}: qsim_model_run returned {status} "
                                f"({_STATUS.get(status, 'unknown status')})")
         return results[0] if len(results) == 1 else tuple(results)
+
+
+def keep_freed_heap_memory() -> bool:
+    """Makes glibc keep freed memory for the next call, as qsim-run does at
+    start-up (qsim::runtime::keepFreedHeapMemory): the compiled code mallocs
+    its intermediate buffers on every call and frees them, and by default
+    glibc returns buffers above 128 KiB to the OS, so every call page-faults
+    on all of its intermediate memory (about half the time of a small CNN).
+    Process-wide, hence not done by :func:`load`. Returns False where the C
+    library is not glibc (nothing is changed)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
+    # 32 MiB is glibc's largest mmap threshold on 64-bit targets.
+    return bool(mallopt(M_MMAP_THRESHOLD, 32 << 20)) and bool(mallopt(M_TRIM_THRESHOLD, 1 << 30))
 
 
 def load(path: Union[str, Path]) -> CompiledLibrary:
