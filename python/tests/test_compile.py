@@ -413,6 +413,10 @@ def test_error_bad_inputs(tmp_path):
                    "  return %x : tensor<?x4xf32>\n}\n")
     err = compile_error(tmp_path, dyn)
     assert "'f'" in err and "static" in err
+    dotted = tmp_path / "dotted.mlir"
+    dotted.write_text(SMALL_CNN.read_text().replace("@small_cnn(", "@net.v1("))
+    err = compile_error(tmp_path, dotted)
+    assert "'net.v1'" in err and "no C identifier" in err
     proc = qsim_cli("compile", SMALL_CNN, "-o", tmp_path / "lib.dylib")
     assert proc.returncode == 2 and "must end in .so" in proc.stderr
 

@@ -303,6 +303,10 @@ def compile_model(model, output, *, target_cpu: str = "host",
         text = src.read_text()
         lowered = _is_lowered(text)
         name = find_entry(text, entry, str(model))
+        if not re.fullmatch(r"[A-Za-z_]\w*", name):
+            raise CompileError(f"entry function '{name}' in '{model}': the library calls "
+                               f"{_CIFACE}{name}, which is no C identifier; rename the "
+                               f"function")
         inputs, outputs = _signature(text, name, str(model))
         opts = pipeline_options.strip()
         if lowered:
