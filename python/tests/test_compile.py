@@ -234,6 +234,23 @@ def test_target_cpu_x86_64_v4_picks_avx512(tmp_path):
     assert re.search(r"%zmm\d", dis)
 
 
+def test_int8_target_cpus(tmp_path):
+    """znver4 gets the AVX-512 VNNI kernels (vpdpbusd in the library);
+    baseline x86-64 gets plain loops, which run here and give the int8
+    model's bits (the kernels are bit-identical to the loops)."""
+    q = quantize(SMALL_CNN, tmp_path / "int8.mlir", True)
+    vnni = tmp_path / "libvnni.so"
+    assert "micro-kernels avx512-vnni" in compile_ok(q, vnni, "--target-cpu", "znver4").stdout
+    dis = subprocess.run([str(LLVM_BIN / "llvm-objdump"), "-d", str(vnni)],
+                         capture_output=True, text=True).stdout
+    assert "vpdpbusd" in dis
+    base = tmp_path / "libbase.so"
+    assert "micro-kernels none" in compile_ok(q, base, "--target-cpu", "x86-64").stdout
+    x = np.random.RandomState(2).randint(-128, 128, (1, 8, 8, 3)).astype(np.int8)
+    (ref,) = qsim_run(q, [x], tmp_path)
+    assert np.array_equal(qsim.load(base)(x), ref)
+
+
 # ---------------------------------------------------------------------------
 # The library: no MLIR at run time, its exports, its version
 # ---------------------------------------------------------------------------
