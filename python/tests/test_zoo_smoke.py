@@ -67,7 +67,11 @@ def test_timings_reported(result):
     for r in (result.float_, result.int8):
         assert r.timing.calls == -(-IMAGES // BATCH)
         assert r.timing.per_image_ms > 0
-    assert "model" in quantize.format_table([result])
+    # The row under the two header lines: this model's figures.
+    row = quantize.format_table([result]).splitlines()[2]
+    assert row.split()[0] == result.model
+    assert f"{100 * result.float_.top1:.2f}%" in row and f"{100 * result.int8.top1:.2f}%" in row
+    assert f"{result.int8.timing.per_image_ms:.3f}" in row
 
 
 # ---------------------------------------------------------------------------
