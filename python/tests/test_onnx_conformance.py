@@ -1,8 +1,9 @@
 """Bit-exactness against ONNX's own conformance data (libonnx-testdata).
 
 Each quantized-operator node test is expressed in qsim/TOSA integer ops by
-qsim.onnx_conformance, compiled and run with qsim-run, and its outputs must
-equal ONNX's expected outputs exactly (uint8 results compared as bytes).
+onnx_conformance.py (next to this file), compiled and run with qsim-run,
+and its outputs must equal ONNX's expected outputs exactly (uint8 results
+compared as bytes).
 """
 
 import numpy as np
