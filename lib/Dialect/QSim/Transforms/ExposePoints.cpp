@@ -33,11 +33,13 @@ struct Exposed {
   QuantParamsAttr params; // null for value=float
   unsigned order;         // position in program order
   unsigned result = 0;    // index among the function's results
+  unsigned argument = 0;  // index among its arguments (with feed)
 };
 
 struct ExposedFunction {
   std::string name;
   unsigned ownResults;
+  unsigned ownArguments;
   std::vector<Exposed> points;
 };
 
@@ -131,8 +133,23 @@ LogicalResult ExposePointsPass::exposeIn(func::FuncOp func, bool quantized,
   MLIRContext *ctx = &getContext();
   record.name = func.getSymName().str();
   record.ownResults = func.getNumResults();
+  record.ownArguments = func.getNumArguments();
   SmallVector<Value> operands(ret.getOperands());
   for (Exposed &e : points) {
+    if (feed) {
+      e.argument = func.getNumArguments();
+      auto attr = DictionaryAttr::get(
+          ctx, {NamedAttribute(StringAttr::get(ctx, "qsim.point"),
+                               StringAttr::get(ctx, e.name))});
+      if (failed(func.insertArgument(e.argument, e.value.getType(), attr,
+                                     e.marker->getLoc())))
+        return func.emitError(
+                   "qsim-expose-points: cannot add an argument to '@")
+               << func.getSymName() << "'";
+      // The return keeps the computed value; every other use reads the fed
+      // one, so an error at this point does not reach the next.
+      e.value.replaceAllUsesExcept(func.getArgument(e.argument), ret);
+    }
     found.insert(e.name);
     e.result = func.getNumResults();
     auto attr = DictionaryAttr::get(
@@ -201,11 +218,13 @@ ExposePointsPass::writeManifest(ArrayRef<ExposedFunction> functions,
   j.object([&] {
     j.attribute("schema", "qsim-exposed-points/1");
     j.attribute("value", quantized ? "quantized" : "float");
+    j.attribute("feed", static_cast<bool>(feed));
     j.attributeArray("functions", [&] {
       for (const ExposedFunction &f : functions)
         j.object([&] {
           j.attribute("name", f.name);
           j.attribute("results", f.ownResults);
+          j.attribute("arguments", f.ownArguments);
           j.attributeArray("points", [&] {
             for (const Exposed &e : f.points)
               j.object([&] {
@@ -213,6 +232,8 @@ ExposePointsPass::writeManifest(ArrayRef<ExposedFunction> functions,
                 j.attribute("kind", e.kind ? stringifyQuantKind(*e.kind).str()
                                            : std::string());
                 j.attribute("result", e.result);
+                if (feed)
+                  j.attribute("argument", e.argument);
                 j.attribute("order", e.order);
                 std::string type;
                 llvm::raw_string_ostream os(type);

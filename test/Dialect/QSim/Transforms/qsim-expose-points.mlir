@@ -1,6 +1,8 @@
 // RUN: qsim-opt %s --qsim-expose-points | FileCheck %s
 // RUN: qsim-opt %s --qsim-expose-points="value=float points=f.y" | FileCheck %s --check-prefix=FLOAT
 // RUN: qsim-opt %s --qsim-expose-points="manifest=-" -o /dev/null | FileCheck %s --check-prefix=JSON
+// RUN: qsim-opt %s --qsim-expose-points="feed points=f.y,f.z" | FileCheck %s --check-prefix=FEED
+// RUN: qsim-opt %s --qsim-expose-points="feed points=f.y,f.z manifest=-" -o /dev/null | FileCheck %s --check-prefix=FEEDJSON
 
 // Every input/activation point becomes a result after the function's own,
 // in the byte order of the names (f.b < f.y < f.z), not in program order;
@@ -20,10 +22,34 @@
 // FLOAT: %[[A:.*]] = tosa.abs
 // FLOAT: return %{{.*}}, %[[A]] : tensor<4xf32>, tensor<4xf32>
 
+// With feed, the points' other uses read new arguments (same order), and
+// the results are the values computed from them; the function's own
+// result stays the computed value.
+// FEED-LABEL: func.func @f
+// FEED-SAME: (%[[X:.*]]: tensor<4xf32>, %[[FY:.*]]: tensor<4xf32> {qsim.point = "f.y"}, %[[FZ:.*]]: tensor<4xf32> {qsim.point = "f.z"})
+// FEED-SAME: -> (tensor<4xf32>, tensor<4xf32> {qsim.point = "f.y"}, tensor<4xf32> {qsim.point = "f.z"})
+// FEED: %[[Z:.*]] = qsim.sim_quantize %[[X]] {{.*}}point = "f.z"
+// FEED: %[[A:.*]] = tosa.abs %[[FZ]]
+// FEED: %[[Y:.*]] = qsim.sim_quantize %[[A]] {{.*}}point = "f.y"
+// FEED: %[[B:.*]] = qsim.sim_quantize %[[FY]] {{.*}}point = "f.b"
+// FEED: return %[[B]], %[[Y]], %[[Z]]
+
+// FEEDJSON: "feed": true,
+// FEEDJSON: "results": 1,
+// FEEDJSON-NEXT: "arguments": 1,
+// FEEDJSON: "name": "f.y",
+// FEEDJSON: "result": 1,
+// FEEDJSON-NEXT: "argument": 1,
+// FEEDJSON: "name": "f.z",
+// FEEDJSON: "result": 2,
+// FEEDJSON-NEXT: "argument": 2,
+
 // JSON: "schema": "qsim-exposed-points/1",
 // JSON: "value": "quantized",
+// JSON-NEXT: "feed": false,
 // JSON: "name": "f",
 // JSON-NEXT: "results": 1,
+// JSON-NEXT: "arguments": 1,
 // JSON: "name": "f.b",
 // JSON-NEXT: "kind": "activation",
 // JSON-NEXT: "result": 1,

@@ -225,11 +225,21 @@ def QSimExposePoints : Pass<"qsim-expose-points", "ModuleOp"> {
 
     The extra results follow the function's own results in the order of
     the point names (byte-wise), whatever the program order; each carries
-    the result attribute `qsim.point = "<name>"`. With `manifest=<file>`
+    the result attribute `qsim.point = "<name>"`.
+
+    With `feed`, every other use of an exposed value reads a new function
+    argument instead (appended after the function's own arguments, in the
+    same order, with the same attribute): the module then computes each
+    point from the values given for the points before it, not from its own,
+    so that a difference at one point does not reach the next. `qsim
+    check-realize` feeds the realized model's values this way.
+
+    With `manifest=<file>`
     (`-` for stdout) the pass also writes JSON (schema
-    `qsim-exposed-points/1`): per function its name, its number of own
-    results and, per exposed point in result order, its `name`, `kind`,
-    `result` index, `order` (position in program order among the exposed
+    `qsim-exposed-points/1`): `value`, `feed`, and per function its name,
+    its numbers of own `results` and `arguments` and, per exposed point in
+    result order, its `name`, `kind`, `result` index (and `argument` index
+    with `feed`), `order` (position in program order among the exposed
     points), `type` and, for `quantized`, its parameters (`bits`,
     `signed`, `scales`, `zero_points`, `axis`).
 
@@ -259,6 +269,8 @@ def QSimExposePoints : Pass<"qsim-expose-points", "ModuleOp"> {
     Option<"value", "value", "std::string", "\"quantized\"",
            "Which value of each marker: float (its operand) or quantized "
            "(its result)">,
+    Option<"feed", "feed", "bool", "false",
+           "Other uses of each exposed value read a new function argument">,
     Option<"manifestFile", "manifest", "std::string", "\"\"",
            "Write the exposed points as JSON to this file ('-' = stdout)">
   ];
