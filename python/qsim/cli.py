@@ -24,6 +24,10 @@ Subcommands:
   compiled ahead of time with LLVM's tools; it needs no MLIR or LLVM at run
   time (python/qsim/deploy, docs/Deploy.md).  ``qsim.load(path)`` calls it
   from Python.
+* ``qsim check-realize MODEL.mlir --data PATH``: the simulated and the
+  realized integer form of the model on the samples; reports the first
+  quantization point whose integers differ beyond the rounding contract
+  (python/qsim/check_realize.py).
 
 Errors in the input (model file, unsupported op, data) print ``qsim
 <command>: error: ...`` and exit with status 2.
@@ -118,6 +122,18 @@ def main(argv: Optional[List[str]] = None) -> int:
                        "--qsim-cpu-pipeline, mlir-translate, opt, llc and clang of LLVM 22.")
     deploy_compile.add_arguments(p)
     p.set_defaults(func=deploy_compile.run)
+
+    from . import check_realize
+
+    p = sub.add_parser("check-realize", help="realized integers vs the simulated "
+                       "quantization, point by point",
+                       description="Runs the simulated (calibrate-stage) and the "
+                       "realized integer form of a float module on the samples and "
+                       "reports the first quantization point whose integers differ by "
+                       "more than --tolerance steps; exit 0: within the contract, 1: a "
+                       "point breaks it, 2: bad input or a failing tool.")
+    check_realize.add_arguments(p)
+    p.set_defaults(func=check_realize.run)
 
     from . import evaluate
 
