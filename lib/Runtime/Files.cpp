@@ -6,8 +6,12 @@
 
 #include "qsim/Runtime/Files.h"
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
+
+#include <unistd.h>
 
 using namespace mlir::qsim::runtime;
 namespace fs = std::filesystem;
@@ -67,11 +71,13 @@ std::string mlir::qsim::runtime::checkWritableFile(const std::string &path,
       return "cannot open '" + path + "' for writing: " + notRegular(status);
     return {};
   }
+  if (!ec && ::access(path.c_str(), W_OK) != 0)
+    return "cannot open '" + path + "' for writing: " + std::strerror(errno);
   if (ec && status.type() != fs::file_type::not_found)
     return "cannot open '" + path + "' for writing: " + ec.message();
   fs::path dir = fs::path(path).parent_path();
   if (dir.empty())
-    return {};
+    dir = ".";
   fs::file_status dirStatus = fs::status(dir, ec);
   if (dirStatus.type() == fs::file_type::not_found)
     return "cannot open '" + path +
@@ -82,5 +88,9 @@ std::string mlir::qsim::runtime::checkWritableFile(const std::string &path,
   if (dirStatus.type() != fs::file_type::directory)
     return "cannot open '" + path + "' for writing: '" + dir.string() +
            "' is not a directory";
+  if (status.type() == fs::file_type::not_found &&
+      ::access(dir.c_str(), W_OK | X_OK) != 0)
+    return "cannot open '" + path + "' for writing: " + std::strerror(errno) +
+           " (in the directory '" + dir.string() + "')";
   return {};
 }

@@ -37,9 +37,11 @@ namespace runtime {
 /// Checks that a file may be created or replaced at `path`: the directory
 /// that would hold it exists, and what exists at `path` is a regular file
 /// (with `allowDevices`, also a FIFO or a device such as /dev/null, which
-/// are written into; never a directory). Errors: "cannot open '<path>' for
-/// writing: <reason>", e.g. "it is a directory", "No such file or directory
-/// (the directory '<dir>' does not exist)".
+/// are written into; never a directory), and the file or, for a new file,
+/// its directory is writable. Errors: "cannot open '<path>' for writing:
+/// <reason>", e.g. "it is a directory", "No such file or directory (the
+/// directory '<dir>' does not exist)", "Permission denied (in the directory
+/// '<dir>')".
 [[nodiscard]] std::string checkWritableFile(const std::string &path,
                                             bool allowDevices = false);
 
