@@ -261,8 +261,7 @@ Expected<Table> mlir::qsim::calibration::readTable(StringRef path) {
   // end may never finish.
   llvm::sys::fs::file_status status;
   if (std::error_code ec = llvm::sys::fs::status(path, status))
-    return err("cannot read calibration table '" + path +
-               "': " + ec.message());
+    return err("cannot read calibration table '" + path + "': " + ec.message());
   if (status.type() == llvm::sys::fs::file_type::directory_file)
     return err("cannot read calibration table '" + path +
                "': it is a directory");

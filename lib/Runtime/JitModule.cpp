@@ -63,8 +63,7 @@ mlir::qsim::runtime::loadModuleFile(StringRef filename, MLIRContext &context,
     if (status.type() == llvm::sys::fs::file_type::directory_file)
       return makeError("cannot open '" + filename + "': it is a directory");
     if (status.type() != llvm::sys::fs::file_type::regular_file)
-      return makeError("cannot open '" + filename +
-                       "': not a regular file");
+      return makeError("cannot open '" + filename + "': not a regular file");
   }
   std::string errorMessage;
   std::unique_ptr<llvm::MemoryBuffer> file =
@@ -314,8 +313,7 @@ mlir::qsim::runtime::getNpyDTypeFor(Type type) {
   if (!intType)
     return std::nullopt;
   if (intType.isUnsigned())
-    return intType.getWidth() == 8 ? std::optional(NpyDType::U8)
-                                   : std::nullopt;
+    return intType.getWidth() == 8 ? std::optional(NpyDType::U8) : std::nullopt;
   switch (intType.getWidth()) {
   case 1:
     return NpyDType::Bool;

@@ -477,7 +477,8 @@ std::string mlir::qsim::runtime::readNpyFile(const std::string &path,
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return "cannot open '" + path + "': " + std::strerror(errno);
-  if (fileSize > static_cast<uint64_t>(std::numeric_limits<std::ptrdiff_t>::max()))
+  if (fileSize >
+      static_cast<uint64_t>(std::numeric_limits<std::ptrdiff_t>::max()))
     return "'" + path + "' is too large to read";
   std::vector<uint8_t> bytes(static_cast<size_t>(fileSize));
   in.read(reinterpret_cast<char *>(bytes.data()),

@@ -521,8 +521,8 @@ int main(int argc, char **argv) {
   if (!inputs)
     return fail(inputs.takeError());
   int64_t numSamples = 0;
-  if (llvm::Error err = qsim::collect::readDataHeaders(
-          *inputs, entry->type, entry->args, numSamples))
+  if (llvm::Error err = qsim::collect::readDataHeaders(*inputs, entry->type,
+                                                       entry->args, numSamples))
     return fail(std::move(err));
   int64_t modelBatch = entry->modelBatch;
   int64_t batchSize = options.batchSize ? options.batchSize : modelBatch;
