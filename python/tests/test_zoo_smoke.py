@@ -86,10 +86,11 @@ def test_calibration_batch_divides_the_sample_count():
     assert quantize._calib_batch(1000, cap=300) == 250
 
 
-def test_pipeline_options_reach_the_passes():
+def test_pipeline_options_reach_the_passes(tmp_path, monkeypatch):
     """quantize_pipeline's settings arrive in qsim-annotate and
     qsim-calibrate as --qsim-quantize expands them (a misspelled or dropped
     option fails here)."""
+    monkeypatch.chdir(tmp_path)  # expanding the pipeline writes its report r.json
     from qsim import sqnr
     if tools.qsim_opt() is None:
         pytest.skip("qsim-opt is not built")
