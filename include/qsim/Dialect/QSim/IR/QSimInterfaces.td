@@ -79,7 +79,8 @@ def QSim_QuantizableOpInterface : OpInterface<"QuantizableOpInterface"> {
 
         The default clones an op whose `preservesScale` is true on the
         integer form of operand 0 (max pooling, reshape, transpose, slice);
-        it fails for any other op.
+        it fails for any other op, and for destination-style ops, whose
+        float init a clone would keep.
       }],
       "::llvm::LogicalResult", "realize",
       (ins "::mlir::qsim::RealizeContext &":$ctx,

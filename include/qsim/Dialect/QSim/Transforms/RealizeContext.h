@@ -99,8 +99,8 @@ public:
   static Value zeroPointTensor(OpBuilder &b, Location loc, int64_t zp,
                                Type elem);
 
-  /// A zero-filled tensor of `type` (`tensor.empty` + `linalg.fill`): the
-  /// init of an integer linalg reduction.
+  /// A zero-filled tensor of `type`, an integer tensor type (`tensor.empty`
+  /// + `linalg.fill`): the init of an integer linalg reduction.
   static Value zeroAccumulator(OpBuilder &b, Location loc,
                                RankedTensorType type);
 
