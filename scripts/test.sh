@@ -8,7 +8,9 @@
 #   lit     cmake --build build --target check-qsim  (lit + gtest via lit;
 #           lit writes lit.json)
 #   embed   install, build examples/embed against the install tree, run
-#           embed-opt | FileCheck  (embed.json: 1 test)
+#           embed-opt | FileCheck (annotate; realize of the embedder's op) and
+#           check_numerics.py (int8 vs float through qsim-run)
+#           (embed.json: 1 test)
 #   pytest  python/tests  (pytest.xml)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -48,11 +50,17 @@ run_embed_steps() {
   fi
   cmake --build "$embed_build" || return
   "$embed_build/embed-opt" examples/embed/test.mlir --qsim-annotate |
-    "$LLVM_PREFIX/bin/FileCheck" examples/embed/test.mlir
+    "$LLVM_PREFIX/bin/FileCheck" examples/embed/test.mlir || return
+  "$embed_build/embed-opt" examples/embed/test.mlir --qsim-annotate \
+    --qsim-calibrate=global-scale=4.0 --qsim-realize --convert-qsim-to-linalg |
+    "$LLVM_PREFIX/bin/FileCheck" examples/embed/test.mlir --check-prefix=INT ||
+    return
+  "$QSIM_VENV/bin/python" examples/embed/check_numerics.py \
+    --embed-opt "$embed_build/embed-opt" --qsim-run "$QSIM_BUILD_DIR/bin/qsim-run"
 }
 
 run_embed_suite() {
-  echo "[qsim] suite embed: install, build examples/embed, embed-opt | FileCheck"
+  echo "[qsim] suite embed: install, build examples/embed, embed-opt | FileCheck, int8 vs float"
   local rc=0
   run_embed_steps || rc=$?
   if ((rc == 0)); then

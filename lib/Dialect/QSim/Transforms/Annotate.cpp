@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Support/FileUtilities.h"
+#include "qsim/Dialect/QSim/IR/QSimInterfaces.h"
 #include "qsim/Dialect/QSim/Transforms/Passes.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"

@@ -8,6 +8,7 @@
 #include "mlir/IR/Matchers.h"
 #include "qsim/Calibration/ScaleSelection.h"
 #include "qsim/Calibration/Table.h"
+#include "qsim/Dialect/QSim/IR/QSimInterfaces.h"
 #include "qsim/Dialect/QSim/Transforms/Passes.h"
 #include "llvm/ADT/StringSet.h"
 

@@ -284,7 +284,9 @@ def QSimRealize : Pass<"qsim-realize", "ModuleOp"> {
   let summary = "Rewrite simulated quantization into integer arithmetic";
   let description = [{
     Turns every quantizable op whose operands and result are simulated
-    quantized into integer code:
+    quantized into integer code, through the op's
+    `QuantizableOpInterface::realize` rule (so an embedder's op with a rule
+    is realized like these). The rules qsim ships:
 
     - conv2d / depthwise_conv2d / matmul: int8 operands, int32
       accumulation (TOSA integer ops, or linalg named ops with i32 outputs),
