@@ -315,32 +315,9 @@ def time_rounds(engines: Dict[str, callable], runs: int) -> Dict[str, float]:
     return {k: 1000.0 * v for k, v in best.items()}
 
 
-def bench_case(case: Case, work: Path, runs: int, timeout: float,
-               log=lambda s: None, per_channel: bool = True, reuse: bool = False) -> Result:
+def measure(case: Case, r: Result, out: Path, ort_q: Path, runs: int) -> None:
+    """Accuracy and times of the built engines into ``r``."""
     import qsim
-
-    r = Result(case.name, case.calib_desc, case.eval_desc)
-    t0 = time.time()
-    try:
-        out = ours_build(case, work, timeout, per_channel, reuse)
-        ort_q = work / f"{case.name}.ort.int8.onnx"
-        if not (reuse and ort_q.is_file()):
-            ort_int8(case, ort_q)
-    except (RuntimeError, subprocess.TimeoutExpired, OSError) as e:
-        r.status, r.error = "failed", str(e)
-        log(f"[{case.name}] build failed: {e}")
-        return r
-    except Exception as e:   # ORT's quantizer raises what it likes
-        r.status, r.error = "failed", f"ORT quantize_static: {type(e).__name__}: {e}"
-        log(f"[{case.name}] {r.error}")
-        return r
-    r.build_s = time.time() - t0
-    report = json.loads((out / "report.json").read_text())
-    r.ops_int8 = report["summary"]["ops_int8"]
-    r.ops_float = report["summary"]["ops_float"]
-    r.float_op_kinds = float_ops(report)
-    log(f"[{case.name}] built in {r.build_s:.0f} s; {r.ops_int8} ops int8, "
-        f"{r.ops_float} float")
 
     lib8, lib32 = qsim.load(out / "libmodel.so"), qsim.load(out / "libfloat.so")
     ref_sess = ort_session(case.path, optimize=False)
@@ -375,6 +352,39 @@ def bench_case(case: Case, work: Path, runs: int, timeout: float,
     r.ours_int8_ms, r.ours_fp32_ms = times["ours_int8"], times["ours_fp32"]
     r.ort_fp32_ms, r.ort_int8_ms = times["ort_fp32"], times["ort_int8"]
     r.runs = runs
+
+
+def bench_case(case: Case, work: Path, runs: int, timeout: float,
+               log=lambda s: None, per_channel: bool = True, reuse: bool = False) -> Result:
+    r = Result(case.name, case.calib_desc, case.eval_desc)
+    t0 = time.time()
+    try:
+        out = ours_build(case, work, timeout, per_channel, reuse)
+        ort_q = work / f"{case.name}.ort.int8.onnx"
+        if not (reuse and ort_q.is_file()):
+            ort_int8(case, ort_q)
+    except (RuntimeError, subprocess.TimeoutExpired, OSError) as e:
+        r.status, r.error = "failed", str(e)
+        log(f"[{case.name}] build failed: {e}")
+        return r
+    except Exception as e:   # ORT's quantizer raises what it likes
+        r.status, r.error = "failed", f"ORT quantize_static: {type(e).__name__}: {e}"
+        log(f"[{case.name}] {r.error}")
+        return r
+    r.build_s = time.time() - t0
+    report = json.loads((out / "report.json").read_text())
+    r.ops_int8 = report["summary"]["ops_int8"]
+    r.ops_float = report["summary"]["ops_float"]
+    r.float_op_kinds = float_ops(report)
+    log(f"[{case.name}] built in {r.build_s:.0f} s; {r.ops_int8} ops int8, "
+        f"{r.ops_float} float")
+
+    try:
+        measure(case, r, out, ort_q, runs)
+    except Exception as e:   # qsim.deploy's and onnxruntime's errors alike
+        r.status, r.error = "failed", f"run: {type(e).__name__}: {e}"
+        log(f"[{case.name}] {r.error}")
+        return r
     acc = (f"cosine {r.cosine:.4f}" if case.encoder else f"SQNR {r.sqnr_db:.1f} dB")
     log(f"[{case.name}] {acc}; ours int8 {r.ours_int8_ms:.2f} ms, fp32 "
         f"{r.ours_fp32_ms:.2f} ms; ORT fp32 {r.ort_fp32_ms:.2f} ms, int8 "

@@ -124,3 +124,32 @@ def test_quick_run_on_squeezenet(capsys, tmp_path):
     assert f"{row['sqnr_db']:.1f} dB" in mrow and f"{row['ours_int8_ms']:.2f}" in mrow
     assert "targets:" in printed and "load average" in printed
     assert (tmp_path / "work" / f"{MODEL}.q" / "libmodel.so").is_file()
+
+
+def test_a_model_that_fails_is_a_row_not_a_traceback(capsys, tmp_path):
+    """A corrupt model: qsim quantize's message in the row, the other
+    columns empty, exit status 0 (1 with --strict)."""
+    if tools.find_tool("qsim-collect") is None:
+        pytest.skip("qsim tools are not built")
+    from qsim import datasets
+
+    try:
+        datasets.load_fashion_mnist("train", limit=1)
+    except Exception as e:   # the images of the calibration samples
+        pytest.skip(f"Fashion-MNIST not available: {e}")
+    (tmp_path / "broken.onnx").write_bytes(b"not an onnx model")
+    (tmp_path / "broken.json").write_text(json.dumps(
+        {"name": "broken", "kind": "image classifier",
+         "inputs": [{"name": "input", "shape": ["batch", 3, 224, 224], "dtype": "float32"}]}))
+    argv = ["--models", "broken", "--models-dir", str(tmp_path), "--calib", "1", "--eval", "1",
+            "--runs", "1", "--json", str(tmp_path / "r.json")]
+    assert im.main(argv) == 0
+    printed = capsys.readouterr().out
+    (row,) = json.loads((tmp_path / "r.json").read_text())["results"]
+    assert row["status"] == "failed" and "qsim quantize exited with status" in row["error"]
+    assert "broken.onnx" in row["error"]
+    assert row["ours_int8_ms"] is None and row["sqnr_db"] is None
+    assert "Traceback" not in printed
+    (line,) = [ln for ln in printed.splitlines() if ln.startswith("broken ")]
+    assert "failed: qsim quantize" in line
+    assert im.main(argv + ["--strict"]) == 1
