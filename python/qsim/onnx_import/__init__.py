@@ -38,6 +38,7 @@ from .ops.elementwise import ElementwiseOps
 from .ops.matmul import MatMulOps
 from .ops.normalization import NormalizationOps
 from .ops.pool import PoolOps
+from .ops.quant import QuantOps
 from .ops.reduce import ReduceOps
 from .ops.resize import ResizeOps
 from .ops.shape import ShapeOps
@@ -58,7 +59,7 @@ __all__ = [
 
 
 class _Importer(ElementwiseOps, ActivationOps, ShapeOps, MatMulOps, ConvOps, PoolOps,
-                NormalizationOps, ReduceOps, ResizeOps,
+                NormalizationOps, ReduceOps, ResizeOps, QuantOps,
                 SpatialHelpers, ImporterBase):
     """The importer: the emitter plus every op family's handlers."""
 
