@@ -251,3 +251,30 @@ def test_cli_bad_input(tmp_path, capsys):
     assert "none.json' does not exist" in capsys.readouterr().err
     assert cli.main(["export-onnx", str(tmp_path / "missing.onnx")]) == 2
     assert "missing.onnx' does not exist" in capsys.readouterr().err
+
+
+def test_exported_model_imports_back(zoo, tmp_path):
+    """The exported file through the QDQ importer (python/qsim/onnx_import/
+    ops/quant.py): its simulation is within one output step of
+    onnx.reference on every logit (measured: equal on all)."""
+    from onnx.reference import ReferenceEvaluator
+
+    from qsim import onnx_import
+
+    _, _, out, exp, _ = zoo
+    x, _ = datasets.load_fashion_mnist("test", limit=20)
+    src = tmp_path / "back.mlir"
+    src.write_text(onnx_import.import_onnx_file(str(out), batch=20))
+    low = tmp_path / "back.llvm.mlir"
+    tools.run_tool("qsim-opt", [str(src), "--qsim-cpu-pipeline", "-o", str(low)],
+                   timeout=600)
+    ours = evaluate.run_mlir_batched(low, x)[0]
+    m = onnx.load(str(out))
+    for o in m.opset_import:
+        if o.domain in ("", "ai.onnx"):
+            o.version = max(o.version, 19)   # onnx.reference's Q/DQ
+    ref = ReferenceEvaluator(m).run(None, {"input": x})[0]
+    _, inits = _inits(out)
+    step = float(inits[f"{exp.mapped['/fc/Gemm/reshape_out.out']}/qsim/scale"])
+    d = np.abs(ours - ref) / step
+    assert d.max() <= 1 + 1e-3 and (d < 1e-3).mean() >= 0.97
