@@ -278,3 +278,17 @@ def test_exported_model_imports_back(zoo, tmp_path):
     step = float(inits[f"{exp.mapped['/fc/Gemm/reshape_out.out']}/qsim/scale"])
     d = np.abs(ours - ref) / step
     assert d.max() <= 1 + 1e-3 and (d < 1e-3).mean() >= 0.97
+
+
+def test_point_belongs_to_the_longest_node_name():
+    """``r/x.out`` is node ``r/x``'s output, not a point inside node ``r``."""
+    nodes = [helper.make_node("Relu", ["x"], ["t"], name="r"),
+             helper.make_node("Relu", ["t"], ["y"], name="r/x")]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info(
+        "x", TensorProto.FLOAT, [1, 4])], [helper.make_tensor_value_info(
+            "y", TensorProto.FLOAT, [1, 4])])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    pts = {"r.out": _qp("r.out", scales=(0.5,)), "r/x.out": _qp("r/x.out", scales=(0.25,))}
+    pts["r/x.out"].order = 1
+    res = export.export_qdq(model, pts)
+    assert res.mapped == {"r.out": "t", "r/x.out": "y"} and not res.internal

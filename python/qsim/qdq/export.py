@@ -89,9 +89,20 @@ def _const_arrays(graph) -> Dict[str, np.ndarray]:
     return out
 
 
-def _own_points(points: Dict[str, QPoint], name: str) -> List[QPoint]:
-    return [p for p in points.values()
-            if p.name.startswith(name + ".") or p.name.startswith(name + "/")]
+def _owners(points: Dict[str, QPoint], names: List[str]) -> Dict[str, List[QPoint]]:
+    """Each node's points, in program order: a point belongs to the node
+    with the longest name that its name starts with, followed by ``.`` or
+    ``/`` (a node ``a/b`` owns ``a/b.out``, not its neighbour ``a``)."""
+    known = set(names)
+    out: Dict[str, List[QPoint]] = {n: [] for n in names}
+    for p in sorted(points.values(), key=lambda q: q.order):
+        cut = len(p.name)
+        while cut > 0:
+            cut = max(p.name.rfind(".", 0, cut), p.name.rfind("/", 0, cut))
+            if cut > 0 and p.name[:cut] in known:
+                out[p.name[:cut]].append(p)
+                break
+    return out
 
 
 def _quantize(x: np.ndarray, scale: np.ndarray, zp: np.ndarray, lo: int, hi: int
@@ -132,6 +143,7 @@ def export_qdq(model, points: Dict[str, QPoint], fold_bn: bool = True) -> Export
     for p in points.values():
         _check_point(p, p.kind)
     names = onnx_node_names(g)
+    owned = _owners(points, names)
     consts = _const_arrays(g)
     res = ExportResult(m)
     nodes = list(g.node)
@@ -148,12 +160,12 @@ def export_qdq(model, points: Dict[str, QPoint], fold_bn: bool = True) -> Export
     folded: Dict[int, int] = {}   # conv index -> bn index
     if fold_bn:
         for k, n in enumerate(nodes):
-            if n.op_type != "BatchNormalization" or _own_points(points, names[k]):
+            if n.op_type != "BatchNormalization" or owned[names[k]]:
                 continue
             src = by_output.get(n.input[0])
             if (src is None or nodes[src].op_type != "Conv"
                     or consumers.get(n.input[0]) != [k] or n.input[0] in graph_outputs
-                    or not _own_points(points, names[src])):
+                    or not owned[names[src]]):
                 continue
             folded[src] = k
 
@@ -220,7 +232,7 @@ def export_qdq(model, points: Dict[str, QPoint], fold_bn: bool = True) -> Export
         name = names[k]
         if k in folded.values():
             continue
-        own = _own_points(points, name)
+        own = owned[name]
         inputs = list(n.input)
         # Weights and constant operands.
         for p in own:
