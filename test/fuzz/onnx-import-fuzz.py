@@ -282,12 +282,16 @@ def main() -> int:
     parser.add_argument("--reproduce", type=Path, help="import one file and report")
     args = parser.parse_args()
 
+    # A hard crash (SIGSEGV in protobuf or ONNX's C++) prints the Python stack.
+    faulthandler.enable()
     limit = args.rss_limit_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     if args.reproduce:
-        exc = run_one(args.reproduce.read_bytes(), False, Path(tempfile.gettempdir()),
-                      args.timeout)
+        # Through the file path (import_onnx_file), as `qsim import` reads
+        # a model: bytes that are no ModelProto must give OnnxImportError.
+        with tempfile.TemporaryDirectory() as tmp:
+            exc = run_one(args.reproduce.read_bytes(), True, Path(tmp), args.timeout)
         if exc is None:
             print("onnx-import-fuzz: no finding")
             return 0
