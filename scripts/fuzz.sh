@@ -12,7 +12,8 @@
 # (test/fuzz/onnx-import-fuzz.py: the Python importer, no sanitizer).
 #
 # Each libFuzzer target starts from its seeds in test/fuzz/corpus/<target>
-# (copied: the run never writes into the checkout) and writes what it finds
+# (copied: the run never writes into the checkout), with the dictionary
+# test/fuzz/<target>.dict where there is one, and writes what it finds
 # to <build>/fuzz/artifacts/<target>-*; the ONNX loop writes
 # <build>/fuzz/artifacts/onnx-*. Per-target executions and findings go to
 # <build>/fuzz/stats.json and a pass/fail count per target to --results
@@ -88,7 +89,11 @@ run_libfuzzer() {
   echo "[qsim] fuzz $name: $(basename "$bin") for ${time_s} s"
   # -timeout: one input longer than 10 s is a hang; -rss_limit_mb: a leak
   # or a runaway allocation ends the run rather than the machine.
-  "$bin" "$corpus" -max_total_time="$time_s" -timeout=10 -rss_limit_mb=2048 \
+  local dict=()
+  if [[ -f "$ROOT/test/fuzz/$name.dict" ]]; then
+    dict=(-dict="$ROOT/test/fuzz/$name.dict")
+  fi
+  "$bin" "$corpus" "${dict[@]}" -max_total_time="$time_s" -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$artifacts/$name-" -print_final_stats=1 \
     >"$log" 2>&1 || rc=$?
   local execs
@@ -97,7 +102,10 @@ run_libfuzzer() {
   echo "[qsim] fuzz $name: ${execs:-0} executions, status $rc"
   if ((rc != 0)); then
     grep -E "^(==[0-9]+==ERROR|SUMMARY|.*runtime error|.*fuzzer: )" "$log" | head -5 || true
-    ls "$artifacts" | grep "^$name-" | sed 's/^/[qsim]   artifact: /' || true
+    local f
+    for f in "$artifacts/$name"-*; do
+      [[ -e "$f" ]] && echo "[qsim]   artifact: $f"
+    done
   fi
   return "$rc"
 }
