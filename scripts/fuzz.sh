@@ -56,9 +56,9 @@ if [[ ! -x "$venv/bin/python" ]]; then
   exit 2
 fi
 
+# shellcheck source=scripts/sanitizer-build.sh
+source "$ROOT/scripts/sanitizer-build.sh"
 if ((do_build)); then
-  # shellcheck source=scripts/sanitizer-build.sh
-  source "$ROOT/scripts/sanitizer-build.sh"
   qsim_sanitizer_build "$build_dir" qsim-fuzzers
 fi
 
@@ -69,7 +69,8 @@ mkdir -p "$artifacts"
 
 # Leaks are findings for the fuzzers: every input is parsed into fresh
 # objects, and anything not freed grows without bound over a run.
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+# allow_user_poisoning=0: see qsim_asan_options in sanitizer-build.sh.
+export ASAN_OPTIONS="detect_leaks=1:$(qsim_asan_options)${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
 
 passed=0

@@ -6,8 +6,20 @@
 #
 #   qsim_sanitizer_build BUILD_DIR TARGET...
 #
+#   qsim_asan_options        # prints the ASAN_OPTIONS its binaries need
+#
 # Uses the environment of scripts/setup.sh: QSIM_VENV (the Python lit's
 # %python runs), CCACHE_DIR and CCACHE_BASEDIR.
+
+# allow_user_poisoning=0: LLVM's BumpPtrAllocator (a header, so compiled into
+# our instrumented code) poisons the unused end of its slabs, and the copy of
+# it inside the uninstrumented libMLIR.so then allocates from the same slab
+# (MLIR's StorageUniquer) without unpoisoning: every attribute parsed after
+# one of ours reads as use-after-poison. Only a fully instrumented LLVM would
+# avoid it.
+qsim_asan_options() {
+  printf 'allow_user_poisoning=0\n'
+}
 
 qsim_sanitizer_build() {
   local build_dir="$1" root

@@ -86,6 +86,7 @@ run_asan_suite() {
     qsim-collect QSimUnitTests mlir-doc qsim-fuzzers || return
   # The symbolizer gives file:line in reports; ASan's leak checker stays on.
   ASAN_SYMBOLIZER_PATH="$LLVM_PREFIX/bin/llvm-symbolizer" \
+    ASAN_OPTIONS="$(qsim_asan_options)${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
     UBSAN_OPTIONS="print_stacktrace=1" \
     "$LLVM_PREFIX/bin/lit" -sv "$ASAN_BUILD_DIR/test" "$ASAN_BUILD_DIR/test/Unit" \
     --output "$RESULTS/asan.json"
