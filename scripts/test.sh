@@ -13,8 +13,9 @@
 #   asan    the sanitizer build (CMake preset asan, in $QSIM_ASAN_BUILD_DIR,
 #           default build-asan): lit + gtests under ASan and UBSan
 #           (asan.json; docs/Sanitizers.md)
-#   fuzz    scripts/fuzz.sh: each fuzz target for $QSIM_FUZZ_TIME seconds
-#           (default 30); one test per target (fuzz.json)
+#   fuzz    scripts/fuzz.sh: each fuzz target ($QSIM_FUZZ_TARGETS, default
+#           all) for $QSIM_FUZZ_TIME seconds (default 30); one test per
+#           target (fuzz.json)
 # QSIM_SKIP_SANITIZERS=1 leaves asan and fuzz out.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -93,10 +94,13 @@ run_asan_suite() {
 }
 
 run_fuzz_suite() {
+  local targets=()
+  read -r -a targets <<<"${QSIM_FUZZ_TARGETS:-}"
   echo "[qsim] suite fuzz: scripts/fuzz.sh, ${QSIM_FUZZ_TIME:-30} s per target"
   ASAN_SYMBOLIZER_PATH="$LLVM_PREFIX/bin/llvm-symbolizer" \
     bash "$ROOT/scripts/fuzz.sh" --no-build --build-dir "$ASAN_BUILD_DIR" \
-    --time "${QSIM_FUZZ_TIME:-30}" --results "$RESULTS/fuzz.json"
+    --time "${QSIM_FUZZ_TIME:-30}" --results "$RESULTS/fuzz.json" \
+    "${targets[@]}"
 }
 
 suites=(lit embed pytest)
