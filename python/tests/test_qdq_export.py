@@ -292,3 +292,24 @@ def test_point_belongs_to_the_longest_node_name():
     pts["r/x.out"].order = 1
     res = export.export_qdq(model, pts)
     assert res.mapped == {"r.out": "t", "r/x.out": "y"} and not res.internal
+
+
+def test_cli_outdir(zoo, tmp_path, capsys):
+    """``qsim export-onnx OUTDIR`` reads the model and settings from
+    report.json (as ``qsim quantize`` writes them) and the table beside it:
+    the same file as the library call with those settings."""
+    work, _, out, _, _ = zoo
+    d = tmp_path / "out"
+    d.mkdir()
+    (d / "table.json").write_text((work / "table.json").read_text())
+    (d / "report.json").write_text(json.dumps({"model": str(MODEL), "settings": {
+        "method": quantize.DEFAULT_METHOD, "per_channel": quantize.DEFAULT_PER_CHANNEL,
+        "global_scale": 8.0, "annotate_options": "",
+        "calibrate_options": quantize.with_unsigned(quantize.DEFAULT_UNSIGNED, "")}}))
+    assert cli.main(["export-onnx", str(d)]) == 0
+    assert "points as QDQ" in capsys.readouterr().out
+    _, a = _inits(d / "model.qdq.onnx")
+    _, b = _inits(out)
+    assert a.keys() == b.keys()
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
