@@ -23,7 +23,7 @@
 // RANGE: qsim-calibrate: '{{.*}}bad-range.json': point 'f.x': 'min' (3.000000) is greater than 'max' (1.000000)
 // MISSING: qsim-calibrate: cannot read calibration table '{{.*}}missing-file.json'
 // BITS: qsim-calibrate: bits must be in [2, 16], got 20
-// GLOBAL: qsim-calibrate: global-scale must be positive, got 0
+// GLOBAL: qsim-calibrate: global-scale must be finite and positive, got 0
 // WBITS: qsim-calibrate: weight-range-bits must be in [2, bits = 8], got 9
 // WBITS1: qsim-calibrate: weight-range-bits must be in [2, bits = 8], got 1
 
