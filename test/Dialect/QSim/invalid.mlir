@@ -442,3 +442,11 @@ func.func @mul_infinite_product(%a: tensor<2xi32>) -> tensor<2xi32> {
   %0 = qsim.mul %a, %a scales([1.0e300], [1.0e300] -> [1.0]) : tensor<2xi32>, tensor<2xi32> -> tensor<2xi32>
   return %0 : tensor<2xi32>
 }
+
+// -----
+
+func.func @cast_wide(%x: tensor<1xi128>) -> tensor<1xi8> {
+  // expected-error@+1 {{supports integers of at most 64 bits, got i128}}
+  %0 = qsim.cast %x : tensor<1xi128> to tensor<1xi8>
+  return %0 : tensor<1xi8>
+}

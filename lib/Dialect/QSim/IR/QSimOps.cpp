@@ -258,8 +258,8 @@ LogicalResult RequantizeOp::verify() {
     // I64Attr reads as uint64_t: a negative axis must be seen as one.
     int64_t axis = static_cast<int64_t>(*getAxis());
     if (axis < 0 || axis >= inTy.getRank())
-      return emitOpError("axis ") << axis << " is outside the input rank "
-                                  << inTy.getRank();
+      return emitOpError("axis ")
+             << axis << " is outside the input rank " << inTy.getRank();
     int64_t dim = inTy.getDimSize(axis);
     if (ShapedType::isDynamic(dim))
       return emitOpError("per-channel axis ")
@@ -484,6 +484,15 @@ void RequantizeOp::getCanonicalizationPatterns(RewritePatternSet &results,
 // CastOp
 //===----------------------------------------------------------------------===//
 
+LogicalResult CastOp::verify() {
+  // The folder evaluates in int64_t, like the lowering's widest arithmetic.
+  unsigned bits = std::max(getInput().getType().getElementTypeBitWidth(),
+                           getType().getElementTypeBitWidth());
+  if (bits > 64)
+    return emitOpError("supports integers of at most 64 bits, got i") << bits;
+  return success();
+}
+
 OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   Type inTy = getInput().getType();
   if (inTy == getType())
@@ -635,7 +644,8 @@ LogicalResult MulOp::verify() {
     double expect = scaleAt(getLhsScale(), c) * scaleAt(getRhsScale(), c);
     double r = scaleAt(getResultScale(), c);
     // An infinite product would pass the relative comparison below.
-    if (!std::isfinite(expect) || std::abs(expect - r) > 1e-12 * std::abs(expect))
+    if (!std::isfinite(expect) ||
+        std::abs(expect - r) > 1e-12 * std::abs(expect))
       return emitOpError("result_scale ")
              << r << " (channel " << c << ") must equal lhs_scale * rhs_scale = "
              << expect;

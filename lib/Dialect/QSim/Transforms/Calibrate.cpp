@@ -73,9 +73,8 @@ std::optional<float> CalibratePass::scaleFor(AnnotateOp marker,
     return scale;
   marker.emitError("qsim-calibrate: point '")
       << marker.getPoint() << "': threshold " << threshold << " (" << source
-      << ") gives scale " << scale
-      << ", which is not a finite f32 scale in [" << FLT_MIN << ", "
-      << FLT_MAX / 65536 << "]";
+      << ") gives scale " << scale << ", which is not a finite f32 scale in ["
+      << FLT_MIN << ", " << FLT_MAX / 65536 << "]";
   return std::nullopt;
 }
 
@@ -187,9 +186,8 @@ CalibratePass::activationParams(AnnotateOp marker,
   double threshold = isUnsigned ? hi : std::max(std::fabs(lo), std::fabs(hi));
   if (stats)
     threshold = tableThreshold(*stats, threshold, isUnsigned, fallback);
-  std::optional<float> scale =
-      scaleFor(marker, threshold, makeSpec(bits, pow2, mode, isUnsigned),
-               source);
+  std::optional<float> scale = scaleFor(
+      marker, threshold, makeSpec(bits, pow2, mode, isUnsigned), source);
   if (!scale)
     return {};
   // Unsigned: [0, T] on the whole signed range, zero point at qmin.
@@ -274,7 +272,8 @@ void CalibratePass::runOnOperation() {
     return signalPassFailure();
   }
   if (!(globalScale > 0) || !std::isfinite(globalScale)) {
-    module.emitError("qsim-calibrate: global-scale must be finite and positive, got ")
+    module.emitError(
+        "qsim-calibrate: global-scale must be finite and positive, got ")
         << static_cast<double>(globalScale);
     return signalPassFailure();
   }
