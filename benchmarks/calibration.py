@@ -3,7 +3,9 @@
 inference of the same module, and peak RSS for 1,000 vs 10,000 samples.
 
 Printed, not asserted. Usage:
-    benchmarks/calibration.py [--bin build/bin] [--model examples/models/small_cnn.mlir]
+    benchmarks/calibration.py [--bin BIN] [--model examples/models/small_cnn.mlir]
+
+(--bin defaults to $QSIM_BUILD_DIR/bin, else build/bin.)
 
 Float inference is `qsim-run --repeat=N --time` on the unannotated module
 (the same JIT and lowering, no observers); calibration is `qsim-collect` on
@@ -20,6 +22,12 @@ import tempfile
 
 import numpy as np
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if os.path.join(ROOT, "python") not in sys.path:
+    sys.path.insert(0, os.path.join(ROOT, "python"))
+
+from qsim.tools import build_dir  # noqa: E402
+
 
 def run(cmd):
     """Runs cmd; returns (stdout+stderr text, peak RSS in MiB)."""
@@ -33,10 +41,9 @@ def run(cmd):
 
 
 def main():
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--bin", default=os.path.join(root, "build", "bin"))
-    ap.add_argument("--model", default=os.path.join(root, "examples", "models", "small_cnn.mlir"))
+    ap.add_argument("--bin", default=str(build_dir() / "bin"))
+    ap.add_argument("--model", default=os.path.join(ROOT, "examples", "models", "small_cnn.mlir"))
     ap.add_argument("--batch-size", type=int, default=100)
     args = ap.parse_args()
     tool = lambda name: os.path.join(args.bin, name)

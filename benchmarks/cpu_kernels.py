@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import re
 import shutil
 import subprocess
@@ -60,6 +59,8 @@ if str(ROOT / "python") not in sys.path:
     sys.path.insert(0, str(ROOT / "python"))
 
 from qsim import numerics  # noqa: E402
+from qsim.tools import build_dir, dense_hex  # noqa: E402
+from qsim.hostinfo import git_commit, host_info, load_average  # noqa: E402
 
 LLVM_BIN = Path("/usr/lib/llvm-22/bin")
 
@@ -115,40 +116,6 @@ class Tools:
             return p
         found = shutil.which(name) or shutil.which(f"{name}-22")
         return Path(found) if found else None
-
-
-def default_bin() -> Path:
-    env = os.environ.get("QSIM_BUILD_DIR")
-    return (Path(env) if env else ROOT / "build") / "bin"
-
-
-def host_info() -> Dict[str, object]:
-    """CPU model and the ISA flags that matter here, from /proc/cpuinfo."""
-    flags: set = set()
-    model = "unknown"
-    mhz = None
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        text = ""
-    for line in text.splitlines():
-        key, _, val = line.partition(":")
-        key = key.strip()
-        if key == "flags" and not flags:
-            flags = set(val.split())
-        elif key == "model name" and model == "unknown":
-            model = val.strip()
-        elif key == "cpu MHz" and mhz is None:
-            mhz = float(val)
-    feats = {
-        "avx2": "avx2" in flags,
-        "fma": "fma" in flags,
-        "avx512f": "avx512f" in flags,
-        "avx512bw": "avx512bw" in flags,
-        "avx512vnni": bool({"avx512_vnni", "avx512vnni"} & flags),
-        "avxvnni": bool({"avx_vnni", "avxvnni"} & flags),
-    }
-    return {"model": model, "mhz": mhz, "features": feats, "cores": os.cpu_count()}
 
 
 TRIVIAL = "func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> { return %x : tensor<4xf32> }\n"
@@ -509,10 +476,6 @@ QUICK_KERNELS: List[Kernel] = [
 ]
 
 
-def _hex(arr: np.ndarray) -> str:
-    return f'dense<"0x{np.ascontiguousarray(arr).tobytes().hex().upper()}">'
-
-
 def _ty(shape: Sequence[int], elt: str) -> str:
     return "tensor<" + "x".join(str(d) for d in shape) + f"x{elt}>"
 
@@ -581,13 +544,13 @@ def kernel_module(kr: Kernel, dtype: str, wts: Optional[Dict[str, np.ndarray]] =
     clamped = kr.relu_in and kr.kind != "gemm"
     arg = "%x0" if clamped else "%x"
     L = [f"func.func @kernel({arg}: {_ty(xin, elt)}) -> {_ty(yout, elt)} {{",
-         f"  %w = arith.constant {_hex(wts['w'])} : {_ty(wts['w'].shape, elt)}",
+         f"  %w = arith.constant {dense_hex(wts['w'])} : {_ty(wts['w'].shape, elt)}",
          f'  %zp = "tosa.const"() <{{values = dense<{zero}> : tensor<1x{elt}>}}> : () -> tensor<1x{elt}>']
     if kr.kind == "gemm":
         L.append(f"  %acc = tosa.matmul %x, %w, %zp, %zp : ({_ty(xin, elt)}, "
                  f"{_ty(wts['w'].shape, elt)}, tensor<1x{elt}>, tensor<1x{elt}>) -> {acc_ty}")
     else:
-        L.append(f"  %b = arith.constant {_hex(wts['b'])} : {_ty(wts['b'].shape, acc)}")
+        L.append(f"  %b = arith.constant {dense_hex(wts['b'])} : {_ty(wts['b'].shape, acc)}")
         if clamped:
             bounds = ("min_val = 0 : i8, max_val = 127 : i8" if i8 else
                       "min_val = 0.0 : f32, max_val = 3.40282347E+38 : f32")
@@ -839,30 +802,9 @@ def fmt(v: Optional[float], spec: str = "7.2f") -> str:
     return format(v, spec) if v is not None else "-".rjust(int(spec.split(".")[0] or 0))
 
 
-def load_average() -> str:
-    """1/5/15-minute load averages: on a shared machine, the context of
-    every number printed."""
-    try:
-        return " ".join(f"{v:.2f}" for v in os.getloadavg())
-    except OSError:
-        return "unknown"
-
-
-def git_commit() -> str:
-    try:
-        rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                             capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain",
-                                "--untracked-files=no"],
-                               capture_output=True, text=True).stdout.strip()
-        return rev + ("+dirty" if dirty else "")
-    except OSError:
-        return "unknown"
-
-
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--bin", type=Path, default=default_bin())
+    ap.add_argument("--bin", type=Path, default=build_dir() / "bin")
     ap.add_argument("--quick", action="store_true", help="a few small kernels (smoke)")
     ap.add_argument("--budget", type=float, default=20.0,
                     help="skip a kernel whose estimated call time exceeds this (s)")

@@ -9,7 +9,7 @@ Printed, not asserted. Usage:
                              [--rounds 3]
 
 Models: the zoo (examples/zoo/*.onnx, input N x 1 x 28 x 28), a
-random-weight ResNet-50-shaped graph at 224 x 224 (python/qsim/resnet50.py;
+random-weight ResNet-50-shaped graph at 224 x 224 (scripts/models/resnet50.py;
 --quick makes it a quarter width, one block per stage, 64 x 64) and a
 random-weight MobileNetV2-shaped graph at 224 x 224 (`mobilenetv2`, same
 module; --quick: half width, 96 x 96). Paths:
@@ -44,7 +44,6 @@ import argparse
 import math
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -55,11 +54,13 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-for p in (ROOT / "python", ROOT / "benchmarks"):
+for p in (ROOT / "python", ROOT / "benchmarks", ROOT / "scripts" / "models"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
 import cpu_kernels as ck  # noqa: E402
+from qsim import evaluate, hostinfo  # noqa: E402
+from qsim.tools import build_dir  # noqa: E402
 
 ZOO = ROOT / "examples" / "zoo"
 ZOO_MODELS = ("resnet_v1", "resnet_v2", "mobilenet_v2", "vgg")
@@ -157,17 +158,6 @@ def time_ours(tools: ck.Tools, module: Path, x: np.ndarray, work: Path,
 # ---------------------------------------------------------------------------
 
 
-def ort_session(path: Path):
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    so.inter_op_num_threads = 1
-    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-
-
 def ort_quantize(src: Path, dst: Path, calib: np.ndarray, activation: str = "uint8") -> None:
     """quant_pre_process (ORT's recommended step: shape inference and the
     basic graph optimizations, which fold BN into the convs), then
@@ -186,7 +176,7 @@ def ort_quantize(src: Path, dst: Path, calib: np.ndarray, activation: str = "uin
         quant_pre_process(str(src), str(pre))
     finally:
         logging.getLogger().setLevel(level)
-    name = ort_session(src).get_inputs()[0].name
+    name = evaluate.ort_session(src).get_inputs()[0].name
 
     class Reader(CalibrationDataReader):
         def __init__(self):
@@ -245,7 +235,7 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
 def bench_model(name: str, onnx_path: Path, calib: np.ndarray, xeval: np.ndarray,
                 batches: Sequence[int], tools: ck.Tools, variant: str, work: Path,
                 target_s: float, ort_activation: str, log, rounds: int = 1) -> List[Row]:
-    from qsim import evaluate, quantize
+    from qsim import quantize
 
     mwork = work / name
     mwork.mkdir(parents=True, exist_ok=True)
@@ -290,7 +280,7 @@ def bench_model(name: str, onnx_path: Path, calib: np.ndarray, xeval: np.ndarray
             outs[f"ours_{tag}"] = r.output
             row.notes.append(f"ours {tag} JIT compile {r.compile_s:.1f} s")
         log(f"[{name}] batch {b}: ours ({how}; {variant}): {time.time() - t0:.1f} s")
-        sessions = {"fp32": ort_session(onnx_path), "int8": ort_session(ort_int8)}
+        sessions = {"fp32": evaluate.ort_session(onnx_path), "int8": evaluate.ort_session(ort_int8)}
         for tag, sess in sessions.items():
             ms, y = time_ort(sess, x, target_s)
             setattr(row, f"ort_{tag}", ms)
@@ -363,7 +353,7 @@ def check_table(rows: Sequence[Row]) -> str:
 
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--bin", type=Path, default=ck.default_bin())
+    ap.add_argument("--bin", type=Path, default=build_dir() / "bin")
     ap.add_argument("--quick", action="store_true",
                    help="resnet_v1 and a tiny ResNet-50 (width 0.25, one block per "
                    "stage, 64x64), batch 1, short timings")
@@ -399,11 +389,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     import onnx
     import onnxruntime
 
-    from qsim import resnet50
+    import resnet50
 
     caps = ck.probe(tools)
     variant = args.microkernels if caps.microkernels else "default"
-    host = ck.host_info()
+    host = hostinfo.host_info()
     quick = args.quick
     models = (args.models.split(",") if args.models else
               (["resnet_v1", "resnet50"] if quick else
@@ -418,10 +408,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         depth = depth * 4
     image = args.resnet_image or (64 if quick else 224)
 
-    print(f"commit {ck.git_commit()}; CPU: {host['model']}, {host['cores']} logical cores; "
+    print(f"commit {hostinfo.git_commit()}; CPU: {host['model']}, {host['cores']} logical cores; "
           f"features: " + " ".join(k for k, v in host["features"].items() if v))
     print(f"onnxruntime {onnxruntime.__version__}, onnx {onnx.__version__}; one thread; "
-          f"load average at start: {ck.load_average()}")
+          f"load average at start: {hostinfo.load_average()}")
     print("our pipeline: " + (f'--qsim-cpu-pipeline="microkernels={variant}"'
                               if variant != "default" else
                               "--qsim-cpu-pipeline (microkernels= not available: "
@@ -474,7 +464,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             for n in r.notes:
                 print(f"note: {r.model} batch {r.batch}: {n}")
         print(f"\ntotal {time.time() - t_start:.0f} s; load average at the end: "
-              f"{ck.load_average()}")
+              f"{hostinfo.load_average()}")
     finally:
         if ctx:
             ctx.cleanup()

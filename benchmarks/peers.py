@@ -274,8 +274,9 @@ def _qsim_batch1(work: Path, onnx_path: Path, res, args, x1: np.ndarray):
     d.mkdir(exist_ok=True)
     fm = d / "float.mlir"
     evaluate.import_model(onnx_path, 1, fm)
-    table = work / "table.json"
-    passes = quantize.quantize_pipeline(table if table.is_file() else None, args.method,
+    # The statistics run_qsim's quantize_and_evaluate collected: the batch-1
+    # module must be quantized exactly as the batched one.
+    passes = quantize.quantize_pipeline(work / "table.json", args.method,
                                         False, 8.0, d / "report.json", "",
                                         args.calibrate_options)
     qm = d / "int8.mlir"
@@ -308,18 +309,10 @@ def run_qsim(onnx_path: Path, x, y, work: Path, args, log):
                res.float_.timing.per_image_ms, res.int8.timing.per_image_ms, f1, q1)
 
 
-def _ort_session(path, threads):
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = threads
-    so.inter_op_num_threads = 1
-    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-
-
 def _ort_eval(path, x, args):
-    sess = _ort_session(path, args.threads)
+    from qsim import evaluate
+
+    sess = evaluate.ort_session(path, args.threads)
     name = sess.get_inputs()[0].name
     b = args.batch
     sess.run(None, {name: x[:b]})  # warm-up
@@ -342,6 +335,8 @@ def run_ort(onnx_path: Path, x, y, xc, work: Path, args, log):
                                           QuantFormat, quantize_static)
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
+    from qsim import evaluate
+
     class Reader(CalibrationDataReader):
         def __init__(self, name):
             self.batches = iter([{name: xc[i:i + 100]} for i in range(0, len(xc), 100)])
@@ -357,7 +352,7 @@ def run_ort(onnx_path: Path, x, y, xc, work: Path, args, log):
         quant_pre_process(str(onnx_path), str(pre))
     except Exception as e:  # noqa: BLE001 - the peer's own pre-processing
         pre, note = onnx_path, f"quant_pre_process failed ({type(e).__name__}), raw model"
-    sess = _ort_session(onnx_path, 1)
+    sess = evaluate.ort_session(onnx_path)
     in_name = sess.get_inputs()[0].name
     rows = []
     for meth in (CalibrationMethod.MinMax, CalibrationMethod.Entropy,
@@ -452,33 +447,16 @@ def format_table(rows, batch):
     return "\n".join(lines)
 
 
-def cpu_model():
-    info = {}
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            k, _, v = line.partition(":")
-            info.setdefault(k.strip(), v.strip())
-    except OSError:
-        return "unknown"
-    flags = set(info.get("flags", "").split())
-    isa = ", ".join(f for f in ("avx2", "avx512f", "avx512_vnni", "avx_vnni") if f in flags)
-    return (f"{info.get('model name', '?')} (family {info.get('cpu family', '?')} model "
-            f"{info.get('model', '?')}; {isa or 'no AVX2'})")
-
-
 def build_info():
-    """The checkout's commit (``-dirty`` with uncommitted changes) and the
+    """The checkout's commit (``+dirty`` with uncommitted changes) and the
     time the qsim-opt used was built (``$QSIM_BUILD_DIR`` or build/): the
     int8 kernels change from commit to commit."""
-    try:
-        sha = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-                             capture_output=True, text=True).stdout.strip()
-    except OSError:
-        sha = "?"
-    opt = Path(os.environ.get("QSIM_BUILD_DIR") or ROOT / "build") / "bin" / "qsim-opt"
+    from qsim import hostinfo, tools
+
+    opt = tools.build_dir() / "bin" / "qsim-opt"
     built = (time.strftime("%Y-%m-%d %H:%M", time.localtime(opt.stat().st_mtime))
              if opt.exists() else "?")
-    return f"commit {sha or '?'}, {opt} of {built}"
+    return f"commit {hostinfo.git_commit()}, {opt} of {built}"
 
 
 def main(argv=None):
@@ -509,7 +487,7 @@ def main(argv=None):
         return torch_worker(args.torch_worker)
 
     sys.path.insert(0, str(ROOT / "python"))
-    from qsim import datasets, quantize
+    from qsim import datasets, hostinfo, quantize
 
     def log(s):
         print(s, file=sys.stderr, flush=True)
@@ -553,8 +531,8 @@ def main(argv=None):
             ctx.cleanup()
 
     print(f"{time.strftime('%Y-%m-%d')}, {build_info()}")
-    print(f"{cpu_model()}, {args.threads} thread(s), load average {load0:.1f} at the "
-          f"start and {os.getloadavg()[0]:.1f} at the end of the run; "
+    print(f"{hostinfo.cpu_description()}, {args.threads} thread(s), load average "
+          f"{load0:.1f} at the start and {os.getloadavg()[0]:.1f} at the end of the run; "
           f"{len(y)} test images, {args.calib} calibration images (the same for every "
           f"engine); times in ms per image at batch {args.batch} (median of the batch "
           f"calls) and at batch 1 (min of {args.batch1_repeat} calls)")
@@ -570,7 +548,8 @@ def main(argv=None):
     log(f"total {time.time() - t00:.0f} s")
     if args.json:
         args.json.write_text(json.dumps({"rows": [r.as_dict() for r in rows], "notes": notes,
-                                         "cpu": cpu_model(), "threads": args.threads,
+                                         "cpu": hostinfo.cpu_description(),
+                                         "threads": args.threads,
                                          "build": build_info(),
                                          "limit": len(y), "calib": args.calib},
                                         indent=1) + "\n")

@@ -52,7 +52,7 @@ for _p in (ROOT / "python", ROOT / "scripts" / "models"):
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 
-from qsim import tools  # noqa: E402
+from qsim import evaluate, hostinfo, tools  # noqa: E402
 
 ZOO = ROOT / "examples" / "zoo"
 ZOO_MODELS = ("resnet_v1", "resnet_v2", "mobilenet_v2", "vgg")
@@ -157,27 +157,15 @@ class Result:
         return self.status == "ok"
 
 
-def ort_session(path: Path, optimize: bool):
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    so.inter_op_num_threads = 1
-    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    so.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_ENABLE_ALL if optimize
-                                   else ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
-    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-
-
 def ort_reference(case: Case) -> np.ndarray:
     """ORT's output, graph optimizations off (no fusions that round
     differently)."""
-    return ort_session(case.path, False).run(None, case.inputs)[0]
+    return evaluate.ort_session(case.path, optimize=False).run(None, case.inputs)[0]
 
 
 def time_ort(case: Case, target_s: float) -> float:
     """Minimum call time (ms) over about ``target_s`` of calls (at least 3)."""
-    sess = ort_session(case.path, True)
+    sess = evaluate.ort_session(case.path)
     sess.run(None, case.inputs)   # warm-up
     best, total, n = float("inf"), 0.0, 0
     while n < 3 or (total < target_s and n < 200):
@@ -376,8 +364,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if ctx:
             ctx.cleanup()
     report = table(results) + "\n\n" + details(results)
-    meta = {"commit": _git_commit(), "host": platform.processor() or platform.machine(),
-            "cpu": _cpu_model(), "onnxruntime": onnxruntime.__version__,
+    meta = {"commit": hostinfo.git_commit(),
+            "host": platform.processor() or platform.machine(),
+            "cpu": hostinfo.cpuinfo().get("model name", platform.machine()),
+            "onnxruntime": onnxruntime.__version__,
             "threads": 1, "batch": 1, "tolerance": TOLERANCE,
             "seconds": round(time.time() - t_start, 1)}
     if args.json:
@@ -396,26 +386,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(report, file=sys.stderr)
     failed = [r.name for r in results if not r.ok]
     return 1 if args.strict and failed else 0
-
-
-def _git_commit() -> str:
-    import subprocess
-
-    try:
-        return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, timeout=10).stdout.strip()
-    except OSError:
-        return ""
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.machine()
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qsim/Calibration/Table.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
@@ -101,7 +102,43 @@ static llvm::Error readNumberArray(const llvm::json::Object &obj,
   return llvm::Error::success();
 }
 
+/// How deep arrays and objects of a table may nest. A valid table needs 4
+/// levels (root, points, point, histogram); llvm::json::parse recurses once
+/// per level with no limit of its own, so a hostile file of 100000 '[' would
+/// overflow the stack.
+static constexpr unsigned kMaxTableDepth = 64;
+
+/// Whether the JSON text `json` nests arrays and objects deeper than
+/// `limit`, counting brackets outside strings (malformed text is left to the
+/// parser).
+static bool nestsDeeperThan(StringRef json, unsigned limit) {
+  unsigned depth = 0;
+  bool inString = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    char c = json[i];
+    if (inString) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        inString = false;
+      continue;
+    }
+    if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit)
+        return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
 Expected<Table> mlir::qsim::calibration::parseTable(StringRef json) {
+  if (nestsDeeperThan(json, kMaxTableDepth))
+    return err("calibration table nests arrays or objects deeper than " +
+               llvm::Twine(kMaxTableDepth) + " levels");
   Expected<llvm::json::Value> parsed = llvm::json::parse(json);
   if (!parsed)
     return err("calibration table is not valid JSON: " +
@@ -220,6 +257,17 @@ Expected<Table> mlir::qsim::calibration::parseTable(StringRef json) {
 }
 
 Expected<Table> mlir::qsim::calibration::readTable(StringRef path) {
+  // Only a regular file has a known end: reading a FIFO or /dev/zero to its
+  // end may never finish.
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(path, status))
+    return err("cannot read calibration table '" + path + "': " + ec.message());
+  if (status.type() == llvm::sys::fs::file_type::directory_file)
+    return err("cannot read calibration table '" + path +
+               "': it is a directory");
+  if (status.type() != llvm::sys::fs::file_type::regular_file)
+    return err("cannot read calibration table '" + path +
+               "': not a regular file");
   auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!buf)
     return err("cannot read calibration table '" + path +

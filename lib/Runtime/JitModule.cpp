@@ -14,6 +14,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
@@ -53,6 +54,17 @@ void mlir::qsim::runtime::registerJitDialects(DialectRegistry &registry) {
 llvm::Expected<OwningOpRef<ModuleOp>>
 mlir::qsim::runtime::loadModuleFile(StringRef filename, MLIRContext &context,
                                     llvm::SourceMgr &sourceMgr) {
+  // Only a regular file (or "-", stdin) is read: a directory or a device
+  // such as /dev/zero would fail late or be read forever.
+  if (filename != "-") {
+    llvm::sys::fs::file_status status;
+    if (std::error_code ec = llvm::sys::fs::status(filename, status))
+      return makeError("cannot open '" + filename + "': " + ec.message());
+    if (status.type() == llvm::sys::fs::file_type::directory_file)
+      return makeError("cannot open '" + filename + "': it is a directory");
+    if (status.type() != llvm::sys::fs::file_type::regular_file)
+      return makeError("cannot open '" + filename + "': not a regular file");
+  }
   std::string errorMessage;
   std::unique_ptr<llvm::MemoryBuffer> file =
       openInputFile(filename, &errorMessage);
@@ -289,4 +301,31 @@ std::string mlir::qsim::runtime::formatShape(ArrayRef<int64_t> shape) {
   if (shape.size() == 1)
     s += ",";
   return s + ")";
+}
+
+std::optional<mlir::qsim::runtime::NpyDType>
+mlir::qsim::runtime::getNpyDTypeFor(Type type) {
+  if (type.isF32())
+    return NpyDType::F32;
+  if (type.isF64())
+    return NpyDType::F64;
+  auto intType = dyn_cast<IntegerType>(type);
+  if (!intType)
+    return std::nullopt;
+  if (intType.isUnsigned())
+    return intType.getWidth() == 8 ? std::optional(NpyDType::U8) : std::nullopt;
+  switch (intType.getWidth()) {
+  case 1:
+    return NpyDType::Bool;
+  case 8:
+    return NpyDType::I8;
+  case 16:
+    return NpyDType::I16;
+  case 32:
+    return NpyDType::I32;
+  case 64:
+    return NpyDType::I64;
+  default:
+    return std::nullopt;
+  }
 }

@@ -13,12 +13,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "qsim/Runtime/Npy.h"
+#include "qsim/Runtime/Files.h"
 
 #include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <limits>
 #include <sstream>
 
@@ -284,6 +284,36 @@ size_t mlir::qsim::runtime::getNpyElementSize(NpyDType dtype) {
   return 1;
 }
 
+const char *mlir::qsim::runtime::getNpyTypeName(NpyDType dtype) {
+  switch (dtype) {
+  case NpyDType::F32:
+    return "float32";
+  case NpyDType::F64:
+    return "float64";
+  case NpyDType::I8:
+    return "int8";
+  case NpyDType::U8:
+    return "uint8";
+  case NpyDType::I16:
+    return "int16";
+  case NpyDType::I32:
+    return "int32";
+  case NpyDType::I64:
+    return "int64";
+  case NpyDType::Bool:
+    return "bool";
+  }
+  return "?";
+}
+
+bool mlir::qsim::runtime::isNpyDTypeCompatible(NpyDType expected,
+                                               NpyDType actual) {
+  if (expected == actual)
+    return true;
+  return (expected == NpyDType::I8 && actual == NpyDType::U8) ||
+         (expected == NpyDType::U8 && actual == NpyDType::I8);
+}
+
 int64_t NpyArray::getNumElements() const {
   int64_t n = 1;
   for (int64_t d : shape)
@@ -416,14 +446,15 @@ std::string mlir::qsim::runtime::parseNpy(const uint8_t *bytes, size_t size,
 
 std::string mlir::qsim::runtime::readNpyHeader(const std::string &path,
                                                NpyHeader &header) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  uint64_t fileSize = 0;
+  if (std::string err = checkReadableFile(path, fileSize); !err.empty())
+    return err;
+  std::ifstream in(path, std::ios::binary);
   if (!in)
     return "cannot open '" + path + "': " + std::strerror(errno);
-  size_t fileSize = static_cast<size_t>(in.tellg());
-  in.seekg(0);
   // Headers are at most 4 GiB in theory; in practice numpy writes them
   // padded to 64 bytes, and 64 KiB is plenty.
-  std::vector<uint8_t> bytes(std::min<size_t>(fileSize, 1 << 16));
+  std::vector<uint8_t> bytes(std::min<uint64_t>(fileSize, 1 << 16));
   in.read(reinterpret_cast<char *>(bytes.data()), bytes.size());
   if (in.bad())
     return "cannot read '" + path + "': " + std::strerror(errno);
@@ -438,13 +469,23 @@ std::string mlir::qsim::runtime::readNpyHeader(const std::string &path,
 
 std::string mlir::qsim::runtime::readNpyFile(const std::string &path,
                                              NpyArray &array) {
+  // The size comes from the file system, never from reading to the end: a
+  // device like /dev/zero has no end.
+  uint64_t fileSize = 0;
+  if (std::string err = checkReadableFile(path, fileSize); !err.empty())
+    return err;
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return "cannot open '" + path + "': " + std::strerror(errno);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
-  if (in.bad())
-    return "cannot read '" + path + "': " + std::strerror(errno);
+  if (fileSize >
+      static_cast<uint64_t>(std::numeric_limits<std::ptrdiff_t>::max()))
+    return "'" + path + "' is too large to read";
+  std::vector<uint8_t> bytes(static_cast<size_t>(fileSize));
+  in.read(reinterpret_cast<char *>(bytes.data()),
+          static_cast<std::streamsize>(bytes.size()));
+  if (in.bad() || static_cast<uint64_t>(in.gcount()) != fileSize)
+    return "cannot read '" + path + "': " +
+           (in.bad() ? std::strerror(errno) : "the file shrank while read");
   if (std::string err = parseNpy(bytes.data(), bytes.size(), array);
       !err.empty())
     return "'" + path + "': " + err;

@@ -22,7 +22,9 @@ Every sample is checked against the module's arguments
 kind (float data for a float input, integers for an integer input, bools
 or 0/1 integers for a bool input); data of another width is converted
 (float64 -> float32, int32 -> int64 when every value fits).  Every problem
-raises :class:`DataError` naming the file and the input.
+raises :class:`DataError` naming the file and the input; so does a sample
+holding NaN or infinity (naming its index), unless ``skip_nonfinite`` leaves
+such samples out.
 
 :func:`write_npy` writes a range of samples to one ``.npy`` per input with
 ``numpy.lib.format.open_memmap``, ``chunk`` samples at a time, so memory
@@ -53,6 +55,9 @@ __all__ = [
     "parse_preprocess",
     "Source",
     "open_source",
+    "without_nonfinite",
+    "nonfinite_samples",
+    "NONFINITE_HINT",
     "write_npy",
     "parse_signature",
 ]
@@ -502,9 +507,57 @@ class Source:
     # Per input: a .npy file holding exactly these samples in the input's
     # dtype (usable as is, without a copy), if there is one.
     files: Dict[str, Path] = field(default_factory=dict)
+    # Samples left out for NaN or infinity (open_source(skip_nonfinite=True)).
+    skipped: int = 0
 
     def get(self, start: int, stop: int) -> Dict[str, np.ndarray]:
         return self.getter(start, stop)
+
+
+#: What an error about a non-finite sample says after naming it.
+NONFINITE_HINT = "holds NaN or infinity (--skip-nonfinite leaves such samples out)"
+
+#: Samples read at a time when scanning for non-finite ones.
+SCAN_CHUNK = 256
+
+
+def nonfinite_samples(batch: np.ndarray) -> np.ndarray:
+    """Per sample of ``batch`` (N, ...): whether it holds NaN or infinity
+    (never, for integer and bool data)."""
+    batch = np.asarray(batch)
+    if batch.dtype.kind != "f":
+        return np.zeros(len(batch), bool)
+    return ~np.isfinite(batch.reshape(len(batch), -1)).all(axis=1)
+
+
+def withoutnonfinite_samples(source: Source, chunk: int = SCAN_CHUNK) -> Source:
+    """``source`` less the samples where any float input holds NaN or
+    infinity: one pass over the data finds them (an image folder is decoded
+    twice), the others keep their order.  No finite sample left is a
+    :class:`DataError`."""
+    keep = np.ones(source.count, bool)
+    for i in range(0, source.count, chunk):
+        j = min(source.count, i + chunk)
+        got = source.get(i, j)
+        for s in source.specs:
+            keep[i:j] &= ~nonfinite_samples(got[s.name])
+    skipped = int(source.count - keep.sum())
+    if not skipped:
+        return source
+    index = np.flatnonzero(keep)
+    if not len(index):
+        raise DataError(f"calibration data '{source.path}': every one of its "
+                        f"{source.count} sample(s) holds NaN or infinity")
+
+    def get(start, stop):
+        want = index[start:stop]
+        # Contiguous runs of kept samples, one read each.
+        cuts = np.flatnonzero(np.diff(want) != 1) + 1
+        parts = [source.get(int(r[0]), int(r[-1]) + 1) for r in np.split(want, cuts) if len(r)]
+        return {s.name: np.concatenate([p[s.name] for p in parts]) for s in source.specs}
+    return replace(source, count=len(index), getter=get, files={}, skipped=skipped,
+                   description=f"{source.description}, {skipped} sample(s) with NaN or "
+                   f"infinity skipped")
 
 
 def _names(specs: Sequence[InputSpec]) -> str:
@@ -708,7 +761,7 @@ def _user_error(e: BaseException, path: Path) -> str:
 
 
 def _open_python(path: Path, func: Optional[str], specs, workdir: Path,
-                 limit: Optional[int]) -> Source:
+                 limit: Optional[int], skip_nonfinite: bool = False) -> Source:
     fn = _load_function(path, func)
     label = f"{path}:{fn.__name__}"
     try:
@@ -771,9 +824,11 @@ def _open_python(path: Path, func: Optional[str], specs, workdir: Path,
             if limit is not None:
                 n = min(n, limit - count)
             for s in specs:
-                if s.dtype.kind == "f" and not np.isfinite(batches[s.name][:n]).all():
-                    raise DataError(f"{item_where}: input '{s.name}' holds NaN or "
-                                    f"infinity")
+                if not skip_nonfinite:
+                    bad = nonfinite_samples(batches[s.name][:n])
+                    if bad.any():
+                        raise DataError(f"{item_where}: sample {count + int(np.argmax(bad))} "
+                                        f"of input '{s.name}' {NONFINITE_HINT}")
                 handles[s.name].write(np.ascontiguousarray(batches[s.name][:n]).tobytes())
             count += n
             k += 1
@@ -797,10 +852,20 @@ def _open_python(path: Path, func: Optional[str], specs, workdir: Path,
 
 def open_source(path: PathLike, specs: Sequence[InputSpec], workdir: Path,
                 preprocess: Optional[Preprocess] = None,
-                limit: Optional[int] = None) -> Source:
+                limit: Optional[int] = None, skip_nonfinite: bool = False) -> Source:
     """The samples at ``path`` for a module taking ``specs`` (see the module
     doc for the routes).  ``workdir`` holds a generator's spool files;
-    ``limit`` stops a generator after that many samples."""
+    ``limit`` stops a generator after that many samples.  With
+    ``skip_nonfinite`` the samples holding NaN or infinity are left out
+    (:func:`without_nonfinite`; ``Source.skipped`` counts them); without it
+    such a sample is a :class:`DataError` when it is read."""
+    source = _open(path, specs, workdir, preprocess, limit, skip_nonfinite)
+    return withoutnonfinite_samples(source) if skip_nonfinite else source
+
+
+def _open(path: PathLike, specs: Sequence[InputSpec], workdir: Path,
+          preprocess: Optional[Preprocess], limit: Optional[int],
+          skip_nonfinite: bool) -> Source:
     text = str(path)
     func = None
     m = re.fullmatch(r"(.*\.py):([A-Za-z_]\w*)", text)
@@ -821,7 +886,7 @@ def open_source(path: PathLike, specs: Sequence[InputSpec], workdir: Path,
     if suffix == ".npz":
         return _open_npz(p, specs)
     if suffix == ".py":
-        return _open_python(p, func, specs, workdir, limit)
+        return _open_python(p, func, specs, workdir, limit, skip_nonfinite)
     raise DataError(f"calibration data '{p}': expected an .npy, an .npz, a folder of "
                     f"images or a Python file (.py)")
 
@@ -837,9 +902,8 @@ def write_npy(source: Source, start: int, stop: int, out: Dict[str, Path],
     """Samples ``start:stop`` of ``source`` as one ``.npy`` per input
     (``out[name]``), written ``chunk`` samples at a time with
     ``open_memmap``; an input whose source file already holds exactly these
-    samples in its dtype is used as is (qsim-collect then checks it for
-    NaN and infinity itself).  NaN or infinity in a float sample is a
-    :class:`DataError`.  Returns name -> path."""
+    samples in its dtype is used as is.  NaN or infinity in a float sample
+    is a :class:`DataError` naming the sample.  Returns name -> path."""
     from numpy.lib.format import open_memmap
 
     n = stop - start
@@ -849,6 +913,14 @@ def write_npy(source: Source, start: int, stop: int, out: Dict[str, Path],
     todo = []
     for s in source.specs:
         if start == 0 and stop == source.count and s.name in source.files:
+            # Used as it is, but checked here so that a NaN is reported as
+            # for the other routes, not by qsim-collect half-way.
+            for i in range(start, stop, SCAN_CHUNK):
+                bad = nonfinite_samples(source.get(i, min(stop, i + SCAN_CHUNK))[s.name])
+                if bad.any():
+                    raise DataError(f"calibration data '{source.path}': sample "
+                                    f"{i + int(np.argmax(bad))} of input '{s.name}' "
+                                    f"{NONFINITE_HINT}")
             paths[s.name] = source.files[s.name]
             continue
         paths[s.name] = out[s.name]
@@ -861,13 +933,11 @@ def write_npy(source: Source, start: int, stop: int, out: Dict[str, Path],
             got = source.get(i, j)
             for name in todo:
                 blk = got[name]
-                if blk.dtype.kind == "f":
-                    bad = ~np.isfinite(blk.reshape(len(blk), -1)).all(axis=1)
-                    if bad.any():
-                        raise DataError(
-                            f"calibration data '{source.path}': sample "
-                            f"{i + int(np.argmax(bad))} of input '{name}' holds NaN "
-                            f"or infinity")
+                bad = nonfinite_samples(blk)
+                if bad.any():
+                    raise DataError(
+                        f"calibration data '{source.path}': sample "
+                        f"{i + int(np.argmax(bad))} of input '{name}' {NONFINITE_HINT}")
                 # A map per chunk, dropped after it: the written pages leave
                 # the resident set, so memory stays flat for any N.
                 m = open_memmap(out[name], mode="r+")

@@ -19,6 +19,15 @@ Subcommands:
 * ``qsim compare OUTDIR --data PATH`` (or ``FLOAT.mlir INT8.mlir``): both
   modules on the samples, output SQNR, cosine similarity and top-1
   agreement (``--json``).
+* ``qsim compile MODEL.mlir|MODEL.onnx -o libmodel.so [--target-cpu CPU]``:
+  a shared library with a C ABI (``qsim_model.h``, written next to it),
+  compiled ahead of time with LLVM's tools; it needs no MLIR or LLVM at run
+  time (python/qsim/deploy, docs/Deploy.md).  ``qsim.load(path)`` calls it
+  from Python.
+* ``qsim check-realize MODEL.mlir --data PATH``: the simulated and the
+  realized integer form of the model on the samples; reports the first
+  quantization point whose integers differ beyond the rounding contract
+  (python/qsim/check_realize.py).
 
 Errors in the input (model file, unsupported op, data) print ``qsim
 <command>: error: ...`` and exit with status 2.
@@ -102,6 +111,29 @@ def main(argv: Optional[List[str]] = None) -> int:
                        "class scores, top-1 agreement.")
     quantize.add_compare_arguments(p)
     p.set_defaults(func=quantize.compare_run)
+
+    from .deploy import compile as deploy_compile
+
+    p = sub.add_parser("compile", help="model -> shared library with a C ABI (no MLIR "
+                       "at run time)",
+                       description="Compiles a model (.mlir at any stage qsim-run takes, "
+                       "or .onnx) ahead of time into a shared library with the C ABI of "
+                       "qsim_model.h, which is written next to it (docs/Deploy.md): "
+                       "--qsim-cpu-pipeline, mlir-translate, opt, llc and clang of LLVM 22.")
+    deploy_compile.add_arguments(p)
+    p.set_defaults(func=deploy_compile.run)
+
+    from . import check_realize
+
+    p = sub.add_parser("check-realize", help="realized integers vs the simulated "
+                       "quantization, point by point",
+                       description="Runs the simulated (calibrate-stage) and the "
+                       "realized integer form of a float module on the samples and "
+                       "reports the first quantization point whose integers differ by "
+                       "more than --tolerance steps; exit 0: within the contract, 1: a "
+                       "point breaks it, 2: bad input or a failing tool.")
+    check_realize.add_arguments(p)
+    p.set_defaults(func=check_realize.run)
 
     from . import evaluate
 

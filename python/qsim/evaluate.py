@@ -11,7 +11,7 @@ throughput, one thread), the compile time is reported separately.
 
 ``python -m qsim.evaluate model.onnx`` (or ``qsim evaluate``) prints the
 float top-1 and, for a zoo model (``<model>.json`` next to it, written by
-python/qsim/zoo/train.py), compares it with PyTorch's: the images where the
+scripts/models/zoo_train.py), compares it with PyTorch's: the images where the
 predicted classes differ are decided by a float64 evaluation of the same
 ONNX graph (:func:`float64_logits`, onnx.reference on a copy of the model
 with every float32 tensor widened), and onnxruntime's float32 prediction is
@@ -173,15 +173,25 @@ def zoo_info(onnx_path: PathLike) -> Optional[dict]:
     return json.loads(p.read_text()) if p.is_file() else None
 
 
-def ort_logits(onnx_path: PathLike, x: np.ndarray) -> np.ndarray:
-    """Float32 logits from onnxruntime (graph optimizations off: no fusions
-    that would change rounding)."""
+def ort_session(onnx_path: PathLike, threads: int = 1, optimize: bool = True):
+    """An onnxruntime CPU session running one op at a time on ``threads``
+    threads, with every graph optimization (``optimize``, as deployed and
+    timed) or none (a reference: no fusions that would change rounding)."""
     import onnxruntime as ort
 
     so = ort.SessionOptions()
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    so.intra_op_num_threads = 1
-    sess = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_ENABLE_ALL if optimize
+                                   else ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
+    return ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+
+
+def ort_logits(onnx_path: PathLike, x: np.ndarray) -> np.ndarray:
+    """Float32 logits from onnxruntime (graph optimizations off: no fusions
+    that would change rounding)."""
+    sess = ort_session(onnx_path, optimize=False)
     name = sess.get_inputs()[0].name
     return np.concatenate([sess.run(None, {name: x[i:i + 1000]})[0]
                            for i in range(0, len(x), 1000)])

@@ -16,7 +16,8 @@ User data (``qsim quantize model.onnx --calib-data PATH -o OUTDIR
    batch if it fixes one), ``--qsim-annotate``, then ``qsim-collect`` with
    one ``--data`` per input streams the files -> ``OUTDIR/table.json``;
 4. ``qsim-opt --qsim-quantize=...`` (:func:`quantize_pipeline`) ->
-   ``OUTDIR/int8.mlir``;
+   ``OUTDIR/int8.mlir``, compiled by ``qsim compile`` (python/qsim/deploy)
+   for this CPU into ``OUTDIR/libmodel.so`` with its ``qsim_model.h``;
 5. ``OUTDIR/report.json``: the annotate report merged with the ONNX nodes
    (which layers are int8, which stayed float and why), the inputs, outputs
    and settings;
@@ -34,9 +35,12 @@ The default settings (:data:`DEFAULT_METHOD`, :data:`DEFAULT_UNSIGNED`,
 (docs/Zoo.md): MSE thresholds, unsigned post-ReLU activations, per-tensor
 weights; scripts/main.sh uses them as they are.
 
-Bad input (a missing, empty or unreadable model, an op the importer does not
-take, data of the wrong shape or dtype, undecodable images, a data file that
-raises) is an error naming the file, node or input, exit status 2.
+Bad input (a missing, empty or unreadable model, an op or opset the importer
+does not take, a zero-sized input, data of the wrong shape or dtype,
+undecodable images, a data file that raises, a sample holding NaN or
+infinity) is an error naming the file, node, input or sample, exit status 2;
+``--skip-nonfinite`` leaves the non-finite samples out instead and says how
+many.
 """
 
 from __future__ import annotations
@@ -59,7 +63,7 @@ from . import calibdata, datasets, evaluate, sqnr as sqnr_mod, tools
 __all__ = ["calibration_images", "collect_table",
            "quantize_pipeline", "QuantizeResult", "quantize_and_evaluate", "format_table",
            "DEFAULT_METHOD", "DEFAULT_UNSIGNED", "DEFAULT_PER_CHANNEL", "with_unsigned",
-           "UsageError", "load_model", "ModelInfo", "quantize_user_data",
+           "UsageError", "ModelInfo", "quantize_user_data",
            "OutputStats", "compare_modules", "format_compare", "main", "compare_main"]
 
 #: Activation thresholds: MSE measured best on the zoo (docs/Zoo.md: mean
@@ -280,28 +284,6 @@ def quantize_and_evaluate(onnx_path: Path, workdir: Path, *, calib: int = 500,
 # ---------------------------------------------------------------------------
 
 
-def load_model(path: Path):
-    """The ONNX model at ``path``; a missing, empty or unreadable file, or one
-    without a graph, is a :class:`UsageError` naming it."""
-    import onnx
-
-    p = Path(path)
-    if not p.exists():
-        raise UsageError(f"model file '{p}' does not exist")
-    if p.is_dir():
-        raise UsageError(f"model '{p}' is a directory, not an .onnx file")
-    if p.stat().st_size == 0:
-        raise UsageError(f"model file '{p}' is empty")
-    try:
-        model = onnx.load(str(p))
-    except Exception as e:  # noqa: BLE001 - protobuf raises various errors
-        raise UsageError(f"cannot read ONNX model '{p}': {e}") from None
-    if not model.HasField("graph") or not (model.graph.node or model.graph.output):
-        raise UsageError(f"'{p}' holds no ONNX graph (not an ONNX model, or a corrupt "
-                         f"one)")
-    return model
-
-
 @dataclass
 class ModelInfo:
     """A model with the user's input shapes, importable at any batch the
@@ -318,7 +300,7 @@ class ModelInfo:
 
     @classmethod
     def load(cls, path: Path, input_shape_specs: Sequence[str] = ()) -> "ModelInfo":
-        from .onnx_import import parse_input_shapes
+        from .onnx_import import load_model, parse_input_shapes
 
         proto = load_model(path)
         g = proto.graph
@@ -445,7 +427,7 @@ def quantize_user_data(model: ModelInfo, data: str, outdir: Path, workdir: Path,
                        calib: Optional[int] = None, holdout: Optional[int] = None,
                        batch: Optional[int] = None, sqnr: bool = True,
                        plot: Optional[Path] = None, preprocess_items: Sequence[str] = (),
-                       log=print) -> dict:
+                       skip_nonfinite: bool = False, log=print) -> dict:
     """Quantizes ``model`` with statistics of the samples at ``data`` (see the
     module doc); writes float.mlir, int8.mlir, table.json, report.json,
     sqnr.json and sqnr.png to ``outdir``; returns ``{'outdir', 'report'
@@ -464,7 +446,8 @@ def quantize_user_data(model: ModelInfo, data: str, outdir: Path, workdir: Path,
 
     source = calibdata.open_source(data, specs, workdir, preprocess,
                                    limit=None if calib is None else
-                                   calib + (64 if holdout is None else holdout))
+                                   calib + (64 if holdout is None else holdout),
+                                   skip_nonfinite=skip_nonfinite)
     n = source.count
     if holdout is None:
         holdout = 0 if n < 2 else min(64, max(1, n // 10))
@@ -546,6 +529,7 @@ def quantize_user_data(model: ModelInfo, data: str, outdir: Path, workdir: Path,
                     zip(model.output_names, res_types)],
         "calibration": {"data": str(data), "source": source.description,
                         "samples": n_cal, "held_back": holdout, "batch": cb,
+                        "skipped_nonfinite": source.skipped,
                         **({"preprocess": preprocess.describe(),
                             "preprocess_items": list(preprocess_items)}
                            if preprocess else {})},
@@ -556,6 +540,14 @@ def quantize_user_data(model: ModelInfo, data: str, outdir: Path, workdir: Path,
     sm = report["summary"]
     log(f"qsim-opt {' '.join(settings['passes'][:2])}: {sm['ops_int8']} ops int8, "
         f"{sm['ops_float']} left float -> {int8_mlir}")
+    from .deploy.compile import CompileError, compile_model
+    t0 = time.time()
+    try:
+        lib = compile_model(int8_mlir, outdir / "libmodel.so", keep=workdir / "compile")
+    except CompileError as e:
+        raise UsageError(f"compiling {int8_mlir} into a library: {e}") from None
+    log(f"qsim compile: {lib.library} for {lib.target.name}, C ABI in {lib.header} "
+        f"({time.time() - t0:.1f} s)")
 
     result = {"outdir": str(outdir), "report": report}
     if held is None:
@@ -711,9 +703,12 @@ def _lowered(src: Path, workdir: Path, name: str) -> Path:
 def compare_modules(float_mlir: Path, int8_mlir: Path, data: str, workdir: Path, *,
                     preprocess: Optional[calibdata.Preprocess] = None,
                     limit: Optional[int] = None, input_names: Sequence[str] = (),
-                    output_names: Sequence[str] = (), log=print) -> dict:
+                    output_names: Sequence[str] = (), skip_nonfinite: bool = False,
+                    log=print) -> dict:
     """Runs both modules with qsim-run on the samples at ``data`` (the routes
-    of calibdata.py), batch by batch, and returns their output figures."""
+    of calibdata.py), batch by batch, and returns their output figures.  A
+    sample holding NaN or infinity is a DataError, or left out with
+    ``skip_nonfinite``."""
     for p in (float_mlir, int8_mlir):
         if not Path(p).is_file():
             raise UsageError(f"module '{p}' does not exist")
@@ -728,7 +723,10 @@ def compare_modules(float_mlir: Path, int8_mlir: Path, data: str, workdir: Path,
                          f"({fa} -> {fr} and {qa} -> {qr})")
     names = list(input_names) if len(input_names) == len(fa) else fnames
     specs = calibdata.specs_from_signature(fa, names)
-    source = calibdata.open_source(data, specs, workdir, preprocess, limit=limit)
+    source = calibdata.open_source(data, specs, workdir, preprocess, limit=limit,
+                                   skip_nonfinite=skip_nonfinite)
+    if source.skipped:
+        log(f"data: {source.description}")
     n = source.count if limit is None else min(limit, source.count)
     b = specs[0].batch
     lows = [_lowered(Path(float_mlir), workdir, "float"),
@@ -744,6 +742,11 @@ def compare_modules(float_mlir: Path, int8_mlir: Path, data: str, workdir: Path,
         m = 0
         for s, path in zip(specs, xins):
             xb = got[s.name]
+            bad = calibdata.nonfinite_samples(xb)
+            if bad.any():
+                raise calibdata.DataError(
+                    f"data '{source.path}': sample {i + int(np.argmax(bad))} of input "
+                    f"'{s.name}' {calibdata.NONFINITE_HINT}")
             m = len(xb)
             if m < b:  # the padding's outputs are dropped
                 xb = np.concatenate([xb, np.zeros((b - m, *s.sample_shape), s.dtype)])
@@ -801,6 +804,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    metavar="K",
                    help="samples held back from calibration for the SQNR (the last ones; "
                    "default 10%% of the data, at most 64)")
+    g.add_argument("--skip-nonfinite", action="store_true",
+                   help="leave out the samples holding NaN or infinity and say how many "
+                   "(default: such a sample is an error naming it)")
     g = p.add_argument_group("quantization")
     g.add_argument("--method", choices=METHODS, default=DEFAULT_METHOD,
                    help=f"activation threshold method (default {DEFAULT_METHOD})")
@@ -824,7 +830,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "weight-range-bits=7'")
     g = p.add_argument_group("output")
     g.add_argument("-o", "--output-dir", type=Path, default=None, metavar="OUTDIR",
-                   help="user data: where float.mlir, int8.mlir, table.json, report.json, "
+                   help="user data: where float.mlir, int8.mlir, libmodel.so (int8.mlir "
+                   "compiled by qsim compile) with qsim_model.h, table.json, report.json, "
                    "sqnr.json and sqnr.png go (required); Fashion-MNIST: as --keep")
     g.add_argument("--batch", type=int, default=None,
                    metavar="B",
@@ -888,6 +895,7 @@ def _run(args) -> int:
             raise UsageError(f"--{opt} must be positive, not {v}")
     if args.calib_data is not None and args.dataset is not None:
         raise UsageError("give --calib-data PATH or --dataset, not both")
+    from .onnx_import import load_model
     model = load_model(args.model)
     if args.calib_data is None:
         what = _is_fashion_model(model)
@@ -899,7 +907,7 @@ def _run(args) -> int:
                 f"(it takes {what}): give --calib-data PATH (.npy, .npz, a folder of "
                 f"images or a .py file), with --input-shape for dynamic dimensions")
         for opt, name in ((args.input_shape, "--input-shape"), (args.preprocess, "--preprocess"),
-                          (args.holdout, "--holdout")):
+                          (args.holdout, "--holdout"), (args.skip_nonfinite, "--skip-nonfinite")):
             if opt:
                 raise UsageError(f"{name} applies to --calib-data, not to the "
                                  f"Fashion-MNIST demo")
@@ -921,7 +929,8 @@ def _run(args) -> int:
             annotate_options=args.annotate_options,
             calibrate_options=args.calibrate_options, calib=args.calib,
             holdout=args.holdout, batch=args.batch, sqnr=args.sqnr_images != 0,
-            plot=args.plot, preprocess_items=args.preprocess or ())
+            plot=args.plot, preprocess_items=args.preprocess or (),
+            skip_nonfinite=args.skip_nonfinite)
 
     if args.keep is not None:
         res = go(args.keep)
@@ -943,8 +952,9 @@ def _run(args) -> int:
         print(format_outputs(res["sqnr"]["outputs"]))
         print(f"per-layer SQNR: {args.output_dir / 'sqnr.json'}, plot {res['sqnr_plot']}")
         out["sqnr"] = res["sqnr"]
-    files = [f for f in ("float.mlir", "int8.mlir", "table.json", "report.json",
-                         "sqnr.json", "sqnr.png") if (args.output_dir / f).is_file()]
+    files = [f for f in ("float.mlir", "int8.mlir", "libmodel.so", "qsim_model.h",
+                         "table.json", "report.json", "sqnr.json", "sqnr.png")
+             if (args.output_dir / f).is_file()]
     print(f"wrote {', '.join(files)} to {args.output_dir}")
     if args.json:
         args.json.write_text(json.dumps(out, indent=1) + "\n")
@@ -1026,6 +1036,9 @@ def add_compare_arguments(p: argparse.ArgumentParser) -> None:
                    "OUTDIR: the one quantize recorded)")
     p.add_argument("--limit", type=int, default=None, metavar="N",
                    help="the first N samples only")
+    p.add_argument("--skip-nonfinite", action="store_true",
+                   help="leave out the samples holding NaN or infinity (default: such a "
+                   "sample is an error naming it)")
     p.add_argument("--batch", type=int, default=None, metavar="N",
                    help="OUTDIR of a model with a dynamic batch: run at batch N, the "
                    "model imported again and quantized with the recorded settings and "
@@ -1091,7 +1104,8 @@ def _compare(args) -> int:
         if args.batch is not None:
             fm, qm = _rebuild_at_batch(mods[0], rep, args.batch, Path(d))
         res = compare_modules(fm, qm, args.data, Path(d), preprocess=pre, limit=args.limit,
-                              input_names=in_names, output_names=out_names, log=log)
+                              input_names=in_names, output_names=out_names,
+                              skip_nonfinite=args.skip_nonfinite, log=log)
         if args.batch is not None:
             for k in ("float", "int8"):
                 res[k] = f"{mods[0] / (k + '.mlir')} (imported again at batch {args.batch})"

@@ -12,36 +12,33 @@ the network (every layer sees the int8 model's own inputs), as in the
 deployed model.  A layer whose error is zero or below 1e-12 of its signal
 reads ``MAX_DB`` (120 dB), so every value is finite.
 
-How the tensors are obtained, with the existing tools only (no C++):
+How the tensors are obtained: ``--qsim-expose-points`` (python/qsim/points.py)
+returns every input/activation point's value as an extra function result,
 
-* float: the imported module printed with its locations
-  (``-mlir-print-debuginfo -mlir-print-local-scope``); the importer names
-  every op's location after the ONNX node, which is also the report's point
-  name, so ``P.out`` is the result of the last op located at ``P`` with the
-  marker's type (``tensor<...xf32>``).
-* int8: ``--qsim-annotate --qsim-calibrate --qsim-realize`` with the options
-  of ``qsim quantize``, printed with locations, before canonicalization
-  (which fuses a ReLU into the requantize of its conv and so removes the
-  conv's own output): ``P.out`` is the last ``tensor<...xi8>`` result
-  located at ``P``; its quantization parameters are those of the
-  ``qsim.sim_quantize`` of ``P.out`` after ``--qsim-calibrate``.
-* both modules get these values as extra results (the int8 one through a
-  ``qsim.dequantize``), then the int8 module goes through the rest of the
-  ``qsim quantize`` passes (canonicalize, cse, convert-qsim-to-linalg,
-  canonicalize); both are lowered with ``--qsim-cpu-pipeline`` and run by
-  ``qsim-run`` batch by batch; the sums are accumulated in numpy.
-  Its first result is the int8 model's logits, which
-  :func:`measure` returns, so a caller can check that the extra results
-  changed nothing; every original result of both modules comes back too
-  (``SqnrResult.float_outputs`` / ``int8_outputs``).
+* float: of the annotated module (``--qsim-annotate`` with the options of
+  ``qsim quantize``), ``value=float``: the markers' operands, the float
+  model's own tensors (the markers lower to identities);
+* int8: of the calibrated module, ``value=quantized``, before
+  ``--qsim-realize``: realization dequantizes the integer value of each
+  point into its extra result, so the int8 module returns the integer
+  program's value at ``P.out`` (an op left in float returns its simulated
+  quantized value).
+
+Then the int8 module goes through the rest of the ``qsim quantize`` passes
+(realize, canonicalize, cse, convert-qsim-to-linalg, canonicalize); both are
+lowered with ``--qsim-cpu-pipeline`` and run by ``qsim-run`` batch by batch;
+the sums are accumulated in numpy.  Its first result is the int8 model's
+logits, which :func:`measure` returns, so a caller can check that the extra
+results changed nothing; every original result of both modules comes back
+too (``SqnrResult.float_outputs`` / ``int8_outputs``).
 
 Any model ``qsim import-onnx`` takes works: several inputs (one array per
 argument), integer inputs, a batch fixed by the model (``import_fn`` imports
 the module at the requested batch where the model lets it; the module's own
 batch is used).
 
-Points whose value cannot be found (an op realized in a form this does not
-recognise) are skipped and listed in ``SqnrResult.skipped``.
+A reported point that is missing from either module's manifest is skipped
+and listed in ``SqnrResult.skipped``.
 """
 
 from __future__ import annotations
@@ -56,7 +53,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import evaluate, tools
+from . import evaluate, points, tools
 
 __all__ = ["MAX_DB", "LayerSqnr", "SqnrResult", "measure", "format_worst",
            "plot", "sqnr_db"]
@@ -67,11 +64,6 @@ MAX_DB = 120.0
 #: Categories left out of the ranking and the plot: they move int8 values
 #: without arithmetic, so their SQNR repeats their input's.
 MOVE_CATEGORIES = ("reshape",)
-
-_LOC_FLAGS = ["-mlir-print-debuginfo", "-mlir-print-local-scope"]
-_OP_RE = re.compile(r'^\s*(%[\w$.-]+) = \S.*?(tensor<[0-9x]+x(?:f32|i8)>)\s*'
-                    r'loc\("((?:[^"\\]|\\.)*)"\)\s*$')
-
 
 def sqnr_db(signal: float, noise: float) -> float:
     """``10 log10(signal / noise)``, ``MAX_DB`` when the noise is (nearly) 0."""
@@ -116,67 +108,8 @@ class SqnrResult:
 
 
 # ---------------------------------------------------------------------------
-# Finding the values and adding them as results
+# The points to measure
 # ---------------------------------------------------------------------------
-
-
-def _last_by_loc(text: str, elt: str) -> Dict[Tuple[str, str], str]:
-    """``(loc, type) -> SSA name`` of the last op located at ``loc`` with a
-    result of that type whose element type is ``elt``."""
-    out: Dict[Tuple[str, str], str] = {}
-    for line in text.splitlines():
-        m = _OP_RE.match(line)
-        if m and m.group(2).endswith("x" + elt + ">"):
-            out[(m.group(3), m.group(2))] = m.group(1)
-    return out
-
-
-_SIMQ_RE = re.compile(r'qsim\.sim_quantize %[\w$.-]+ (<[^>]*>) \{[^}]*point = '
-                      r'"((?:[^"\\]|\\.)*)"[^}]*\} : (tensor<[0-9x]+xf32>)')
-
-
-def _point_types(calibrated: str) -> Dict[str, Tuple[str, str]]:
-    """``point -> (quantized type '<s8, scale = ...>', tensor type)`` of the
-    simulated quantizations of a calibrated module."""
-    return {m.group(2): (m.group(1), m.group(3)) for m in _SIMQ_RE.finditer(calibrated)}
-
-
-def _add_results(text: str, values: Sequence[str], types: Sequence[str],
-                 extra_lines: Sequence[str] = ()) -> str:
-    """The module (one function, one block; custom or generic form) with
-    ``values`` of ``types`` returned after its own results; ``extra_lines``
-    go before the return."""
-    lines = text.splitlines()
-
-    def widen(res: str) -> str:
-        res = res.strip()
-        res = res[1:-1] if res.startswith("(") else res
-        return f"({', '.join([res, *types])})"
-
-    fidx = next(i for i, l in enumerate(lines) if re.match(r'\s*"?func\.func\b', l))
-    ridx = next(i for i, l in enumerate(lines)
-                if re.match(r'\s*(?:(?:func\.)?return\b|"func\.return")', l))
-    m = (re.match(r"^(.*\)) -> (.*?)( \{\s*)$", lines[fidx])  # custom form
-         or re.match(r"^(.*function_type = \(.*?\)) -> (.*?)(, sym_name = .*)$",
-                     lines[fidx]))
-    if not m:
-        raise ValueError(f"unexpected function signature: {lines[fidx][:200]}")
-    lines[fidx] = f"{m.group(1)} -> {widen(m.group(2))}{m.group(3)}"
-    vals = ", ".join(values)
-    r = re.match(r'^(\s*)"func\.return"\((.*?)\) : \((.*?)\) -> \(\)(.*)$', lines[ridx])
-    if r:  # generic form
-        lines[ridx] = (f'{r.group(1)}"func.return"({r.group(2)}, {vals}) : '
-                       f"{widen(r.group(3))} -> (){r.group(4)}")
-    else:
-        r = re.match(r"^(\s*)((?:func\.)?return) (.*?) : (.*?)( loc\(.*\))?\s*$",
-                     lines[ridx])
-        if not r:
-            raise ValueError(f"unexpected return: {lines[ridx][:200]}")
-        lines[ridx] = (f"{r.group(1)}{r.group(2)} {r.group(3)}, {vals} : "
-                       f"{widen(r.group(4))[1:-1]}{r.group(5) or ''}")
-    ind = re.match(r"^(\s*)", lines[ridx]).group(1)
-    lines[ridx:ridx] = [ind + l for l in extra_lines]
-    return "\n".join(lines) + "\n"
 
 
 def _report_points(report: Path) -> List[Tuple[str, str, str]]:
@@ -252,8 +185,8 @@ def measure(onnx_path: Path, x, passes: Sequence[str], workdir: Path,
     batch); a module with a batch of its own runs in calls of that batch.
     ``passes`` is expanded by ``qsim-opt --dump-pass-pipeline`` (see
     :func:`expand_passes`); its first passes must be qsim-annotate,
-    qsim-calibrate and qsim-realize, and the measurement adds results
-    between calibrate and realize.  The report is written to
+    qsim-calibrate and qsim-realize, and the measurement exposes the points
+    (``--qsim-expose-points``) between calibrate and realize.  The report is written to
     ``workdir/sqnr.report.json`` instead of the annotate pass's.
     """
     from .calibdata import parse_signature
@@ -273,7 +206,6 @@ def measure(onnx_path: Path, x, passes: Sequence[str], workdir: Path,
     else:
         ann = (ann[:-1] + f" report={report}}}" if ann.endswith("}")
                else f"{ann}{{report={report}}}")
-    head = [_pipeline([ann, stages[1]])]
 
     fmlir = workdir / "sqnr.float.mlir"
     if import_fn is None:
@@ -285,77 +217,48 @@ def measure(onnx_path: Path, x, passes: Sequence[str], workdir: Path,
         raise ValueError(f"the module takes {len(sig_args)} arguments, got {len(xs)} arrays")
     batch = sig_args[0][0][0]
     nres = len(sig_results)
-    ftext = _opt(fmlir, _LOC_FLAGS, workdir / "sqnr.float.loc.mlir")
-    cal = _opt(fmlir, head, workdir / "sqnr.calibrated.mlir")
-    # Generic form: the custom printers of qsim.mul/add shorten their f64
-    # scales, and the verifier wants them exact when the text is read back.
-    rtext = _opt(fmlir, [_pipeline([ann, *stages[1:3]]), *_LOC_FLAGS,
-                         "-mlir-print-op-generic"],
-                 workdir / "sqnr.realized.mlir")
+    annotated = workdir / "sqnr.annotated.mlir"
+    _opt(fmlir, [_pipeline([ann])], annotated)
+    fman, qman = workdir / "sqnr.float.points.json", workdir / "sqnr.int8.points.json"
+    fsrc = workdir / "sqnr.float.out.mlir"
+    _opt(annotated, [_pipeline([points.expose_pass("float", fman)])], fsrc)
+    qint = workdir / "sqnr.int8.out.mlir"
+    _opt(annotated, [_pipeline([stages[1], points.expose_pass("quantized", qman),
+                                *stages[2:]])], qint)
+    fpoints, qpoints = points.read_manifest(fman), points.read_manifest(qman)
+    fby, qby = fpoints.by_name(), qpoints.by_name()
 
-    types = _point_types(cal)
-    fvals, qvals = _last_by_loc(ftext, "f32"), _last_by_loc(rtext, "i8")
     layers: List[LayerSqnr] = []
-    fret, qret, qlines, ftypes, skipped = [], [], [], [], []
+    columns: List[Tuple[int, int]] = []   # (float result, int8 result)
+    skipped: List[str] = []
     for point, op, cat in _report_points(report):
         if cat in MOVE_CATEGORIES and not include_moves:
             continue
-        qt = types.get(f"{point}.out")
-        if qt is None:
+        fp, qp = fby.get(f"{point}.out"), qby.get(f"{point}.out")
+        if fp is None or qp is None:
             skipped.append(point)
             continue
-        ftype = qt[1]
-        itype = ftype[:-len("f32>")] + "i8>"
-        fv, qv = fvals.get((point, ftype)), qvals.get((point, itype))
-        if fv is None or qv is None:
-            skipped.append(point)
-            continue
-        k = len(layers)
-        layers.append(LayerSqnr(point, op, cat, tools.parse_tensor_type(ftype)[0]))
-        fret.append(fv)
-        ftypes.append(ftype)
-        qret.append(f"%qsim_sqnr_{k}")
-        qlines.append(f'%qsim_sqnr_{k} = "qsim.dequantize"({qv}) <{{params = '
-                      f'#qsim.params{qt[0]}}}> : ({itype}) -> {ftype}')
+        layers.append(LayerSqnr(point, op, cat, qp.shape))
+        columns.append((fp.result, qp.result))
 
-    fsrc = workdir / "sqnr.float.out.mlir"
-    fsrc.write_text(_add_results(ftext, fret, ftypes))
-    qsrc = workdir / "sqnr.int8.realized.out.mlir"
-    qsrc.write_text(_add_results(rtext, qret, ftypes, qlines))
-    qint = workdir / "sqnr.int8.out.mlir"
-    _opt(qsrc, [_pipeline(stages[3:])], qint)
     lowered = []
-    for name, src in (("float", fsrc), ("int8", qint)):
+    for name, src, man in (("float", fsrc, fpoints), ("int8", qint, qpoints)):
         low = workdir / f"sqnr.{name}.llvm.mlir"
         _opt(src, ["--qsim-cpu-pipeline"], low)
-        lowered.append(low)
+        lowered.append((low, man.total_results))
 
     results: Dict[str, List[List[np.ndarray]]] = {"float": [[] for _ in range(nres)],
                                                    "int8": [[] for _ in range(nres)]}
-    with_tmp = workdir / "sqnr.run"
-    with_tmp.mkdir(exist_ok=True)
-    xins = [with_tmp / f"x{k}.npy" for k in range(len(xs))]
-    for i in range(0, n, batch):
-        m = 0
-        for (shape, elt), xk, path in zip(sig_args, xs, xins):
-            xb = np.asarray(xk[i:i + batch])
-            if elt == "f32":
-                xb = xb.astype(np.float32, copy=False)
-            m = len(xb)
-            if m < batch:  # the padding's outputs are dropped
-                xb = np.concatenate([xb, np.zeros((batch - m, *xb.shape[1:]), xb.dtype)])
-            np.save(path, np.ascontiguousarray(xb))
-        outs = {}
-        for name, low in zip(("float", "int8"), lowered):
-            files = [with_tmp / f"{name}.{j}.npy" for j in range(nres + len(layers))]
-            tools.run_tool("qsim-run", [str(low), *[f"--input={p}" for p in xins],
-                                        *[f"--output={f}" for f in files]], timeout=1800)
-            outs[name] = [np.load(f) for f in files]
-            for j in range(nres):
-                results[name][j].append(outs[name][j][:m])
-        for j, layer in enumerate(layers, start=nres):
-            f = outs["float"][j][:m].astype(np.float64)
-            q = outs["int8"][j][:m].astype(np.float64)
+    run = workdir / "sqnr.run"
+    for _, m, inputs in points.batches(sig_args, xs):
+        fo, qo = [[o[:m] for o in points.run_module(low, nout, inputs, run)]
+                  for low, nout in lowered]
+        for j in range(nres):
+            results["float"][j].append(fo[j])
+            results["int8"][j].append(qo[j])
+        for layer, (fj, qj) in zip(layers, columns):
+            f = fo[fj].astype(np.float64)
+            q = qo[qj].astype(np.float64)
             layer.signal += float(np.sum(f * f))
             layer.noise += float(np.sum((f - q) ** 2))
     fouts = [np.concatenate(r) for r in results["float"]]

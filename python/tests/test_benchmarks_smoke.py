@@ -5,14 +5,14 @@ finds the right loop, the models build and agree), never about timings.
 """
 
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from qsim import tools
+from qsim import hostinfo, tools
 
-sys.path.insert(0, str(tools.REPO_ROOT / "benchmarks"))
+for _p in ("benchmarks", "scripts/models"):
+    sys.path.insert(0, str(tools.REPO_ROOT / _p))
 import cpu_kernels as ck  # noqa: E402
 
 
@@ -29,24 +29,10 @@ def caps(qtools):
     return ck.probe(qtools)
 
 
-def test_host_info_reads_the_cpu_flags():
-    """Each feature is what /proc/cpuinfo's first flags line says."""
-    text = Path("/proc/cpuinfo").read_text()
-    line = next((l for l in text.splitlines() if l.split(":")[0].strip() == "flags"), None)
-    if line is None:
-        pytest.skip("/proc/cpuinfo has no flags line")
-    flags = set(line.partition(":")[2].split())
-    info = ck.host_info()
-    want = {"avx2": "avx2" in flags, "fma": "fma" in flags,
-            "avx512f": "avx512f" in flags, "avx512bw": "avx512bw" in flags,
-            "avx512vnni": "avx512_vnni" in flags, "avxvnni": "avx_vnni" in flags}
-    assert info["features"] == want
-
-
 @pytest.mark.parametrize("name", sorted(ck.PEAK_KINDS))
 def test_peak_module_computes_its_chains(qtools, tmp_path, name):
     kind = ck.PEAK_KINDS[name]
-    feats = ck.host_info()["features"]
+    feats = hostinfo.features()
     if not all(feats[n] for n in kind.needs):
         pytest.skip(f"host lacks {kind.needs}")
     iters, unroll = 3, 2
@@ -164,7 +150,7 @@ def test_guard_sees_vpmaddwd_in_the_peak_loop(qtools, tmp_path):
 @pytest.fixture(scope="module")
 def tiny_resnet(tmp_path_factory):
     onnx = pytest.importorskip("onnx")
-    from qsim import resnet50
+    import resnet50
 
     d = tmp_path_factory.mktemp("r50")
     m = resnet50.build_resnet50(width=0.125, depth=(1, 1, 1, 1), image=32, classes=10)
@@ -176,7 +162,7 @@ def tiny_resnet(tmp_path_factory):
 def test_resnet50_full_shape_and_folding():
     pytest.importorskip("onnx")
     ort = pytest.importorskip("onnxruntime")
-    from qsim import resnet50
+    import resnet50
 
     # The real thing: the layer count and the MACs of torchvision's ResNet-50.
     full = resnet50.build_resnet50()
@@ -201,7 +187,7 @@ def test_mobilenetv2_shape(tmp_path):
     (cpu_models.py compares our outputs with ORT's)."""
     onnx = pytest.importorskip("onnx")
     ort = pytest.importorskip("onnxruntime")
-    from qsim import resnet50
+    import resnet50
 
     full = resnet50.build_mobilenetv2()
     convs = [n for n in full.graph.node if n.op_type == "Conv"]
@@ -235,7 +221,7 @@ def test_models_blocks_on_a_tiny_resnet(qtools, caps, tiny_resnet, tmp_path):
     low = tmp_path / "float.llvm.mlir"
     ck.compile_module(qtools, fl, low, variant)
     ours = cm.time_ours(qtools, low, x, tmp_path, target_s=0.0)
-    ms, ref = cm.time_ort(cm.ort_session(path), x, target_s=0.0)
+    ms, ref = cm.time_ort(evaluate.ort_session(path), x, target_s=0.0)
     assert ours.output.shape == ref.shape == (2, 10) and ms > 0 and ours.ms_per_image > 0
     np.testing.assert_allclose(ours.output, ref, rtol=1e-3, atol=1e-4)
     # Ours, int8 (global scale, no statistics): runs and tracks fp32.
@@ -248,7 +234,7 @@ def test_models_blocks_on_a_tiny_resnet(qtools, caps, tiny_resnet, tmp_path):
     # ORT int8: QDQ model runs and tracks fp32.
     q = tmp_path / "ort.int8.onnx"
     cm.ort_quantize(path, q, calib)
-    _, y8 = cm.time_ort(cm.ort_session(q), x, target_s=0.0)
+    _, y8 = cm.time_ort(evaluate.ort_session(q), x, target_s=0.0)
     assert y8.shape == (2, 10)
     assert cm.cosine(y8, ref) > 0.9
 

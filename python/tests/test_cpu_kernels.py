@@ -14,12 +14,11 @@ only where the reduction has one term).
 
 import subprocess
 import zlib
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from qsim import tools
+from qsim import hostinfo, tools
 
 QSIM_OPT = tools.find_tool("qsim-opt")
 QSIM_RUN = tools.find_tool("qsim-run")
@@ -29,23 +28,16 @@ pytestmark = pytest.mark.skipif(
 
 
 def host_targets():
-    flags = set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-                break
-    except OSError:
-        pass
+    have = hostinfo.features()
     # The AVX-512 kernels' structure (16 lanes, VNNI's unsigned flip and
     # corrections, packing) runs everywhere with the dot instructions
     # emulated; the instructions themselves only where the host has them.
     targets = ["auto", "emulate-avx512-vnni", "emulate-avx512"]
-    if {"avx2", "fma"} <= flags:
+    if have["avx2"] and have["fma"]:
         targets.append("avx2")
-    if {"avx512f", "avx512bw"} <= flags:
+    if have["avx512f"] and have["avx512bw"]:
         targets.append("avx512")
-    if {"avx512f", "avx512bw", "avx512_vnni"} <= flags:
+    if have["avx512f"] and have["avx512bw"] and have["avx512vnni"]:
         targets.append("avx512-vnni")
     return targets
 

@@ -320,3 +320,25 @@ def test_int8_matches_reference(name, tmp_path: Path):
     err = np.abs(y_quant - y_float).max()
     bound = 4 * S + 0.05 * np.abs(y_float).max()
     assert err <= bound, f"max |int8 - float| = {err}, bound {bound}"
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_realization_matches_simulation(name, tmp_path: Path):
+    """Every quantization point of the realized model holds the integers the
+    simulated quantize computes from the same inputs, within one step
+    (python/qsim/check_realize.py)."""
+    from qsim import check_realize
+
+    if tools.find_tool("qsim-run") is None:
+        pytest.skip("qsim-run is not built")
+    text, _ = MODELS[name]()
+    fpath = tmp_path / "float.mlir"
+    fpath.write_text(text)
+    x = np.random.default_rng(7).uniform(-1, 1, X_SHAPE).astype(np.float32)
+    res = check_realize.check(fpath, [x], ["--qsim-annotate",
+                                           f"--qsim-calibrate=global-scale={G}",
+                                           "--qsim-realize", "--canonicalize",
+                                           "--convert-qsim-to-linalg"],
+                              tmp_path / "check")
+    assert res.ok, res.first.describe()
+    assert len(res.points) >= 2 and all(c.elements > 0 for c in res.points)

@@ -228,6 +228,7 @@ def _load(name: str):
 
 def _check(name, model, names, sets, tmp_path, bind_extra=()):
     need = set(oi.constant_operand_inputs(model)) | set(bind_extra)
+    assert sets, f"{name}: no test data set (nothing would be compared)"
     for k, data in enumerate(sets):
         assert data is not None, f"{name}: unreadable test data set {k}"
         ins, outs = data

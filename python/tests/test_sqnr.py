@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qsim import datasets, quantize, sqnr, tools
+from qsim import datasets, points, quantize, sqnr, tools
 
 MODEL = tools.REPO_ROOT / "examples" / "zoo" / "resnet_v1.onnx"
 N = 64
@@ -34,36 +34,28 @@ def test_sqnr_db():
     assert sqnr.sqnr_db(1.0, 10.0) == pytest.approx(-10.0)
 
 
-def test_add_results_custom_and_generic_form():
-    custom = (
-        "module {\n"
-        "  func.func @main(%arg0: tensor<2xf32> loc(\"input\")) -> tensor<2xf32> {\n"
-        "    %0 = tosa.abs %arg0 : (tensor<2xf32>) -> tensor<2xf32> loc(\"/A\")\n"
-        "    %1 = tosa.negate %0 : (tensor<2xf32>) -> tensor<2xf32> loc(\"/B\")\n"
-        "    return %1 : tensor<2xf32> loc(\"x.mlir\":5:5)\n"
-        "  } loc(\"x.mlir\":2:3)\n"
-        "} loc(\"x.mlir\":1:1)\n")
-    out = sqnr._add_results(custom, ["%0"], ["tensor<2xf32>"])
-    assert "-> (tensor<2xf32>, tensor<2xf32>) {" in out
-    assert "return %1, %0 : tensor<2xf32>, tensor<2xf32> loc(" in out
-    assert sqnr._last_by_loc(custom, "f32") == {("/A", "tensor<2xf32>"): "%0",
-                                                ("/B", "tensor<2xf32>"): "%1"}
-    generic = (
-        '"builtin.module"() ({\n'
-        '  "func.func"() <{function_type = (tensor<2xf32>) -> tensor<2xf32>, '
-        'sym_name = "main"}> ({\n'
-        '  ^bb0(%arg0: tensor<2xf32> loc("input")):\n'
-        '    %0 = "tosa.abs"(%arg0) : (tensor<2xf32>) -> tensor<2xf32> loc("/A")\n'
-        '    "func.return"(%0) : (tensor<2xf32>) -> () loc("x.mlir":4:5)\n'
-        '  }) : () -> () loc("x.mlir":2:3)\n'
-        '}) : () -> () loc("x.mlir":1:1)\n')
-    out = sqnr._add_results(generic, ["%q"], ["tensor<2xf32>"],
-                            ['%q = "tosa.negate"(%0) : (tensor<2xf32>) -> tensor<2xf32>'])
-    assert ("function_type = (tensor<2xf32>) -> (tensor<2xf32>, tensor<2xf32>), "
-            'sym_name = "main"') in out
-    assert '    %q = "tosa.negate"(%0)' in out
-    assert '"func.return"(%0, %q) : (tensor<2xf32>, tensor<2xf32>) -> () loc(' in out
-    assert out.index('%q = "tosa.negate"') < out.index('"func.return"')
+def test_exposed_points_in_name_order(tmp_path):
+    """The values sqnr measures come from --qsim-expose-points: results after
+    the model's own, in point-name order, with the manifest saying which."""
+    if tools.find_tool("qsim-opt") is None:
+        pytest.skip("qsim-opt is not built")
+    src = tmp_path / "m.mlir"
+    src.write_text(
+        "func.func @main(%x: tensor<2xf32>) -> tensor<2xf32> {\n"
+        "  %0 = qsim.annotate %x input \"main.x\" : tensor<2xf32>\n"
+        "  %1 = tosa.abs %0 : (tensor<2xf32>) -> tensor<2xf32>\n"
+        "  %2 = qsim.annotate %1 activation \"/A.out\" : tensor<2xf32>\n"
+        "  return %2 : tensor<2xf32>\n}\n")
+    man = tmp_path / "m.json"
+    tools.run_tool("qsim-opt", [str(src), sqnr._pipeline(
+        [points.expose_pass("float", man)]), "-o", str(tmp_path / "o.mlir")])
+    m = points.read_manifest(man)
+    assert (m.function, m.results, m.arguments, m.value, m.feed) == ("main", 1, 1,
+                                                                    "float", False)
+    assert [(p.name, p.result, p.order, p.shape) for p in m.points] == [
+        ("/A.out", 1, 1, (2,)), ("main.x", 2, 0, (2,))]
+    with pytest.raises(ValueError, match="comma"):
+        points.expose_pass("float", man, ["a,b"])
 
 
 def test_worst_is_sorted():

@@ -67,7 +67,11 @@ def test_timings_reported(result):
     for r in (result.float_, result.int8):
         assert r.timing.calls == -(-IMAGES // BATCH)
         assert r.timing.per_image_ms > 0
-    assert "model" in quantize.format_table([result])
+    # The row under the two header lines: this model's figures.
+    row = quantize.format_table([result]).splitlines()[2]
+    assert row.split()[0] == result.model
+    assert f"{100 * result.float_.top1:.2f}%" in row and f"{100 * result.int8.top1:.2f}%" in row
+    assert f"{result.int8.timing.per_image_ms:.3f}" in row
 
 
 # ---------------------------------------------------------------------------
@@ -82,10 +86,11 @@ def test_calibration_batch_divides_the_sample_count():
     assert quantize._calib_batch(1000, cap=300) == 250
 
 
-def test_pipeline_options_reach_the_passes():
+def test_pipeline_options_reach_the_passes(tmp_path, monkeypatch):
     """quantize_pipeline's settings arrive in qsim-annotate and
     qsim-calibrate as --qsim-quantize expands them (a misspelled or dropped
     option fails here)."""
+    monkeypatch.chdir(tmp_path)  # expanding the pipeline writes its report r.json
     from qsim import sqnr
     if tools.qsim_opt() is None:
         pytest.skip("qsim-opt is not built")

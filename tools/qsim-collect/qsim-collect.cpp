@@ -20,14 +20,26 @@
 // the observer runtime), lowered with --qsim-cpu-pipeline and JIT-compiled.
 // The data is read `--batch-size` samples at a time and fed to the model in
 // calls of its own batch size (the arguments' leading dimension), so memory
-// does not grow with N. Every check on the inputs happens before anything
-// is written; the table is written to a temporary file and renamed at the
-// end, so a failure leaves no partial table. See docs/Calibration.md.
+// does not grow with N. A NaN or infinity in the data or in an observed
+// activation is an error unless --skip-nonfinite leaves it out (and counts
+// it). Every check on the inputs and the output path happens before
+// anything is written; the table is written to a temporary file and renamed
+// at the end, so a failure leaves no partial table and no temporary file.
+// See docs/Calibration.md.
+//
+// main reads as its steps: checkOptions, findEntry, bindDataFiles and
+// readDataHeaders (DataInputs.cpp), compile (instrument, lower, JIT; the
+// points go to the Collector of Collector.cpp), SampleRunner::run,
+// reportStats, writeTable.
 //
 //===----------------------------------------------------------------------===//
 
+#include "Collector.h"
+#include "DataInputs.h"
+
 #include "qsim/Calibration/Table.h"
 #include "qsim/Dialect/QSim/Transforms/Passes.h"
+#include "qsim/Runtime/Files.h"
 #include "qsim/Runtime/JitModule.h"
 #include "qsim/Runtime/Npy.h"
 #include "qsim/Runtime/Observer.h"
@@ -41,20 +53,18 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
-#include <cmath>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <optional>
 #include <set>
 
 using namespace mlir;
-using mlir::qsim::runtime::formatShape;
+using mlir::qsim::collect::Arguments;
+using mlir::qsim::collect::Collector;
+using mlir::qsim::collect::DataInput;
 namespace cal = mlir::qsim::calibration;
 namespace rt = mlir::qsim::runtime;
 
@@ -65,461 +75,294 @@ int fail(const llvm::Twine &message) {
   return 1;
 }
 
-/// One observed point: what the table records.
-struct Point {
-  std::string name, kind, loc;
-  cal::TensorObserver observer;
-  bool badShape = false;
-  explicit Point(unsigned bins) : observer(bins) {}
-};
+int fail(llvm::Error error) { return fail(llvm::toString(std::move(error))); }
 
-struct Collector {
-  std::vector<Point> points;
-  void observe(int64_t id, const float *data, int64_t offset, int64_t rank,
-               const int64_t *sizes, const int64_t *strides) {
-    if (id < 0 || static_cast<size_t>(id) >= points.size())
-      return;
-    // Channels along the last dimension (NHWC activations, features of a
-    // dense layer); rank-0/1 points have none.
-    int64_t axis = rank >= 2 ? rank - 1 : -1;
-    if (!points[id].observer.observe(data, offset, sizes, strides, rank, axis))
-      points[id].badShape = true;
-  }
-};
-
-void observeCallback(void *ctx, int64_t point, const float *aligned,
-                     int64_t offset, int64_t rank, const int64_t *sizes,
-                     const int64_t *strides) {
-  static_cast<Collector *>(ctx)->observe(point, aligned, offset, rank, sizes,
-                                         strides);
+llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-/// FNV-1a, 64 bits: a stable hash of the data actually used.
-struct Fnv1a {
-  uint64_t h = 1469598103934665603ull;
-  void update(const void *p, size_t n) {
-    auto *b = static_cast<const uint8_t *>(p);
-    for (size_t i = 0; i < n; ++i) {
-      h ^= b[i];
-      h *= 1099511628211ull;
-    }
-  }
-  std::string hex() const {
-    char buf[32];
-    std::snprintf(buf, sizeof(buf), "fnv1a64:%016llx",
-                  static_cast<unsigned long long>(h));
-    return buf;
-  }
-};
-
-/// The .npy dtype that holds elements of `type` (those qsim-run supports).
-std::optional<rt::NpyDType> getDTypeFor(Type type) {
-  if (type.isF32())
-    return rt::NpyDType::F32;
-  if (type.isF64())
-    return rt::NpyDType::F64;
-  auto intType = dyn_cast<IntegerType>(type);
-  if (!intType)
-    return std::nullopt;
-  if (intType.isUnsigned())
-    return intType.getWidth() == 8 ? std::optional(rt::NpyDType::U8)
-                                   : std::nullopt;
-  switch (intType.getWidth()) {
-  case 1:
-    return rt::NpyDType::Bool;
-  case 8:
-    return rt::NpyDType::I8;
-  case 16:
-    return rt::NpyDType::I16;
-  case 32:
-    return rt::NpyDType::I32;
-  case 64:
-    return rt::NpyDType::I64;
-  default:
-    return std::nullopt;
-  }
-}
-
-/// As qsim-run: the same dtype, or the other signedness of a byte.
-bool isCompatible(rt::NpyDType expected, rt::NpyDType actual) {
-  if (expected == actual)
-    return true;
-  return (expected == rt::NpyDType::I8 && actual == rt::NpyDType::U8) ||
-         (expected == rt::NpyDType::U8 && actual == rt::NpyDType::I8);
-}
-
-/// numpy's name of a dtype, for messages.
-const char *dtypeName(rt::NpyDType dtype) {
-  switch (dtype) {
-  case rt::NpyDType::F32:
-    return "float32";
-  case rt::NpyDType::F64:
-    return "float64";
-  case rt::NpyDType::I8:
-    return "int8";
-  case rt::NpyDType::U8:
-    return "uint8";
-  case rt::NpyDType::I16:
-    return "int16";
-  case rt::NpyDType::I32:
-    return "int32";
-  case rt::NpyDType::I64:
-    return "int64";
-  case rt::NpyDType::Bool:
-    return "bool";
-  }
-  return "?";
-}
-
-/// The user-given name of an argument's location (NameLoc, possibly fused).
-std::string argName(BlockArgument arg) {
-  Location loc = arg.getLoc();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location l : fused.getLocations())
-      if (auto n = dyn_cast<NameLoc>(l))
-        return n.getName().str();
-  if (auto n = dyn_cast<NameLoc>(loc))
-    return n.getName().str();
-  return "";
-}
-
-/// The samples of one argument: its file, streamed, and the batch waiting
-/// to be passed.
-struct DataInput {
-  std::string file;
-  unsigned arg = 0;
-  std::string label; // "" with one argument, else " (argument #i 'name')"
-  rt::NpyHeader header;
-  SmallVector<int64_t> argShape;
-  int64_t sampleElems = 1;
-  size_t sampleBytes = 0;
-  bool isFloat = false;
-  std::ifstream in;
-  std::vector<uint8_t> chunk;
-  std::vector<uint8_t> pending; // samples waiting to fill a model batch
-  std::vector<int64_t> desc;
-};
-
-/// Whether the `sampleElems` elements at `p` are all finite.
-bool allFinite(const uint8_t *p, int64_t n, rt::NpyDType dtype) {
-  if (dtype == rt::NpyDType::F32) {
-    const float *f = reinterpret_cast<const float *>(p);
-    for (int64_t i = 0; i < n; ++i)
-      if (!std::isfinite(f[i]))
-        return false;
-  } else if (dtype == rt::NpyDType::F64) {
-    const double *d = reinterpret_cast<const double *>(p);
-    for (int64_t i = 0; i < n; ++i)
-      if (!std::isfinite(d[i]))
-        return false;
-  }
-  return true;
-}
-
-} // namespace
-
-int main(int argc, char **argv) {
-  llvm::InitLLVM initLLVM(argc, argv);
-  // Compiled code mallocs its intermediate buffers on every call.
-  mlir::qsim::runtime::keepFreedHeapMemory();
-  llvm::cl::OptionCategory category("qsim-collect options");
-  llvm::cl::opt<std::string> inputFilename(
+/// The command line. The options live as long as this object, which main
+/// creates before parsing.
+struct Options {
+  llvm::cl::OptionCategory category{"qsim-collect options"};
+  llvm::cl::opt<std::string> inputFilename{
       llvm::cl::Positional, llvm::cl::desc("<annotated-model.mlir>"),
-      llvm::cl::Required, llvm::cl::cat(category));
-  llvm::cl::list<std::string> dataFiles(
+      llvm::cl::Required, llvm::cl::cat(category)};
+  llvm::cl::list<std::string> dataFiles{
       "data",
       llvm::cl::desc("Calibration samples of one argument: an (N, ...) .npy "
                      "of its element type; one per argument, in order or as "
                      "NAME=FILE"),
       llvm::cl::value_desc("[NAME=]file.npy"), llvm::cl::OneOrMore,
-      llvm::cl::cat(category));
-  llvm::cl::opt<std::string> outputFile(
+      llvm::cl::cat(category)};
+  llvm::cl::opt<std::string> outputFile{
       "output", llvm::cl::desc("The statistics table to write (JSON)"),
       llvm::cl::value_desc("table.json"), llvm::cl::Required,
-      llvm::cl::cat(category));
-  llvm::cl::opt<std::string> entryName(
+      llvm::cl::cat(category)};
+  llvm::cl::opt<std::string> entryName{
       "entry",
       llvm::cl::desc("Function to run (default: the only public function)"),
-      llvm::cl::value_desc("name"), llvm::cl::cat(category));
-  llvm::cl::opt<int64_t> batchSize(
+      llvm::cl::value_desc("name"), llvm::cl::cat(category)};
+  llvm::cl::opt<int64_t> batchSize{
       "batch-size",
       llvm::cl::desc("Samples read per step (a multiple of the model's batch "
                      "dimension; default: that dimension)"),
-      llvm::cl::value_desc("N"), llvm::cl::init(0), llvm::cl::cat(category));
-  llvm::cl::opt<double> percentile(
+      llvm::cl::value_desc("N"), llvm::cl::init(0), llvm::cl::cat(category)};
+  llvm::cl::opt<double> percentile{
       "percentile",
       llvm::cl::desc("Percentile of |x| recorded for method=percentile"),
-      llvm::cl::init(99.99), llvm::cl::cat(category));
-  llvm::cl::opt<unsigned> bins(
+      llvm::cl::init(99.99), llvm::cl::cat(category)};
+  llvm::cl::opt<unsigned> bins{
       "bins", llvm::cl::desc("Histogram bins (a power of two, default 2048)"),
-      llvm::cl::init(cal::kDefaultHistogramBins), llvm::cl::cat(category));
-  llvm::cl::opt<bool> skipNonFinite(
+      llvm::cl::init(cal::kDefaultHistogramBins), llvm::cl::cat(category)};
+  llvm::cl::opt<bool> skipNonFinite{
       "skip-nonfinite",
-      llvm::cl::desc("Skip samples holding NaN or infinity (default: error)"),
-      llvm::cl::cat(category));
-  llvm::cl::opt<bool> quiet("quiet",
+      llvm::cl::desc("Skip samples holding NaN or infinity and leave NaN or "
+                     "infinite activation values out of the statistics, "
+                     "counting both (default: either is an error)"),
+      llvm::cl::cat(category)};
+  llvm::cl::opt<bool> quiet{"quiet",
                             llvm::cl::desc("No progress lines on stderr"),
-                            llvm::cl::cat(category));
-  llvm::cl::opt<unsigned> optLevel(
+                            llvm::cl::cat(category)};
+  llvm::cl::opt<unsigned> optLevel{
       "opt-level", llvm::cl::desc("LLVM optimization level of the JIT, 0-3"),
-      llvm::cl::init(2), llvm::cl::cat(category));
-  llvm::cl::HideUnrelatedOptions(category);
-  llvm::cl::ParseCommandLineOptions(
-      argc, argv,
-      "qsim-collect: run an annotated model on calibration data and write the "
-      "statistics table for --qsim-calibrate\n");
+      llvm::cl::init(2), llvm::cl::cat(category)};
+};
 
-  if (batchSize < 0)
-    return fail("--batch-size must be positive");
-  if (!(percentile > 0) || !(percentile <= 100))
-    return fail("--percentile must be in (0, 100]");
+/// The temporary file the table is written to before it is renamed.
+std::string getTemporaryPath(const Options &options) {
+  return options.outputFile + ".tmp";
+}
+
+/// Checks the option values, and that the table and its temporary file can
+/// be written, before any work is done.
+llvm::Error checkOptions(const Options &options) {
+  if (options.batchSize < 0)
+    return makeError("--batch-size must be positive");
+  if (!(options.percentile > 0) || !(options.percentile <= 100))
+    return makeError("--percentile must be in (0, 100]");
+  unsigned bins = options.bins;
   if (bins < 2 || (bins & (bins - 1)) || bins > (1u << 24))
-    return fail("--bins must be a power of two in [2, 2^24]");
-  if (optLevel > 3)
-    return fail("--opt-level must be 0, 1, 2 or 3");
+    return makeError("--bins must be a power of two in [2, 2^24]");
+  if (options.optLevel > 3)
+    return makeError("--opt-level must be 0, 1, 2 or 3");
+  for (const std::string &path :
+       {std::string(options.outputFile), getTemporaryPath(options)})
+    if (std::string err = rt::checkWritableFile(path); !err.empty())
+      return makeError("--output: " + err);
+  return llvm::Error::success();
+}
 
-  DialectRegistry registry;
-  rt::registerJitDialects(registry);
-  MLIRContext context(registry);
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  llvm::Expected<OwningOpRef<ModuleOp>> loaded =
-      rt::loadModuleFile(inputFilename, context, sourceMgr);
-  if (!loaded)
-    return fail(llvm::toString(loaded.takeError()));
-  OwningOpRef<ModuleOp> module = std::move(*loaded);
+/// The function samples are fed to and what --data needs to know about it.
+struct Entry {
+  /// Valid until the module is lowered.
+  func::FuncOp func;
+  /// The signature, which outlives the lowering.
+  FunctionType type;
+  Arguments args;
+  /// The leading dimension shared by all arguments.
+  int64_t modelBatch = -1;
+};
 
-  // The entry: static tensors (B, ...) of the dtypes qsim-run supports, all
-  // with the same batch B.
-  func::FuncOp entry;
-  for (auto func : module->getOps<func::FuncOp>()) {
+/// Finds the entry (--entry or the only public function) and checks its
+/// signature: static tensors (B, ...) of the dtypes qsim-run supports, all
+/// with the same batch B, and static ranked results.
+llvm::Expected<Entry> findEntry(ModuleOp module, const Options &options) {
+  const std::string &filename = options.inputFilename;
+  StringRef entryName = options.entryName;
+  Entry entry;
+  for (auto func : module.getOps<func::FuncOp>()) {
     if (!func.isPublic() || func.isExternal())
       continue;
-    if (!entryName.empty() ? func.getSymName() == entryName : !entry) {
-      entry = func;
+    if (!entryName.empty() ? func.getSymName() == entryName : !entry.func) {
+      entry.func = func;
       continue;
     }
     if (entryName.empty())
-      return fail("'" + inputFilename +
-                  "' has several public functions; choose one with --entry");
+      return makeError("'" + filename +
+                       "' has several public functions; choose one with "
+                       "--entry");
   }
-  if (!entry)
-    return fail(entryName.empty()
-                    ? "no public function to run in '" + inputFilename + "'"
-                    : "entry function '" + entryName + "' not found in '" +
-                          inputFilename + "'");
-  std::string name = entry.getSymName().str();
-  FunctionType ftype = entry.getFunctionType();
+  if (!entry.func)
+    return makeError(entryName.empty()
+                         ? "no public function to run in '" + filename + "'"
+                         : "entry function '" + entryName + "' not found in '" +
+                               filename + "'");
+  std::string name = entry.func.getSymName().str();
+  entry.args.entry = name;
+  FunctionType ftype = entry.func.getFunctionType();
+  entry.type = ftype;
   unsigned numArgs = ftype.getNumInputs();
   if (numArgs == 0)
-    return fail("'" + name + "' takes no argument to feed calibration samples");
-  SmallVector<std::string> argNames;
-  int64_t modelBatch = -1;
+    return makeError("'" + name +
+                     "' takes no argument to feed calibration samples");
   for (unsigned i = 0; i < numArgs; ++i) {
-    argNames.push_back(argName(entry.getArgument(i)));
+    entry.args.names.push_back(
+        qsim::collect::getArgumentName(entry.func.getArgument(i)));
     auto t = dyn_cast<RankedTensorType>(ftype.getInput(i));
     if (!t || !t.hasStaticShape() || t.getRank() < 1 ||
-        !getDTypeFor(t.getElementType()))
-      return fail("argument #" + llvm::Twine(i) + " of '" + name +
-                  "' must be a static tensor (batch, ...) of f32, f64, i1, "
-                  "i8, ui8, i16, i32 or i64 to be fed calibration samples");
-    if (modelBatch < 0)
-      modelBatch = t.getShape()[0];
-    else if (t.getShape()[0] != modelBatch)
-      return fail("the arguments of '" + name +
-                  "' have different batch dimensions (" +
-                  llvm::Twine(modelBatch) + " and " +
-                  llvm::Twine(t.getShape()[0]) + ")");
+        !rt::getNpyDTypeFor(t.getElementType()))
+      return makeError("argument #" + llvm::Twine(i) + " of '" + name +
+                       "' must be a static tensor (batch, ...) of f32, f64, "
+                       "i1, i8, ui8, i16, i32 or i64 to be fed calibration "
+                       "samples");
+    if (entry.modelBatch < 0)
+      entry.modelBatch = t.getShape()[0];
+    else if (t.getShape()[0] != entry.modelBatch)
+      return makeError("the arguments of '" + name +
+                       "' have different batch dimensions (" +
+                       llvm::Twine(entry.modelBatch) + " and " +
+                       llvm::Twine(t.getShape()[0]) + ")");
   }
   for (Type t : ftype.getResults()) {
     auto r = dyn_cast<RankedTensorType>(t);
     if (!r || !r.hasStaticShape())
-      return fail("'" + name + "' must return static ranked tensors");
+      return makeError("'" + name + "' must return static ranked tensors");
   }
-  auto describeArg = [&](unsigned i) {
-    std::string s = "#" + std::to_string(i);
-    if (!argNames[i].empty())
-      s += " '" + argNames[i] + "'";
-    return s;
-  };
+  return entry;
+}
 
-  // --data: in argument order, or NAME=FILE. A text is NAME=FILE only when
-  // NAME is an argument's name (or argN), so file names may hold '='.
-  if (dataFiles.size() != numArgs) {
-    std::string args;
-    for (unsigned i = 0; i < numArgs; ++i)
-      args += (i ? ", " : "") + describeArg(i);
-    return fail("'" + name + "' takes " + llvm::Twine(numArgs) +
-                " argument(s) (" + args + "); got " +
-                llvm::Twine(dataFiles.size()) + " --data file(s), one per "
-                "argument is needed");
-  }
-  std::vector<DataInput> inputs(numArgs);
-  {
-    SmallVector<std::optional<unsigned>> named;
-    for (const std::string &spec : dataFiles) {
-      std::optional<unsigned> arg;
-      size_t eq = spec.find('=');
-      if (eq != std::string::npos && eq > 0) {
-        StringRef key = StringRef(spec).take_front(eq);
-        for (unsigned i = 0; i < numArgs && !arg; ++i)
-          if (key == argNames[i] || key == ("arg" + llvm::Twine(i)).str())
-            arg = i;
-      }
-      named.push_back(arg);
-    }
-    bool anyNamed = llvm::any_of(named, [](auto a) { return a.has_value(); });
-    bool allNamed = llvm::all_of(named, [](auto a) { return a.has_value(); });
-    if (anyNamed && !allNamed)
-      return fail("--data: give every file in argument order or every one as "
-                  "NAME=FILE, not a mix");
-    for (unsigned k = 0; k < numArgs; ++k) {
-      unsigned arg = anyNamed ? *named[k] : k;
-      DataInput &d = inputs[arg];
-      if (!d.file.empty())
-        return fail("--data: argument " + describeArg(arg) +
-                    " is given twice");
-      d.file = anyNamed ? dataFiles[k].substr(dataFiles[k].find('=') + 1)
-                        : dataFiles[k];
-      d.arg = arg;
-      if (d.file.empty())
-        return fail("--data: no file for argument " + describeArg(arg));
-    }
-  }
-
-  // The data: headers only; the samples are streamed later.
-  int64_t numSamples = -1;
-  const DataInput *first = nullptr;
-  for (DataInput &d : inputs) {
-    const std::string &file = d.file;
-    d.label = numArgs > 1 ? " (argument " + describeArg(d.arg) + ")" : "";
-    if (std::string err = rt::readNpyHeader(file, d.header); !err.empty())
-      return fail("data: " + err);
-    auto argType = cast<RankedTensorType>(ftype.getInput(d.arg));
-    rt::NpyDType want = *getDTypeFor(argType.getElementType());
-    if (!isCompatible(want, d.header.dtype))
-      return fail("data '" + file + "'" + d.label + " has dtype '" +
-                  rt::getNpyDescr(d.header.dtype) + "'; calibration data " +
-                  (numArgs > 1 ? "of this argument " : "") + "must be " +
-                  dtypeName(want) + " ('" + rt::getNpyDescr(want) + "')");
-    if (d.header.shape.empty())
-      return fail("data '" + file + "'" + d.label +
-                  " is 0-d; expected (N, ...) samples");
-    if (d.header.shape[0] == 0)
-      return fail("data '" + file + "'" + d.label + " is empty: shape " +
-                  formatShape(d.header.shape) + " holds no sample");
-    ArrayRef<int64_t> argShape = argType.getShape();
-    if (!llvm::equal(argShape.drop_front(),
-                     ArrayRef(d.header.shape).drop_front()))
-      return fail("data '" + file + "'" + d.label + " has shape " +
-                  formatShape(d.header.shape) + ", '" + name + "' takes " +
-                  formatShape(argShape) + " (expects (N, " +
-                  formatShape(argShape.drop_front()).substr(1) + ")");
-    if (numSamples < 0) {
-      numSamples = d.header.shape[0];
-      first = &d;
-    } else if (d.header.shape[0] != numSamples) {
-      return fail("data '" + file + "'" + d.label + " has " +
-                  llvm::Twine(d.header.shape[0]) + " samples, '" +
-                  first->file + "'" + first->label + " has " +
-                  llvm::Twine(numSamples) +
-                  "; every argument needs the same number");
-    }
-    d.argShape.assign(argShape.begin(), argShape.end());
-    for (int64_t dim : argShape.drop_front())
-      d.sampleElems *= dim;
-    d.sampleBytes = d.sampleElems * rt::getNpyElementSize(d.header.dtype);
-    d.isFloat = d.header.dtype == rt::NpyDType::F32 ||
-                d.header.dtype == rt::NpyDType::F64;
-    d.desc.resize(rt::getDescriptorWords(argShape.size()));
-  }
-  std::string dataNames = inputs[0].file;
-  if (numArgs > 1)
-    dataNames = "the --data files";
-  if (batchSize == 0)
-    batchSize = modelBatch;
-  if (batchSize % modelBatch)
-    return fail("--batch-size=" + llvm::Twine(batchSize) +
-                " is not a multiple of the model's batch dimension " +
-                llvm::Twine(modelBatch));
-  if (numSamples % modelBatch && !skipNonFinite)
-    return fail("data '" + inputs[0].file + "'" + inputs[0].label + " has " +
-                llvm::Twine(numSamples) +
-                " samples, not a multiple of the model's batch dimension " +
-                llvm::Twine(modelBatch));
-
-  // Instrument, then lower.
-  PassManager pm(&context, ModuleOp::getOperationName());
+/// Instruments the module (one point per input/activation marker, added to
+/// `collector`), lowers it with --qsim-cpu-pipeline and JIT-compiles it with
+/// the observer runtime bound.
+llvm::Expected<std::unique_ptr<ExecutionEngine>> compile(ModuleOp module,
+                                                         const Options &options,
+                                                         StringRef entryName,
+                                                         Collector &collector) {
+  const std::string &filename = options.inputFilename;
+  PassManager pm(module.getContext(), ModuleOp::getOperationName());
   pm.addPass(qsim::createQSimInstrument());
-  if (failed(pm.run(*module)))
-    return fail("instrumenting '" + inputFilename + "' failed");
-  auto pointsAttr = (*module)->getAttrOfType<ArrayAttr>("qsim.observed_points");
+  if (failed(pm.run(module)))
+    return makeError("instrumenting '" + filename + "' failed");
+  auto pointsAttr = module->getAttrOfType<ArrayAttr>("qsim.observed_points");
   if (!pointsAttr || pointsAttr.empty())
-    return fail("'" + inputFilename +
-                "' has no input/activation quantization points; run "
-                "--qsim-annotate first");
-  Collector collector;
+    return makeError("'" + filename +
+                     "' has no input/activation quantization points; run "
+                     "--qsim-annotate first");
   for (Attribute a : pointsAttr) {
     auto d = cast<DictionaryAttr>(a);
-    Point p(bins);
+    qsim::collect::Point p(options.bins);
     p.name = d.getAs<StringAttr>("name").str();
     p.kind = d.getAs<StringAttr>("kind").str();
     p.loc = d.getAs<StringAttr>("loc").str();
     collector.points.push_back(std::move(p));
   }
-  if (llvm::Error err = rt::lowerWithCPUPipeline(*module, inputFilename,
+  if (llvm::Error err = rt::lowerWithCPUPipeline(module, filename,
                                                  /*applyCLOptions=*/false))
-    return fail(llvm::toString(std::move(err)));
+    return std::move(err);
+  return rt::createJitEngine(
+      module, filename, entryName, options.optLevel,
+      {{"qsim_observe", reinterpret_cast<void *>(&qsimObserve)}});
+}
 
-  llvm::Expected<std::unique_ptr<ExecutionEngine>> engine =
-      rt::createJitEngine(*module, inputFilename, name, optLevel,
-                          {{"qsim_observe", reinterpret_cast<void *>(&qsimObserve)}});
-  if (!engine)
-    return fail(llvm::toString(engine.takeError()));
-  std::string cifaceName = (rt::kCIfacePrefix + name).str();
-  rt::setObserver(observeCallback, &collector);
+/// What the run over the data used and left out.
+struct CollectStats {
+  int64_t used = 0, skipped = 0, dropped = 0;
+  std::string hash;
+};
 
-  // Descriptors: one per argument, of the model batch; results come back
-  // through an out-struct and are freed after each call.
-  size_t resultWords = 0;
-  SmallVector<size_t> resultOffsets;
-  for (Type t : ftype.getResults()) {
-    resultOffsets.push_back(resultWords);
-    resultWords += rt::getDescriptorWords(cast<RankedTensorType>(t).getRank());
-  }
-  std::vector<int64_t> resultStorage(std::max<size_t>(resultWords, 1));
-  // Runs the model on batch `b` of the pending samples.
-  auto runBatch = [&](size_t b) -> llvm::Error {
-    std::set<uintptr_t> notOwned;
-    SmallVector<void *> inPtrs;
-    for (DataInput &d : inputs) {
-      uint8_t *batch = d.pending.data() + b * modelBatch * d.sampleBytes;
-      rt::fillContiguousDescriptor(d.desc.data(), batch, d.argShape);
-      notOwned.insert(reinterpret_cast<uintptr_t>(batch));
-      inPtrs.push_back(d.desc.data());
+/// Streams the samples through the model, `batchSize` samples per step
+/// (a multiple of the model batch), and fills the collector.
+class SampleRunner {
+public:
+  SampleRunner(const Options &options, const Entry &entry,
+               std::vector<DataInput> &inputs, ExecutionEngine &engine,
+               Collector &collector)
+      : options(options), entry(entry), inputs(inputs), engine(engine),
+        collector(collector) {
+    FunctionType ftype = entry.type;
+    numResults = ftype.getNumResults();
+    size_t resultWords = 0;
+    for (Type t : ftype.getResults()) {
+      resultOffsets.push_back(resultWords);
+      resultWords +=
+          rt::getDescriptorWords(cast<RankedTensorType>(t).getRank());
     }
-    std::fill(resultStorage.begin(), resultStorage.end(), 0);
-    void *resultPtr = resultStorage.data();
-    SmallVector<void *> packed;
-    if (ftype.getNumResults())
-      packed.push_back(&resultPtr);
-    for (void *&p : inPtrs)
-      packed.push_back(&p);
-    if (llvm::Error e = (*engine)->invokePacked(cifaceName, packed))
-      return e;
-    rt::freeResultBuffers(resultStorage, resultOffsets, notOwned);
-    return llvm::Error::success();
-  };
+    resultStorage.resize(std::max<size_t>(resultWords, 1));
+    cifaceName = (rt::kCIfacePrefix + entry.args.entry).str();
+  }
 
-  Fnv1a hash;
+  llvm::Expected<CollectStats> run(int64_t numSamples, int64_t batchSize);
+
+private:
+  /// The data files, for messages: the file with one argument.
+  std::string describeData() const {
+    return inputs.size() == 1 ? "'" + inputs[0].file + "'"
+                              : std::string("the --data files");
+  }
+
+  /// Runs the model on batch `b` of the pending samples.
+  llvm::Error runBatch(size_t b);
+
+  /// Unless --skip-nonfinite, fails when a point saw NaN or infinity in the
+  /// model batch of samples `first`..`first + modelBatch - 1`.
+  llvm::Error checkActivations(int64_t first);
+
+  const Options &options;
+  const Entry &entry;
+  std::vector<DataInput> &inputs;
+  ExecutionEngine &engine;
+  Collector &collector;
+  unsigned numResults = 0;
+  SmallVector<size_t> resultOffsets;
+  std::vector<int64_t> resultStorage;
+  std::string cifaceName;
+};
+
+llvm::Error SampleRunner::runBatch(size_t b) {
+  // One descriptor per argument, of the model batch; results come back
+  // through an out-struct and are freed after each call.
+  std::set<uintptr_t> notOwned;
+  SmallVector<void *> inPtrs;
+  for (DataInput &d : inputs) {
+    uint8_t *batch = d.pending.data() + b * entry.modelBatch * d.sampleBytes;
+    rt::fillContiguousDescriptor(d.desc.data(), batch, d.argShape);
+    notOwned.insert(reinterpret_cast<uintptr_t>(batch));
+    inPtrs.push_back(d.desc.data());
+  }
+  std::fill(resultStorage.begin(), resultStorage.end(), 0);
+  void *resultPtr = resultStorage.data();
+  SmallVector<void *> packed;
+  if (numResults)
+    packed.push_back(&resultPtr);
+  for (void *&p : inPtrs)
+    packed.push_back(&p);
+  if (llvm::Error e = engine.invokePacked(cifaceName, packed))
+    return e;
+  rt::freeResultBuffers(resultStorage, resultOffsets, notOwned);
+  return llvm::Error::success();
+}
+
+llvm::Error SampleRunner::checkActivations(int64_t first) {
+  if (options.skipNonFinite)
+    return llvm::Error::success();
+  for (const qsim::collect::Point &p : collector.points) {
+    if (!p.getNumNonFinite())
+      continue;
+    int64_t last = first + entry.modelBatch - 1;
+    std::string samples = first == last ? "sample " + std::to_string(first)
+                                        : "samples " + std::to_string(first) +
+                                              ".." + std::to_string(last);
+    return makeError("point '" + p.name + "' got NaN or infinity from " +
+                     samples + " of " + describeData() +
+                     " (use --skip-nonfinite to leave such values out)");
+  }
+  return llvm::Error::success();
+}
+
+llvm::Expected<CollectStats> SampleRunner::run(int64_t numSamples,
+                                               int64_t batchSize) {
+  int64_t modelBatch = entry.modelBatch;
+  qsim::collect::Fnv1a hash;
   for (DataInput &d : inputs) {
     d.in.open(d.file, std::ios::binary);
     if (!d.in)
-      return fail("cannot open '" + d.file + "'");
+      return makeError("cannot open '" + d.file + "'");
     d.in.seekg(d.header.dataOffset);
     hash.update(d.header.shape.data(), d.header.shape.size() * sizeof(int64_t));
   }
-  int64_t used = 0, skipped = 0, dropped = 0, pendingSamples = 0;
+  CollectStats stats;
+  int64_t pendingSamples = 0;
   int64_t numSteps = (numSamples + batchSize - 1) / batchSize;
   auto start = std::chrono::steady_clock::now();
   for (int64_t step = 0; step < numSteps; ++step) {
@@ -530,25 +373,24 @@ int main(int argc, char **argv) {
       d.in.read(reinterpret_cast<char *>(d.chunk.data()),
                 count * d.sampleBytes);
       if (!d.in)
-        return fail("cannot read samples " + llvm::Twine(firstSample) + ".." +
-                    llvm::Twine(firstSample + count - 1) + " of '" + d.file +
-                    "'");
+        return makeError("cannot read samples " + llvm::Twine(firstSample) +
+                         ".." + llvm::Twine(firstSample + count - 1) + " of '" +
+                         d.file + "'");
     }
     for (int64_t s = 0; s < count; ++s) {
       bool finite = true;
       for (DataInput &d : inputs)
-        finite = finite && (!d.isFloat ||
-                            allFinite(d.chunk.data() + s * d.sampleBytes,
-                                      d.sampleElems, d.header.dtype));
+        finite = finite &&
+                 (!d.isFloat ||
+                  qsim::collect::allFinite(d.chunk.data() + s * d.sampleBytes,
+                                           d.sampleElems, d.header.dtype));
       if (!finite) {
-        if (!skipNonFinite) {
-          std::string where = numArgs == 1 ? "'" + inputs[0].file + "'"
-                                           : dataNames;
-          return fail("sample " + llvm::Twine(firstSample + s) + " of " +
-                      where + " holds NaN or infinity (use --skip-nonfinite "
-                      "to skip such samples)");
-        }
-        ++skipped;
+        if (!options.skipNonFinite)
+          return makeError("sample " + llvm::Twine(firstSample + s) + " of " +
+                           describeData() +
+                           " holds NaN or infinity (use --skip-nonfinite "
+                           "to skip such samples)");
+        ++stats.skipped;
         continue;
       }
       for (DataInput &d : inputs) {
@@ -557,18 +399,23 @@ int main(int argc, char **argv) {
         d.pending.insert(d.pending.end(), sample, sample + d.sampleBytes);
       }
       ++pendingSamples;
-      ++used;
+      ++stats.used;
     }
     int64_t full = pendingSamples / modelBatch;
-    for (int64_t b = 0; b < full; ++b)
+    for (int64_t b = 0; b < full; ++b) {
       if (llvm::Error e = runBatch(b))
-        return fail("calling '" + name +
-                    "' failed: " + llvm::toString(std::move(e)));
+        return makeError("calling '" + entry.args.entry +
+                         "' failed: " + llvm::toString(std::move(e)));
+      // Without --skip-nonfinite no sample was skipped and no batch is left
+      // pending, so batch b holds these samples.
+      if (llvm::Error e = checkActivations(firstSample + b * modelBatch))
+        return std::move(e);
+    }
     for (DataInput &d : inputs)
       d.pending.erase(d.pending.begin(),
                       d.pending.begin() + full * modelBatch * d.sampleBytes);
     pendingSamples -= full * modelBatch;
-    if (!quiet) {
+    if (!options.quiet) {
       double secs = std::chrono::duration<double>(
                         std::chrono::steady_clock::now() - start)
                         .count();
@@ -579,52 +426,147 @@ int main(int argc, char **argv) {
           secs > 0 ? (firstSample + count) / secs : 0.0);
     }
   }
-  dropped = pendingSamples;
-  used -= dropped;
-  for (const Point &p : collector.points)
-    if (p.badShape)
-      return fail("point '" + p.name + "' changed shape between calls");
-  if (skipped)
-    llvm::errs() << "qsim-collect: skipped " << skipped
-                 << " sample(s) holding NaN or infinity\n";
-  if (dropped)
-    llvm::errs() << "qsim-collect: dropped " << dropped
-                 << " sample(s) that do not fill a model batch of "
-                 << modelBatch << "\n";
-  if (used == 0)
-    return fail("no sample of " +
-                (numArgs == 1 ? "'" + inputs[0].file + "'" : dataNames) +
-                " was used (" + llvm::Twine(skipped) +
-                " skipped as non-finite)");
+  stats.dropped = pendingSamples;
+  stats.used -= stats.dropped;
+  stats.hash = hash.hex();
+  return stats;
+}
 
-  cal::Table table;
-  table.samples = used;
-  table.skippedSamples = skipped;
-  table.dataHash = hash.hex();
-  table.percentile = percentile;
-  cal::SelectOptions options;
-  options.percentile = percentile;
-  for (const Point &p : collector.points)
-    table.points.push_back(
-        cal::makePointStats(p.name, p.kind, p.loc, p.observer, options));
+/// Reports what was left out; fails when a point changed shape or no sample
+/// was used.
+llvm::Error reportStats(const CollectStats &stats, const Collector &collector,
+                        const Options &options, const Entry &entry,
+                        const std::vector<DataInput> &inputs) {
+  for (const qsim::collect::Point &p : collector.points)
+    if (p.badShape)
+      return makeError("point '" + p.name + "' changed shape between calls");
+  if (stats.skipped)
+    llvm::errs() << "qsim-collect: skipped " << stats.skipped
+                 << " sample(s) holding NaN or infinity\n";
+  for (const qsim::collect::Point &p : collector.points)
+    if (uint64_t n = p.getNumNonFinite())
+      llvm::errs() << "qsim-collect: point '" << p.name << "': left out " << n
+                   << " NaN or infinite value(s)\n";
+  if (stats.dropped)
+    llvm::errs() << "qsim-collect: dropped " << stats.dropped
+                 << " sample(s) that do not fill a model batch of "
+                 << entry.modelBatch << "\n";
+  if (stats.used == 0)
+    return makeError("no sample of " +
+                     (inputs.size() == 1 ? "'" + inputs[0].file + "'"
+                                         : std::string("the --data files")) +
+                     " was used (" + llvm::Twine(stats.skipped) +
+                     " skipped as non-finite)");
+  return llvm::Error::success();
+}
+
+/// Writes the table to a temporary file and renames it over --output; the
+/// temporary file is removed on every failure.
+llvm::Error writeTable(const cal::Table &table, const Options &options) {
   std::string text = cal::writeTable(table);
-  std::string tmp = outputFile + ".tmp";
+  std::string tmp = getTemporaryPath(options);
+  const std::string &output = options.outputFile;
   {
     std::error_code ec;
     llvm::raw_fd_ostream os(tmp, ec);
     if (ec)
-      return fail("cannot write '" + tmp + "': " + ec.message());
+      return makeError("cannot write '" + tmp + "': " + ec.message());
     os << text;
     os.close();
-    if (os.has_error())
-      return fail("cannot write '" + tmp + "'");
+    if (os.has_error()) {
+      os.clear_error();
+      llvm::sys::fs::remove(tmp);
+      return makeError("cannot write '" + tmp + "'");
+    }
   }
-  if (std::error_code ec = llvm::sys::fs::rename(tmp, outputFile))
-    return fail("cannot rename '" + tmp + "' to '" + outputFile +
-                "': " + ec.message());
-  if (!quiet)
-    llvm::errs() << "qsim-collect: " << collector.points.size()
-                 << " point(s), " << used << " sample(s) -> '" << outputFile
+  if (std::error_code ec = llvm::sys::fs::rename(tmp, output)) {
+    llvm::sys::fs::remove(tmp);
+    return makeError("cannot rename '" + tmp + "' to '" + output +
+                     "': " + ec.message());
+  }
+  return llvm::Error::success();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  // Compiled code mallocs its intermediate buffers on every call.
+  rt::keepFreedHeapMemory();
+  Options options;
+  llvm::cl::HideUnrelatedOptions(options.category);
+  llvm::cl::ParseCommandLineOptions(
+      argc, argv,
+      "qsim-collect: run an annotated model on calibration data and write the "
+      "statistics table for --qsim-calibrate\n");
+  if (llvm::Error err = checkOptions(options))
+    return fail(std::move(err));
+
+  DialectRegistry registry;
+  rt::registerJitDialects(registry);
+  MLIRContext context(registry);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  llvm::Expected<OwningOpRef<ModuleOp>> module =
+      rt::loadModuleFile(options.inputFilename, context, sourceMgr);
+  if (!module)
+    return fail(module.takeError());
+
+  // The entry and the data: every check before anything is compiled.
+  llvm::Expected<Entry> entry = findEntry(**module, options);
+  if (!entry)
+    return fail(entry.takeError());
+  llvm::Expected<std::vector<DataInput>> inputs =
+      qsim::collect::bindDataFiles(options.dataFiles, entry->args);
+  if (!inputs)
+    return fail(inputs.takeError());
+  int64_t numSamples = 0;
+  if (llvm::Error err = qsim::collect::readDataHeaders(*inputs, entry->type,
+                                                       entry->args, numSamples))
+    return fail(std::move(err));
+  int64_t modelBatch = entry->modelBatch;
+  int64_t batchSize = options.batchSize ? options.batchSize : modelBatch;
+  if (batchSize % modelBatch)
+    return fail("--batch-size=" + llvm::Twine(batchSize) +
+                " is not a multiple of the model's batch dimension " +
+                llvm::Twine(modelBatch));
+  if (numSamples % modelBatch && !options.skipNonFinite)
+    return fail("data '" + (*inputs)[0].file + "'" + (*inputs)[0].label +
+                " has " + llvm::Twine(numSamples) +
+                " samples, not a multiple of the model's batch dimension " +
+                llvm::Twine(modelBatch));
+
+  Collector collector;
+  std::string name = entry->args.entry;
+  llvm::Expected<std::unique_ptr<ExecutionEngine>> engine =
+      compile(**module, options, name, collector);
+  if (!engine)
+    return fail(engine.takeError());
+  collector.install();
+
+  SampleRunner runner(options, *entry, *inputs, **engine, collector);
+  llvm::Expected<CollectStats> stats = runner.run(numSamples, batchSize);
+  if (!stats)
+    return fail(stats.takeError());
+  if (llvm::Error err =
+          reportStats(*stats, collector, options, *entry, *inputs))
+    return fail(std::move(err));
+
+  cal::Table table;
+  table.samples = stats->used;
+  table.skippedSamples = stats->skipped;
+  table.dataHash = stats->hash;
+  table.percentile = options.percentile;
+  cal::SelectOptions selectOptions;
+  selectOptions.percentile = options.percentile;
+  for (const qsim::collect::Point &p : collector.points)
+    table.points.push_back(
+        cal::makePointStats(p.name, p.kind, p.loc, p.observer, selectOptions));
+  if (llvm::Error err = writeTable(table, options))
+    return fail(std::move(err));
+  if (!options.quiet)
+    llvm::errs() << "qsim-collect: " << collector.points.size() << " point(s), "
+                 << stats->used << " sample(s) -> '" << options.outputFile
                  << "'\n";
   return 0;
 }

@@ -17,6 +17,8 @@
 #include "mlir/InitAllPasses.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "qsim/InitAll.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
@@ -27,6 +29,19 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::qsim::registerAllPasses();
 
-  return mlir::asMainReturnCode(mlir::MlirOptMain(
-      argc, argv, "qsim-mlir optimizer driver\n", registry));
+  auto [inputFilename, outputFilename] = mlir::registerAndParseCLIOptions(
+      argc, argv, "qsim-mlir optimizer driver\n", registry);
+  // The input is read to its end: a device such as /dev/zero never ends.
+  if (inputFilename != "-") {
+    llvm::sys::fs::file_status status;
+    if (!llvm::sys::fs::status(inputFilename, status) &&
+        status.type() != llvm::sys::fs::file_type::regular_file &&
+        status.type() != llvm::sys::fs::file_type::directory_file) {
+      llvm::errs() << "qsim-opt: error: cannot open input file '"
+                   << inputFilename << "': not a regular file\n";
+      return 1;
+    }
+  }
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, inputFilename, outputFilename, registry));
 }

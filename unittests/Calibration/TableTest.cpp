@@ -44,6 +44,21 @@ TEST(TableTest, WrongSchemaIsRefused) {
             std::string::npos);
 }
 
+// llvm::json recurses once per nesting level; deep text is refused before
+// it is parsed, brackets inside strings do not count.
+TEST(TableTest, DeepNestingIsRefused) {
+  EXPECT_NE(errorOf(std::string(100000, '[')).find("deeper than 64 levels"),
+            std::string::npos);
+  std::string deep = "{\"schema\": \"qsim-calibration-table/1\", \"x\": " +
+                     std::string(64, '[') + std::string(64, ']') + "}";
+  EXPECT_NE(errorOf(deep).find("deeper than 64 levels"), std::string::npos);
+  llvm::Expected<Table> t = parseTable(
+      R"({"schema": "qsim-calibration-table/1", "method": "[[[[[[[[[[[[[[[[[[[[)"
+      R"([[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",)"
+      R"( "points": []})");
+  EXPECT_TRUE(!!t) << llvm::toString(t.takeError());
+}
+
 TEST(TableTest, BadHistogramIsRefused) {
   std::string e = errorOf(R"({"schema": "qsim-calibration-table/1",
     "points": [{"name": "a", "min": 0, "max": 1,

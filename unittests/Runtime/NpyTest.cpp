@@ -460,6 +460,49 @@ TEST(NpyErrorTest, FileErrors) {
       "cannot open");
 }
 
+// Only regular files are read: a directory made the C++ stream throw, and
+// /dev/zero has no end to read to.
+TEST(NpyErrorTest, NonRegularFiles) {
+  NpyArray array;
+  NpyHeader header;
+  std::string dir = ::testing::TempDir();
+  if (!dir.empty() && dir.back() == '/')
+    dir.pop_back();
+  EXPECT_ERROR_CONTAINS(readNpyFile(dir, array),
+                        "cannot open '" + dir + "': it is a directory");
+  EXPECT_ERROR_CONTAINS(readNpyHeader(dir, header), "it is a directory");
+  EXPECT_ERROR_CONTAINS(readNpyFile("/dev/zero", array),
+                        "cannot open '/dev/zero': not a regular file (a "
+                        "character device)");
+  EXPECT_ERROR_CONTAINS(readNpyHeader("/dev/zero", header),
+                        "not a regular file");
+}
+
+// A file that is shorter than its header says, down to nothing at all.
+TEST(NpyErrorTest, EmptyAndHugeDeclaredFiles) {
+  NpyArray array;
+  NpyHeader header;
+  std::string path = ::testing::TempDir() + "qsim_npy_empty.npy";
+  { std::ofstream out(path, std::ios::binary); }
+  EXPECT_ERROR_CONTAINS(readNpyFile(path, array), "'" + path + "': ");
+  EXPECT_ERROR_CONTAINS(readNpyHeader(path, header), "'" + path + "': ");
+  // A header announcing 2^40 elements over a few bytes of data: refused by
+  // the file size, never allocated.
+  {
+    std::ofstream out(path, std::ios::binary);
+    std::string dict =
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776,), }";
+    dict.append(64 - (10 + dict.size() + 1) % 64, ' ');
+    dict += '\n';
+    out << "\x93NUMPY" << '\x01' << '\x00'
+        << static_cast<char>(dict.size() & 0xff)
+        << static_cast<char>(dict.size() >> 8) << dict << "abcd";
+  }
+  EXPECT_ERROR_CONTAINS(readNpyFile(path, array), "truncated data");
+  EXPECT_ERROR_CONTAINS(readNpyHeader(path, header), "truncated data");
+  std::remove(path.c_str());
+}
+
 TEST(NpyErrorTest, SerializeMismatch) {
   NpyArray array;
   array.dtype = NpyDType::I32;

@@ -84,9 +84,10 @@ struct Table {
 
 /// Parses and validates a table from JSON text. Errors name the offending
 /// point and field ("point 'conv1.out': 'min' (3) is greater than 'max' (1)").
+/// Text nested deeper than 64 arrays or objects is refused before parsing.
 llvm::Expected<Table> parseTable(llvm::StringRef json);
 
-/// Reads a table file.
+/// Reads a table file: a regular file (not a directory, FIFO or device).
 llvm::Expected<Table> readTable(llvm::StringRef path);
 
 /// Serializes a table (stable key order, so equal tables give equal bytes).

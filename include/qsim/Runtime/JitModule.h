@@ -19,6 +19,8 @@
 #ifndef QSIM_RUNTIME_JITMODULE_H
 #define QSIM_RUNTIME_JITMODULE_H
 
+#include "qsim/Runtime/Npy.h"
+
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -28,6 +30,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -60,7 +63,9 @@ void registerJitDialects(DialectRegistry &registry);
 
 /// Opens and parses `filename` into `context`, adding the file to
 /// `sourceMgr` (whose diagnostic handler the caller owns). Fails with
-/// "cannot open '<filename>': <reason>" or "cannot parse '<filename>'".
+/// "cannot open '<filename>': <reason>" (also for a directory or anything
+/// but a regular file, which could be read forever; "-" reads stdin) or
+/// "cannot parse '<filename>'".
 llvm::Expected<OwningOpRef<ModuleOp>>
 loadModuleFile(llvm::StringRef filename, MLIRContext &context,
                llvm::SourceMgr &sourceMgr);
@@ -166,6 +171,10 @@ void fillContiguousDescriptor(int64_t *descriptor, const void *data,
 void freeResultBuffers(llvm::ArrayRef<int64_t> storage,
                        llvm::ArrayRef<size_t> offsets,
                        const std::set<uintptr_t> &notOwned);
+
+/// The .npy dtype that holds elements of `type` as the C interface passes
+/// them: f32 f64 i1 i8 ui8 i16 i32 i64; std::nullopt for any other type.
+std::optional<NpyDType> getNpyDTypeFor(Type type);
 
 /// Formats `shape` as Python prints a tuple: "(2, 3)", "(4,)", "()".
 std::string formatShape(llvm::ArrayRef<int64_t> shape);

@@ -54,6 +54,14 @@ std::optional<NpyDType> parseNpyDescr(std::string_view descr);
 /// Size of one element of `dtype` in bytes.
 size_t getNpyElementSize(NpyDType dtype);
 
+/// numpy's name of `dtype` ("float32", "int8", "bool", ...), for messages.
+const char *getNpyTypeName(NpyDType dtype);
+
+/// Whether a file of dtype `actual` may feed a tensor whose elements are of
+/// dtype `expected`: the same dtype, or the other signedness of a byte (the
+/// bytes are passed as they are, so uint8 200 reaches an i8 tensor as -56).
+bool isNpyDTypeCompatible(NpyDType expected, NpyDType actual);
+
 /// An n-dimensional array in C (row-major) order with little-endian elements.
 struct NpyArray {
   NpyDType dtype = NpyDType::F32;

@@ -31,7 +31,7 @@ import numpy as np
 
 from .. import tools
 from .emitter import CONSTANT_OPERANDS, ImporterBase
-from .prepare import parse_input_shapes, prepare
+from .prepare import parse_input_shapes, prepare, require_graph
 from .ops.activation import ActivationOps
 from .ops.conv import ConvOps
 from .ops.elementwise import ElementwiseOps
@@ -49,6 +49,7 @@ __all__ = [
     "SUPPORTED_OPS",
     "import_onnx",
     "import_onnx_file",
+    "load_model",
     "constant_operand_inputs",
     "run_mlir",
     "parse_input_shapes",
@@ -92,9 +93,8 @@ def import_onnx(model, batch: Optional[int] = None, fold_bn: bool = True,
     Conv when legal.  ``bind``: graph inputs to treat as constants
     (name -> array).  Raises :class:`OnnxImportError`.
     """
-    import onnx
     if isinstance(model, (str, Path)):
-        model = onnx.load(str(model))
+        model = load_model(model)
     if batch is not None and batch < 1:
         raise OnnxImportError(f"batch must be positive, got {batch}")
     model, inference_error = prepare(model, input_shapes, batch, bound=list(bind or {}))
@@ -104,14 +104,31 @@ def import_onnx(model, batch: Optional[int] = None, fold_bn: bool = True,
     return mlir
 
 
+def load_model(path: Union[str, Path]):
+    """The ``ModelProto`` at ``path``; a missing, empty or unreadable file, or
+    one without a graph, is an :class:`OnnxImportError` naming it."""
+    import onnx
+    p = Path(path)
+    if not p.exists():
+        raise OnnxImportError(f"cannot read ONNX model '{p}': the file does not exist")
+    if p.is_dir():
+        raise OnnxImportError(f"model '{p}' is a directory, not an .onnx file")
+    if p.stat().st_size == 0:
+        raise OnnxImportError(f"model file '{p}' is empty")
+    try:
+        model = onnx.load(str(p))
+    except Exception as e:  # noqa: BLE001 - protobuf raises various errors
+        raise OnnxImportError(f"cannot read ONNX model '{p}': {e}") from None
+    try:
+        require_graph(model)
+    except OnnxImportError as e:
+        raise OnnxImportError(f"model file '{p}': {e}") from None
+    return model
+
+
 def import_onnx_file(path: Union[str, Path], **kwargs) -> str:
     """``import_onnx`` on a file, with load errors as OnnxImportError."""
-    import onnx
-    try:
-        model = onnx.load(str(path))
-    except Exception as e:  # noqa: BLE001 - protobuf raises various errors
-        raise OnnxImportError(f"cannot read ONNX model '{path}': {e}") from e
-    return import_onnx(model, **kwargs)
+    return import_onnx(load_model(path), **kwargs)
 
 
 def constant_operand_inputs(model) -> List[str]:

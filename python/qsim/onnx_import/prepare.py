@@ -53,6 +53,16 @@ def opset_of(model) -> int:
     return opset
 
 
+def require_graph(model) -> None:
+    """Raises :class:`OnnxImportError` unless ``model`` has a graph with
+    outputs: protobuf reads many byte strings as some message, so a file
+    that is no model can parse as an empty one, which would import as a
+    function that returns nothing."""
+    if not model.HasField("graph") or not model.graph.output:
+        raise OnnxImportError("the model holds no ONNX graph with outputs (not an ONNX "
+                              "model, or a corrupt one)")
+
+
 def prepare(model, input_shapes: Optional[Mapping[str, Sequence[int]]] = None,
             batch: Optional[int] = None, bound: Sequence[str] = ()):
     """``(model, error)``: a copy of ``model`` with static input shapes and
@@ -64,6 +74,7 @@ def prepare(model, input_shapes: Optional[Mapping[str, Sequence[int]]] = None,
     is never imported.  Raises :class:`OnnxImportError` for bad options."""
     import onnx
 
+    require_graph(model)
     opset = opset_of(model)
     if opset > MAX_OPSET:
         raise OnnxImportError(f"opset {opset} is not supported (default domain, "
@@ -92,6 +103,13 @@ def prepare(model, input_shapes: Optional[Mapping[str, Sequence[int]]] = None,
                 not inp.type.tensor_type.HasField("shape"):
             continue
         dims = inp.type.tensor_type.shape.dim
+        for i, d in enumerate(dims):
+            # A dimension of size 0 (not a dynamic one, which has no value or
+            # a negative one) makes an empty tensor: nothing to compute or
+            # calibrate on, and TOSA has no zero-sized shapes.
+            if d.HasField("dim_value") and d.dim_value == 0:
+                raise OnnxImportError(f"graph input '{inp.name}': dimension {i} has size "
+                                      f"0; zero-sized inputs are not supported")
         want = shapes.get(inp.name)
         if want is not None:
             if len(want) != len(dims):

@@ -8,6 +8,10 @@
 // RUN: not qsim-opt %s --qsim-calibrate="table=%S/Inputs/bad-schema.json" 2>&1 | FileCheck %s --check-prefix=SCHEMA
 // RUN: not qsim-opt %s --qsim-calibrate="table=%S/Inputs/bad-range.json" 2>&1 | FileCheck %s --check-prefix=RANGE
 // RUN: not qsim-opt %s --qsim-calibrate="table=%S/Inputs/missing-file.json" 2>&1 | FileCheck %s --check-prefix=MISSING
+// RUN: not qsim-opt %s --qsim-calibrate="table=%S/Inputs" 2>&1 | FileCheck %s --check-prefix=DIRECTORY
+// RUN: not qsim-opt %s --qsim-calibrate="table=/dev/zero" 2>&1 | FileCheck %s --check-prefix=DEVZERO
+// RUN: %python -c "open(r'%t.deep.json', 'w').write('[' * 100000)"
+// RUN: not qsim-opt %s --qsim-calibrate="table=%t.deep.json" 2>&1 | FileCheck %s --check-prefix=DEEP
 // RUN: not qsim-opt %s --qsim-calibrate="bits=20" 2>&1 | FileCheck %s --check-prefix=BITS
 // RUN: not qsim-opt %s --qsim-calibrate="global-scale=0" 2>&1 | FileCheck %s --check-prefix=GLOBAL
 // RUN: not qsim-opt %s --qsim-calibrate="weight-range-bits=9" 2>&1 | FileCheck %s --check-prefix=WBITS
@@ -22,6 +26,9 @@
 // SCHEMA: qsim-calibrate: '{{.*}}bad-schema.json': unsupported calibration table schema 'qsim-calibration-table/0' (expected 'qsim-calibration-table/1')
 // RANGE: qsim-calibrate: '{{.*}}bad-range.json': point 'f.x': 'min' (3.000000) is greater than 'max' (1.000000)
 // MISSING: qsim-calibrate: cannot read calibration table '{{.*}}missing-file.json'
+// DIRECTORY: qsim-calibrate: cannot read calibration table '{{.*}}Inputs': it is a directory
+// DEVZERO: qsim-calibrate: cannot read calibration table '/dev/zero': not a regular file
+// DEEP: qsim-calibrate: '{{.*}}deep.json': calibration table nests arrays or objects deeper than 64 levels
 // BITS: qsim-calibrate: bits must be in [2, 16], got 20
 // GLOBAL: qsim-calibrate: global-scale must be finite and positive, got 0
 // WBITS: qsim-calibrate: weight-range-bits must be in [2, bits = 8], got 9

@@ -208,6 +208,90 @@ def QSimInstrument : Pass<"qsim-instrument", "ModuleOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def QSimExposePoints : Pass<"qsim-expose-points", "ModuleOp"> {
+  let summary = "Return the values of quantization points as extra function results";
+  let description = [{
+    Appends the values of named quantization points to the results of the
+    function that holds them, so that a run of the module (`qsim-run`)
+    yields per-layer tensors: the per-layer SQNR of `qsim quantize` and the
+    check of a realization against its simulation (`qsim check-realize`)
+    compare them between two forms of one model.
+
+    A point is a marker: `qsim.annotate` (annotate stage) or
+    `qsim.sim_quantize` with a `point` name (calibrate stage). `points`
+    names the points to expose; without it, every `input`/`activation`
+    point of each function (a name with a comma cannot be listed: the
+    pass-option syntax splits there). `value` chooses which value of the marker is
+    returned:
+
+    - `float`: its operand, the value before quantization. On an annotated
+      module whose markers are lowered as identities this is the float
+      model's own tensor. (A returned operand of a calibrated marker has a
+      second use, which stops `--qsim-realize` from realizing its
+      producer.)
+    - `quantized` (default): its result on a calibrated module, the
+      simulated quantized (dequantized) value. `--qsim-realize` keeps such
+      results: the integer value is dequantized into the extra result,
+      so the realized module returns the integer program's value at the
+      point, on the same grid.
+
+    The extra results follow the function's own results in the order of
+    the point names (byte-wise), whatever the program order; each carries
+    the result attribute `qsim.point = "<name>"`.
+
+    With `feed`, every other use of an exposed value reads a new function
+    argument instead (appended after the function's own arguments, in the
+    same order, with the same attribute): the module then computes each
+    point from the values given for the points before it, not from its own,
+    so that a difference at one point does not reach the next. `qsim
+    check-realize` feeds the realized model's values this way.
+
+    With `manifest=<file>`
+    (`-` for stdout) the pass also writes JSON (schema
+    `qsim-exposed-points/1`): `value`, `feed`, and per function its name,
+    its numbers of own `results` and `arguments` and, per exposed point in
+    result order, its `name`, `kind`, `result` index (and `argument` index
+    with `feed`), `order` (position in program order among the exposed
+    points), `type` and, for `quantized`, its parameters (`bits`,
+    `signed`, `scales`, `zero_points`, `axis`).
+
+    Errors: a named point that no function holds, two markers of one
+    function with the same point name, `value=quantized` on an uncalibrated
+    marker, a function with several blocks or with callers (its result
+    count changes), an unknown `value`.
+
+    Example:
+    ```mlir
+    // qsim-opt --qsim-expose-points="points=f.y value=quantized"
+    func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
+      %0 = qsim.sim_quantize %x <s8, scale = 0.5> {kind = #qsim<kind activation>, point = "f.y"} : tensor<4xf32>
+      %1 = tosa.negate %0 ...
+      return %1 : tensor<4xf32>
+    }
+    // becomes
+    func.func @f(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32> {qsim.point = "f.y"}) {
+      ...
+      return %1, %0 : tensor<4xf32>, tensor<4xf32>
+    }
+    ```
+  }];
+  let options = [
+    ListOption<"points", "points", "std::string",
+               "Point names to expose (default: every input/activation point)">,
+    Option<"value", "value", "std::string", "\"quantized\"",
+           "Which value of each marker: float (its operand) or quantized "
+           "(its result)">,
+    Option<"feed", "feed", "bool", "false",
+           "Other uses of each exposed value read a new function argument">,
+    Option<"manifestFile", "manifest", "std::string", "\"\"",
+           "Write the exposed points as JSON to this file ('-' = stdout)">
+  ];
+  let statistics = [
+    Statistic<"numExposed", "num-exposed", "Points returned">
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def QSimRealize : Pass<"qsim-realize", "ModuleOp"> {
   let summary = "Rewrite simulated quantization into integer arithmetic";
   let description = [{

@@ -5,8 +5,8 @@ Runs with Debian's PyTorch and the system Python (the project's venv has no
 torch)::
 
     apt-get install -y --no-install-recommends python3-torch python3-numpy
-    /usr/bin/python3 python/qsim/zoo/train.py                 # every model
-    /usr/bin/python3 python/qsim/zoo/train.py resnet_v1 --epochs 3
+    /usr/bin/python3 scripts/models/zoo_train.py                 # every model
+    /usr/bin/python3 scripts/models/zoo_train.py resnet_v1 --epochs 3
 
 For each model it writes ``examples/zoo/<name>.onnx`` (opset 17, dynamic
 batch axis ``N``) and ``examples/zoo/<name>.json`` with the float test
@@ -38,13 +38,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-_PYTHON_DIR = Path(__file__).resolve().parents[2]
-if str(_PYTHON_DIR) not in sys.path:  # run as a script with the system python
-    sys.path.insert(0, str(_PYTHON_DIR))
+REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(REPO_ROOT / "python") not in sys.path:  # run with the system python
+    sys.path.insert(0, str(REPO_ROOT / "python"))
 
 from qsim import datasets  # noqa: E402
 
-REPO_ROOT = _PYTHON_DIR.parent
 ZOO_DIR = REPO_ROOT / "examples" / "zoo"
 
 #: Fashion-MNIST training set statistics of x / 255.

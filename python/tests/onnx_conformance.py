@@ -19,7 +19,7 @@ from typing import Callable, Dict, List
 
 import numpy as np
 
-from . import tools
+from qsim import tools
 
 TESTDATA = Path(os.environ.get("QSIM_ONNX_TESTDATA",
                                "/usr/share/libonnx-testdata/data/node"))
@@ -169,7 +169,7 @@ def _requantize_out(real: float, yzp, ydtype, shape) -> str:
 
 
 def _multiplier(real: float):
-    from . import numerics
+    from qsim import numerics
     m = numerics.derive_power_of_two_multiplier(real)
     if m is None:
         m = numerics.derive_fixed_point_multiplier(real)

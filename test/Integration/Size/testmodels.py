@@ -1,4 +1,4 @@
-"""Synthetic float models as TOSA MLIR text, for tests and benchmarks.
+"""Synthetic float models as TOSA MLIR text, for the size tests here.
 
 `resnet18` emits a ResNet-18-shaped graph (conv 7x7/2, max pool, four stages
 of two basic blocks with 1x1 downsampling shortcuts, global average pool,
@@ -8,7 +8,7 @@ op count are what matter for the size test, and the text stays small. The
 downsampling shortcuts are 3x3/2 convolutions (TOSA requires strides to
 divide the padded extent exactly).
 
-Usage: python -m qsim.testmodels resnet18 [--size 32] [--classes 1000]
+Usage: python testmodels.py resnet18 [--size 32] [--classes 1000]
 """
 
 import argparse

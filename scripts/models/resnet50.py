@@ -20,7 +20,7 @@ graph tiny. Input ``input``: ``N x 3 x image x image`` float32 (batch
 dynamic, ``N``); output ``logits``: ``N x classes``. Opset 17, IR version 8
 (what onnxruntime 1.23 and the importer read).
 
-    python -m qsim.resnet50 out.onnx [--width 1.0] [--depth 3,4,6,3] [--image 224]
+    python scripts/models/resnet50.py out.onnx [--width 1.0] [--depth 3,4,6,3] [--image 224]
 """
 
 from __future__ import annotations
@@ -245,7 +245,7 @@ def _depth(text: str) -> Tuple[int, ...]:
 def main(argv: Optional[List[str]] = None) -> int:
     import onnx
 
-    p = argparse.ArgumentParser(prog="python -m qsim.resnet50",
+    p = argparse.ArgumentParser(prog="scripts/models/resnet50.py",
                                 description=__doc__.split("\n\n")[0])
     p.add_argument("output", type=Path)
     p.add_argument("--width", type=float, default=1.0, help="channel multiplier (1.0)")
