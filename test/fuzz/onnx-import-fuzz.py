@@ -10,9 +10,10 @@ applies one to three random mutations of the graph (attribute values and
 types, op types, node inputs and outputs, input shapes and dtypes,
 initializers, node order, opset) or of its serialized bytes, and imports
 it.  Success and :class:`OnnxImportError` are the two allowed outcomes;
-any other exception, a run longer than --timeout seconds (the process
-then exits with the tracebacks), or a hard crash of the interpreter is a
-finding.
+any other exception, an :class:`OnnxImportBug` (an unexpected exception
+the importer caught and named the node for: still a bug, keyed by its
+cause), a run longer than --timeout seconds (the process then exits with
+the tracebacks), or a hard crash of the interpreter is a finding.
 
 Findings are written to --crashes as ``onnx-<key>.onnx`` plus a
 ``.txt`` with the traceback, one per distinct (exception type, innermost
@@ -42,7 +43,7 @@ import onnx
 from onnx import TensorProto, helper
 
 from qsim import onnx_import as oi
-from qsim.onnx_import import OnnxImportError
+from qsim.onnx_import import OnnxImportBug, OnnxImportError
 
 TESTDATA = Path("/usr/share/libonnx-testdata/data")
 SUITES = ("node", "pytorch-converted", "pytorch-operator")
@@ -236,6 +237,8 @@ def mutate_bytes(rng: random.Random, data: bytes) -> bytes:
 
 
 def finding_key(exc: BaseException) -> str:
+    if isinstance(exc, OnnxImportBug) and exc.__cause__ is not None:
+        exc = exc.__cause__
     frames = traceback.extract_tb(exc.__traceback__)
     where = "?"
     for fr in reversed(frames):
@@ -260,6 +263,8 @@ def run_one(model_bytes: bytes, as_file: bool, tmpdir: Path, timeout: int):
         else:
             oi.import_onnx(onnx.load_from_string(model_bytes))
         return None
+    except OnnxImportBug as exc:
+        return exc
     except OnnxImportError:
         return None
     except Exception as exc:  # noqa: BLE001 - every other exception is a finding

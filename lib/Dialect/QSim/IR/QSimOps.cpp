@@ -754,8 +754,10 @@ struct UnifyConstantOperandScale : OpRewritePattern<AddOp> {
       for (const APInt &v : cst.getValues<APInt>()) {
         size_t c = perChannel && channelIsOperandDim ? i : 0;
         ++i;
-        __int128 x = static_cast<__int128>(v.getSExtValue())
-                     << op.getOperandShift(isRhs ? 1 : 0, c);
+        // A multiplication: shifting a negative value left is undefined.
+        __int128 x = static_cast<__int128>(v.getSExtValue()) *
+                     (static_cast<__int128>(1)
+                      << op.getOperandShift(isRhs ? 1 : 0, c));
         if (x < nm::minValue(bits, true) || x > nm::maxValue(bits, true)) {
           ok = false;
           break;
