@@ -157,7 +157,7 @@ def test_pair_imports_as_sim_quantize():
 @pytest.mark.parametrize("nodes,inits,match", [
     ([helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], name="quant"),
       helper.make_node("DequantizeLinear", ["q", "s2", "z"], ["y"], name="deq")],
-     _S, "node 'quant' .*DequantizeLinear 'deq' does not use the same scale"),
+     _S, "node 'deq' .*read with scale 0.25 and zero point 0, not its producer's 0.5"),
     ([helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], name="quant"),
       helper.make_node("Cast", ["q"], ["y"], name="cast", to=TensorProto.FLOAT)],
      _S, "node 'quant' .*integer tensors are not imported"),
@@ -175,3 +175,80 @@ def test_pair_imports_as_sim_quantize():
 def test_bad_qdq_is_refused_by_name(nodes, inits, match):
     with pytest.raises(onnx_import.OnnxImportError, match=match):
         onnx_import.import_onnx(_model(nodes, inits))
+
+
+# ---------------------------------------------------------------------------
+# QOperator: QLinearConv, QLinearMatMul
+# ---------------------------------------------------------------------------
+
+
+def _qoperator_model():
+    """x -> QuantizeLinear(u8) -> QLinearConv(int8 per-channel weights,
+    int32 bias) -> QLinearMatMul(int8 constant) -> DequantizeLinear."""
+    rng = np.random.default_rng(1)
+    w = rng.integers(-127, 128, (4, 2, 3, 3)).astype(np.int8)
+    ws = rng.uniform(0.002, 0.01, 4).astype(np.float32)
+    b = rng.integers(-2000, 2000, 4).astype(np.int32)
+    m = rng.integers(-127, 128, (6, 5)).astype(np.int8)
+    inits = {"xs": np.float32(0.02), "xz": np.uint8(120), "w": w, "ws": ws,
+             "wz": np.zeros(4, np.int8), "b": b, "ys": np.float32(0.05),
+             "yz": np.uint8(128), "m": m, "ms": np.float32(0.01), "mz": np.int8(0),
+             "zs": np.float32(0.25), "zz": np.int8(3)}
+    nodes = [
+        helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"], name="q"),
+        helper.make_node("QLinearConv", ["xq", "xs", "xz", "w", "ws", "wz", "ys", "yz", "b"],
+                         ["yq"], name="conv", pads=[1, 1, 1, 1]),
+        helper.make_node("QLinearMatMul", ["yq", "ys", "yz", "m", "ms", "mz", "zs", "zz"],
+                         ["zq"], name="mm"),
+        helper.make_node("DequantizeLinear", ["zq", "zs", "zz"], ["z"], name="dq")]
+    g = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 2, 6, 6])],
+        [helper.make_tensor_value_info("z", TensorProto.FLOAT, [2, 4, 6, 5])],
+        [numpy_helper.from_array(np.asarray(a), n) for n, a in inits.items()])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    return model
+
+
+def test_qlinear_ops_realize_within_one_step(tmp_path):
+    """QLinearConv and QLinearMatMul: dequantized constants and the float op
+    between sim_quantize points; simulated and realized both within one
+    output step of onnx.reference (which computes them in integers and
+    rounds the float requantize).  The output scale keeps every value in
+    range: onnx.reference's QLinearMatMul wraps out-of-range integers around
+    instead of saturating as the operator's definition says (and qsim
+    does)."""
+    for t in ("qsim-opt", "qsim-run"):
+        if tools.find_tool(t) is None:
+            pytest.skip(f"{t} is not built")
+    from onnx.reference import ReferenceEvaluator
+
+    model = _qoperator_model()
+    x = np.random.default_rng(2).uniform(-2, 3, (2, 2, 6, 6)).astype(np.float32)
+    m19 = onnx.ModelProto()
+    m19.CopyFrom(model)
+    m19.opset_import[0].version = 19
+    ref = ReferenceEvaluator(m19).run(None, {"x": x})[0]
+    src = tmp_path / "q.mlir"
+    src.write_text(onnx_import.import_onnx(model))
+    assert src.read_text().count("qsim.sim_quantize") == 3
+    real = tmp_path / "r.mlir"
+    tools.run_tool("qsim-opt", [str(src), "--qsim-realize", "--canonicalize", "--cse",
+                                "--convert-qsim-to-linalg", "--canonicalize", "-o",
+                                str(real)], timeout=600)
+    assert "qsim.sim_quantize" not in real.read_text()
+    for path in (src, real):
+        low = tmp_path / f"{path.stem}.llvm.mlir"
+        tools.run_tool("qsim-opt", [str(path), "--qsim-cpu-pipeline", "-o", str(low)],
+                       timeout=600)
+        ours = evaluate.run_mlir_batched(low, x)[0]
+        d = np.abs(ours - ref) / 0.25
+        assert d.max() <= 1 + 1e-3 and (d < 1e-3).mean() >= 0.97, (path.name, d.max())
+
+
+def test_qlinear_params_must_match_the_producer():
+    model = _qoperator_model()
+    model.graph.node[1].input[1] = "ys"   # reads xq with the output's scale
+    with pytest.raises(onnx_import.OnnxImportError,
+                       match="node 'conv'.*input #0 'xq' is read with scale 0.05"):
+        onnx_import.import_onnx(model)
