@@ -565,6 +565,28 @@ class ImporterBase:
                 raise node.attr_error(a, node.attrs[a], "unknown attribute for this "
                                       "importer")
 
+    def operands(self, node: _Node, ins, required: int, optional: int = 0):
+        """``ins`` checked to hold the ``required`` leading inputs (present)
+        and at most ``optional`` more; padded with ``None`` to that length."""
+        if len(ins) < required or any(v is None for v in ins[:required]):
+            raise node.error(f"needs {required} input(s), got "
+                             f"{sum(v is not None for v in ins[:required])}")
+        if len(ins) > required + optional:
+            raise node.error(f"takes at most {required + optional} inputs, got "
+                             f"{len(ins)}")
+        return list(ins) + [None] * (required + optional - len(ins))
+
+    def require_rank(self, node: _Node, v: Val, pos: int, ranks: Iterable[int]) -> Val:
+        """``v`` if its (logical) rank is one of ``ranks``, else an error
+        naming input #pos."""
+        ranks = tuple(ranks)
+        r = len(v.logical_shape)
+        if r not in ranks:
+            want = " or ".join(map(str, ranks))
+            raise node.error(f"input #{pos} '{node.inputs[pos]}' has rank {r} (shape "
+                             f"{list(v.logical_shape)}); {node.op_type} needs rank {want}")
+        return v
+
     def const_array(self, node: _Node, v: Val, what: str) -> np.ndarray:
         if v is None or not v.is_const:
             raise node.error(f"{what} must be a constant")

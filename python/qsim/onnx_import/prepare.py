@@ -97,12 +97,12 @@ def prepare(model, input_shapes: Optional[Mapping[str, Sequence[int]]] = None,
                               f"1..{MAX_OPSET}); convert the model with "
                               f"onnx.version_converter.convert_version(model, "
                               f"{MAX_OPSET})")
-    check_model(model)
-    check_declared_shapes(model.graph)
-    check_inference_hazards(model.graph)
     m = onnx.ModelProto()
     m.CopyFrom(model)
     g = m.graph
+    check_model(m)
+    check_declared_shapes(g)
+    check_inference_hazards(g)
     inits = {i.name for i in g.initializer} | set(bound)
     inputs = [i for i in g.input if i.name not in inits]
     shapes = dict(input_shapes or {})
@@ -180,12 +180,43 @@ def check_model(model) -> None:
     import re
 
     import onnx
+
+    # The checker wants a shape on every main-graph tensor type, though a
+    # graph output without one is common and shape inference fills it in:
+    # those get an empty shape for the check only.
+    shapeless = [vi.type.tensor_type for vi in list(model.graph.input) +
+                 list(model.graph.output) + list(model.graph.value_info)
+                 if vi.type.HasField("tensor_type")
+                 and not vi.type.tensor_type.HasField("shape")]
+    for tt in shapeless:
+        tt.shape.SetInParent()
     try:
         onnx.checker.check_model(model, full_check=False)
     except Exception as e:  # noqa: BLE001 - ValidationError, and ValueError for >2 GB
         text = str(e).strip()
         first = " ".join(x.strip() for x in text.split("==> Context:")[0].splitlines()
                          if x.strip()) or type(e).__name__
+        m = re.search(r"input '(.*?)' of node:\s*name:\s*(.*?)\s*OpType:\s*(\S+)\s+is "
+                      r"not output", text, re.S)
+        if m:
+            inp, name, op = m.groups()
+            raise OnnxImportError(f"node '{name or '?'}' ({op}): input '{inp}' is "
+                                  f"neither a graph input, an initializer nor the output "
+                                  f"of an earlier node (missing initializer?)") from None
+        first = re.sub(r"^Unrecognized attribute: (\S+) for operator \S+",
+                       r"attribute '\1' is not in the op's ONNX schema", first)
+        first = re.sub(r"^Mismatched attribute type in ' : (\S+)'\. Expected: '(\w+)', "
+                       r"actual: '(\w+)'",
+                       r"attribute '\1' has type \3; the op's ONNX schema wants \2", first)
+        first = re.sub(r"^Required attribute '(\S+)' is missing\.",
+                       r"attribute '\1' is required but missing", first)
+        count = re.search(r"schema\(\S*::(\w+):(\d+)\) has (input|output) size (\d+) "
+                          r"not in range \[min=(\d+), max=(\d+)\]", first)
+        if count:
+            op, ver, what, got, lo, hi = count.groups()
+            takes = (f"at least {lo}" if int(hi) >= 2**31 - 1 else
+                     lo if lo == hi else f"{lo} to {hi}")
+            first = f"{op}-{ver} takes {takes} {what}s, got {got}"
         m = re.search(r"Bad node spec for node\. Name: (.*?) OpType: (\S+)", text)
         if m:
             name, op = m.groups()
@@ -196,6 +227,9 @@ def check_model(model) -> None:
             raise OnnxImportError(f"node '{name}' ({op}): the ONNX checker refuses "
                                   f"the node: {first}") from None
         raise OnnxImportError(f"the ONNX checker refuses the model: {first}") from None
+    finally:
+        for tt in shapeless:
+            tt.ClearField("shape")
 
 
 def _check_dims(what: str, dims: Sequence[int]) -> None:
@@ -252,8 +286,12 @@ def check_declared_shapes(graph) -> None:
 def check_inference_hazards(graph) -> None:
     """Refuses what crashes ONNX's own shape inference (onnx 1.19) although
     the checker accepts it: a ConvTranspose whose data and weight ranks
-    differ, or are below 3, dies with SIGSEGV.  Only ranks declared before
-    inference (graph inputs, initializers, Constant nodes) are known here."""
+    differ, or are below 3, dies with SIGSEGV (only ranks declared before
+    inference -- graph inputs, initializers, Constant nodes -- are known
+    here), and so does a LayerNormalization of axis 2**63-1.  An ``axis``
+    or ``axes`` outside [-MAX_RANK, MAX_RANK) fits no tensor the importer
+    accepts, and is refused for every op."""
+    from onnx import AttributeProto
     ranks = {}
     for vi in graph.input:
         if vi.type.HasField("tensor_type") and vi.type.tensor_type.HasField("shape"):
@@ -265,7 +303,19 @@ def check_inference_hazards(graph) -> None:
             for a in n.attribute:
                 if a.name == "value" and a.HasField("t"):
                     ranks[n.output[0]] = len(a.t.dims)
-        if n.op_type != "ConvTranspose" or n.domain not in ("", "ai.onnx"):
+        if n.domain not in ("", "ai.onnx"):
+            continue
+        for a in n.attribute:
+            if a.name in ("axis", "axes") and a.type in (AttributeProto.INT,
+                                                         AttributeProto.INTS):
+                vals = [a.i] if a.type == AttributeProto.INT else list(a.ints)
+                if any(not -MAX_RANK <= v < MAX_RANK for v in vals):
+                    name = n.name or (n.output[0] if n.output else f"node{k}")
+                    shown = vals[0] if a.type == AttributeProto.INT else vals
+                    raise OnnxImportError(f"node '{name}' ({n.op_type}): attribute "
+                                          f"'{a.name}' = {shown} is out of range: "
+                                          f"ranks are at most {MAX_RANK}")
+        if n.op_type != "ConvTranspose":
             continue
         got = [ranks.get(x) for x in list(n.input)[:2]]
         if len(got) == 2 and None not in got and (got[0] != got[1] or min(got) < 3):

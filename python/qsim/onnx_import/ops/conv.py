@@ -20,12 +20,14 @@ class ConvOps:
     def op_Conv(self, node, ins):
         self.check_attrs(node, ("auto_pad", "dilations", "group", "kernel_shape",
                                 "pads", "strides"))
-        if len(ins) < 2 or ins[1] is None:
-            raise node.error("needs inputs X and W")
-        x = self.float_operand(node, ins[0], 0)
-        w = self.float_operand(node, ins[1], 1)
-        b = ins[2] if len(ins) > 2 else None
+        x, w, b = self.operands(node, ins, 2, 1)
+        x = self.float_operand(node, x, 0)
+        w = self.float_operand(node, w, 1)
         lx = x.logical_shape
+        if len(lx) not in (3, 4):
+            raise node.error(f"only 1-D and 2-D convolutions are supported (input "
+                             f"shape {list(lx)})")
+        self.require_rank(node, w, 1, (len(lx),))
         if len(lx) == 3:
             saved = node.attrs
             node.attrs = self._with_1d(node)
@@ -266,12 +268,14 @@ class ConvOps:
     def op_ConvTranspose(self, node, ins):
         self.check_attrs(node, ("auto_pad", "dilations", "group", "kernel_shape",
                                 "output_padding", "output_shape", "pads", "strides"))
-        if len(ins) < 2 or ins[1] is None:
-            raise node.error("needs inputs X and W")
-        x = self.float_operand(node, ins[0], 0)
-        w = self.float_operand(node, ins[1], 1)
-        b = ins[2] if len(ins) > 2 else None
+        x, w, b = self.operands(node, ins, 2, 1)
+        x = self.float_operand(node, x, 0)
+        w = self.float_operand(node, w, 1)
         lx = x.logical_shape
+        if len(lx) not in (3, 4):
+            raise node.error(f"only 1-D and 2-D convolutions are supported (input "
+                             f"shape {list(lx)})")
+        self.require_rank(node, w, 1, (len(lx),))
         if len(lx) == 3:
             saved = node.attrs
             a = self._with_1d(node)

@@ -1,0 +1,70 @@
+"""The ONNX importer on every fuzz reproducer under test/fuzz/crashes/onnx:
+each must import or end with a plain :class:`OnnxImportError` -- never another
+exception, never :class:`OnnxImportBug` (an unexpected exception the importer
+caught) -- and the error names the node (or, for a model-level fault, the
+value or the model).  The reproducers that crashed or hung ONNX's own shape
+inference run in a child process with a time limit, so that a regression
+fails this test instead of killing pytest."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qsim.onnx_import import OnnxImportBug, OnnxImportError, import_onnx_file
+
+REPO = Path(__file__).resolve().parents[2]
+CASES = sorted((REPO / "test" / "fuzz" / "crashes" / "onnx").glob("*.onnx"))
+NAMES_WHAT = re.compile(r"node '[^']*' \(\w+\)|graph (input|output) '|initializer '|"
+                        r"the ONNX checker refuses the model|model file '")
+
+
+def _outcome(path: Path):
+    try:
+        import_onnx_file(path)
+        return None
+    except OnnxImportError as e:
+        return e
+
+
+def test_reproducers_exist():
+    assert len(CASES) >= 80
+
+
+@pytest.mark.parametrize("path", [p for p in CASES if "-segv-" not in p.name
+                                  and "-hang-" not in p.name], ids=lambda p: p.stem)
+def test_reproducer_gives_clean_error(path):
+    err = _outcome(path)
+    if err is None:
+        return
+    assert not isinstance(err, OnnxImportBug), str(err)
+    assert type(err) is OnnxImportError
+    assert NAMES_WHAT.search(str(err)), str(err)
+
+
+CHILD = """
+import sys
+from qsim.onnx_import import OnnxImportBug, OnnxImportError, import_onnx_file
+try:
+    import_onnx_file(sys.argv[1])
+    print("IMPORTED")
+except OnnxImportBug as e:
+    print("BUG", e)
+except OnnxImportError as e:
+    print("ERROR", e)
+"""
+
+
+@pytest.mark.parametrize("path", [p for p in CASES if "-segv-" in p.name
+                                  or "-hang-" in p.name], ids=lambda p: p.stem)
+def test_onnx_inference_hazard_refused(path):
+    r = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True,
+                       text=True, timeout=60, cwd=REPO,
+                       env={"PYTHONPATH": str(REPO / "python"), "PATH": "/usr/bin:/bin"})
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.startswith("ERROR "), r.stdout + r.stderr[-2000:]
+    assert NAMES_WHAT.search(r.stdout), r.stdout
