@@ -19,7 +19,7 @@ How the tensors are obtained, with the existing tools only (no C++):
   every op's location after the ONNX node, which is also the report's point
   name, so ``P.out`` is the result of the last op located at ``P`` with the
   marker's type (``tensor<...xf32>``).
-* int8: ``--qsim-annotate --qsim-calibrate --qsim-realize`` with the options
+* int8: ``--qsim-annotate --qsim-calibrate --qsim-fuse-lut --qsim-realize`` with the options
   of ``qsim quantize``, printed with locations, before canonicalization
   (which fuses a ReLU into the requantize of its conv and so removes the
   conv's own output): ``P.out`` is the last ``tensor<...xi8>`` result
@@ -69,6 +69,8 @@ MAX_DB = 120.0
 MOVE_CATEGORIES = ("reshape",)
 
 _LOC_FLAGS = ["-mlir-print-debuginfo", "-mlir-print-local-scope"]
+#: Passes of --qsim-quantize that run on calibrated IR before qsim-realize.
+_CALIBRATED_PASSES = ("qsim-fuse-lut",)
 _OP_RE = re.compile(r'^\s*(%[\w$.-]+) = \S.*?(tensor<[0-9x]+x(?:f32|i8)>)\s*'
                     r'loc\("((?:[^"\\]|\\.)*)"\)\s*$')
 
@@ -252,8 +254,9 @@ def measure(onnx_path: Path, x, passes: Sequence[str], workdir: Path,
     batch); a module with a batch of its own runs in calls of that batch.
     ``passes`` is expanded by ``qsim-opt --dump-pass-pipeline`` (see
     :func:`expand_passes`); its first passes must be qsim-annotate,
-    qsim-calibrate and qsim-realize, and the measurement adds results
-    between calibrate and realize.  The report is written to
+    qsim-calibrate, optionally qsim-fuse-lut, and qsim-realize, and the
+    measurement adds results after realize (the points a table lookup
+    replaced are skipped).  The report is written to
     ``workdir/sqnr.report.json`` instead of the annotate pass's.
     """
     from .calibdata import parse_signature
@@ -261,9 +264,13 @@ def measure(onnx_path: Path, x, passes: Sequence[str], workdir: Path,
     xs = list(x) if isinstance(x, (list, tuple)) else [x]
     workdir.mkdir(parents=True, exist_ok=True)
     stages = expand_passes(passes)
-    if not ([p.split("{")[0] for p in stages[:3]]
-            == ["qsim-annotate", "qsim-calibrate", "qsim-realize"]):
-        raise ValueError(f"unexpected passes: {stages[:3]}")
+    names = [p.split("{")[0] for p in stages]
+    # annotate, calibrate, the passes between calibrate and realize that
+    # rewrite calibrated IR (qsim-fuse-lut), realize, then the rest.
+    r = names.index("qsim-realize") if "qsim-realize" in names else -1
+    if not (names[:2] == ["qsim-annotate", "qsim-calibrate"] and r >= 2
+            and all(n in _CALIBRATED_PASSES for n in names[2:r])):
+        raise ValueError(f"unexpected passes: {stages[:r + 1 if r >= 0 else 3]}")
     n = len(xs[0])
     batch = max(1, min(batch, n))
     report = workdir / "sqnr.report.json"
@@ -273,7 +280,7 @@ def measure(onnx_path: Path, x, passes: Sequence[str], workdir: Path,
     else:
         ann = (ann[:-1] + f" report={report}}}" if ann.endswith("}")
                else f"{ann}{{report={report}}}")
-    head = [_pipeline([ann, stages[1]])]
+    head = [_pipeline([ann, *stages[1:r]])]
 
     fmlir = workdir / "sqnr.float.mlir"
     if import_fn is None:
@@ -289,7 +296,7 @@ def measure(onnx_path: Path, x, passes: Sequence[str], workdir: Path,
     cal = _opt(fmlir, head, workdir / "sqnr.calibrated.mlir")
     # Generic form: the custom printers of qsim.mul/add shorten their f64
     # scales, and the verifier wants them exact when the text is read back.
-    rtext = _opt(fmlir, [_pipeline([ann, *stages[1:3]]), *_LOC_FLAGS,
+    rtext = _opt(fmlir, [_pipeline([ann, *stages[1:r + 1]]), *_LOC_FLAGS,
                          "-mlir-print-op-generic"],
                  workdir / "sqnr.realized.mlir")
 
@@ -323,7 +330,7 @@ def measure(onnx_path: Path, x, passes: Sequence[str], workdir: Path,
     qsrc = workdir / "sqnr.int8.realized.out.mlir"
     qsrc.write_text(_add_results(rtext, qret, ftypes, qlines))
     qint = workdir / "sqnr.int8.out.mlir"
-    _opt(qsrc, [_pipeline(stages[3:])], qint)
+    _opt(qsrc, [_pipeline(stages[r + 1:])], qint)
     lowered = []
     for name, src in (("float", fsrc), ("int8", qint)):
         low = workdir / f"sqnr.{name}.llvm.mlir"
