@@ -321,7 +321,9 @@ def QSim_LutOp : QSim_Op<"lut",
     elementwise ops on one quantized input) becomes one lookup:
     `--qsim-fuse-lut` evaluates `f` on every input value and stores
 
-    `table[q + 2^(N-1)] = clamp(round_half_even(f((q - zp_in) * s_in) / s_out) + zp_out, qmin, qmax)`
+    `table[q + 2^(N-1)] = clamp(round(f((q - zp_in) * s_in) / s_out) + zp_out, qmin, qmax)`
+
+    (rounding as the output point's, half to even by default)
 
     so the integer program computes `f` with a single rounding, exactly as
     the float model followed by the output quantization would for the
