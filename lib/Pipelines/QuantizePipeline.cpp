@@ -40,6 +40,8 @@ void mlir::qsim::buildQSimQuantizePipeline(
   calibrate.unsignedActivations = options.unsignedActivations;
   calibrate.rounding = options.rounding;
   pm.addPass(createQSimCalibrate(calibrate));
+  if (options.fuseLut)
+    pm.addPass(createQSimFuseLut());
 
   QSimRealizeOptions realize;
   realize.intIO = options.intIO;
@@ -54,6 +56,6 @@ void mlir::qsim::registerQSimQuantizePipeline() {
   PassPipelineRegistration<QSimQuantizePipelineOptions>(
       "qsim-quantize",
       "Quantize a float model: annotate, calibrate (table or global-scale), "
-      "realize, canonicalize, convert-qsim-to-linalg",
+      "fuse-lut, realize, canonicalize, convert-qsim-to-linalg",
       buildQSimQuantizePipeline);
 }

@@ -18,8 +18,8 @@ returns every input/activation point's value as an extra function result,
 * float: of the annotated module (``--qsim-annotate`` with the options of
   ``qsim quantize``), ``value=float``: the markers' operands, the float
   model's own tensors (the markers lower to identities);
-* int8: of the calibrated module, ``value=quantized``, before
-  ``--qsim-realize``: realization dequantizes the integer value of each
+* int8: of the calibrated module (after ``--qsim-fuse-lut``),
+  ``value=quantized``, before ``--qsim-realize``: realization dequantizes the integer value of each
   point into its extra result, so the int8 module returns the integer
   program's value at ``P.out`` (an op left in float returns its simulated
   quantized value).
@@ -168,6 +168,10 @@ def expand_passes(passes: Sequence[str]) -> List[str]:
     return _split_top(m.group(1))
 
 
+#: Passes of --qsim-quantize that rewrite calibrated IR before qsim-realize.
+_CALIBRATED_PASSES = ("qsim-fuse-lut",)
+
+
 def _pipeline(stages: Sequence[str]) -> str:
     return f"--pass-pipeline=builtin.module({','.join(stages)})"
 
@@ -185,8 +189,10 @@ def measure(onnx_path: Path, x, passes: Sequence[str], workdir: Path,
     batch); a module with a batch of its own runs in calls of that batch.
     ``passes`` is expanded by ``qsim-opt --dump-pass-pipeline`` (see
     :func:`expand_passes`); its first passes must be qsim-annotate,
-    qsim-calibrate and qsim-realize, and the measurement exposes the points
-    (``--qsim-expose-points``) between calibrate and realize.  The report is written to
+    qsim-calibrate, optionally qsim-fuse-lut, and qsim-realize, and the
+    measurement exposes the points (``--qsim-expose-points``) just before
+    realize (the points inside a chain that a table lookup replaced are
+    skipped).  The report is written to
     ``workdir/sqnr.report.json`` instead of the annotate pass's.
     """
     from .calibdata import parse_signature
@@ -194,9 +200,13 @@ def measure(onnx_path: Path, x, passes: Sequence[str], workdir: Path,
     xs = list(x) if isinstance(x, (list, tuple)) else [x]
     workdir.mkdir(parents=True, exist_ok=True)
     stages = expand_passes(passes)
-    if not ([p.split("{")[0] for p in stages[:3]]
-            == ["qsim-annotate", "qsim-calibrate", "qsim-realize"]):
-        raise ValueError(f"unexpected passes: {stages[:3]}")
+    names = [p.split("{")[0] for p in stages]
+    # annotate, calibrate, the passes that rewrite calibrated IR before
+    # realize (qsim-fuse-lut), realize, then the rest.
+    r = names.index("qsim-realize") if "qsim-realize" in names else -1
+    if not (names[:2] == ["qsim-annotate", "qsim-calibrate"] and r >= 2
+            and all(n in _CALIBRATED_PASSES for n in names[2:r])):
+        raise ValueError(f"unexpected passes: {stages[:r + 1 if r >= 0 else 3]}")
     n = len(xs[0])
     batch = max(1, min(batch, n))
     report = workdir / "sqnr.report.json"
@@ -223,8 +233,8 @@ def measure(onnx_path: Path, x, passes: Sequence[str], workdir: Path,
     fsrc = workdir / "sqnr.float.out.mlir"
     _opt(annotated, [_pipeline([points.expose_pass("float", fman)])], fsrc)
     qint = workdir / "sqnr.int8.out.mlir"
-    _opt(annotated, [_pipeline([stages[1], points.expose_pass("quantized", qman),
-                                *stages[2:]])], qint)
+    _opt(annotated, [_pipeline([*stages[1:r], points.expose_pass("quantized", qman),
+                                *stages[r:]])], qint)
     fpoints, qpoints = points.read_manifest(fman), points.read_manifest(qman)
     fby, qby = fpoints.by_name(), qpoints.by_name()
 

@@ -157,6 +157,12 @@ struct QSimQuantizePipelineOptions
       *this, "unsigned-activations",
       llvm::cl::desc("[0, max] with a zero point for non-negative points"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> fuseLut{
+      *this, "fuse-lut",
+      llvm::cl::desc("Turn elementwise float chains between quantization "
+                     "points (sigmoid, hard-swish, GELU, ...) into int8 "
+                     "table lookups (--qsim-fuse-lut)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> intIO{
       *this, "int-io",
       llvm::cl::desc("Integer function arguments/results (see qsim-realize)"),

@@ -1116,6 +1116,45 @@ struct MulOpConversion : OpConversionPattern<MulOp> {
 // Annotate
 //===----------------------------------------------------------------------===//
 
+//===----------------------------------------------------------------------===//
+// Lut
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// `table[x + 2^(N-1)]`: the table is a constant tensor that the body reads
+/// with `tensor.extract` (a gather, which the vectorizer keeps as one).
+struct LutOpConversion : OpConversionPattern<LutOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(LutOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value input = adaptor.getInput();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    unsigned bits =
+        cast<RankedTensorType>(input.getType()).getElementTypeBitWidth();
+    Value table =
+        arith::ConstantOp::create(rewriter, op.getLoc(), op.getTable());
+    ElementwiseGeneric generic(rewriter, op.getLoc(), resultType, std::nullopt);
+    unsigned in = generic.addInput(input);
+    Value result =
+        generic.create(input, [&](ImplicitLocOpBuilder &b, ValueRange args) {
+          // At most 16 bits (the verifier), so the index fits an i32.
+          Value x = extendInt(b, args[in], b.getI32Type(),
+                              /*isUnsigned=*/false);
+          Value offset =
+              arith::AddIOp::create(b, x, constInt(b, b.getI32Type(),
+                                                   int64_t(1) << (bits - 1)));
+          Value index =
+              arith::IndexCastOp::create(b, b.getIndexType(), offset);
+          return tensor::ExtractOp::create(b, table, ValueRange{index})
+              .getResult();
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+} // namespace
+
 namespace {
 struct AnnotateOpConversion : OpConversionPattern<AnnotateOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -1132,7 +1171,8 @@ void mlir::qsim::populateQSimToLinalgConversionPatterns(
     RewritePatternSet &patterns) {
   patterns.add<AnnotateOpConversion, QuantizeOpConversion,
                DequantizeOpConversion, SimQuantizeOpConversion,
-               CastOpConversion, AddOpConversion, MulOpConversion>(
+               CastOpConversion, AddOpConversion, MulOpConversion,
+               LutOpConversion>(
       patterns.getContext());
   populateRequantizeConversionPatterns(patterns);
 }

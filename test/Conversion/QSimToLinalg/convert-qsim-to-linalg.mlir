@@ -445,3 +445,26 @@ func.func @mul(%x: tensor<1x4xi32>, %g: tensor<4xi32>) -> tensor<1x4xi32> {
   %0 = qsim.mul %x, %g scales([0.5], [0.25] -> [0.125]) : tensor<1x4xi32>, tensor<4xi32> -> tensor<1x4xi32>
   return %0 : tensor<1x4xi32>
 }
+
+// -----
+
+// A lookup reads its constant table at the input plus 2^(bits - 1) (the
+// numbers: bitexact-lut.mlir).
+// CHECK-DAG: #[[$ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @lut
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3xi2>)
+// CHECK: %[[TABLE:.*]] = arith.constant dense<[5, -3, 100, 0]> : tensor<4xi8>
+// CHECK: %[[INIT:.*]] = tensor.empty() : tensor<2x3xi8>
+// CHECK: linalg.generic {indexing_maps = [#[[$ID]], #[[$ID]]], iterator_types = ["parallel", "parallel"]}
+// CHECK-SAME: ins(%[[X]] : tensor<2x3xi2>) outs(%[[INIT]] : tensor<2x3xi8>)
+// CHECK: ^bb0(%[[IN:.*]]: i2, %{{.*}}: i8):
+// CHECK: %[[W:.*]] = arith.extsi %[[IN]] : i2 to i32
+// CHECK: %[[OFF:.*]] = arith.constant 2 : i32
+// CHECK: %[[SUM:.*]] = arith.addi %[[W]], %[[OFF]] : i32
+// CHECK: %[[I:.*]] = arith.index_cast %[[SUM]] : i32 to index
+// CHECK: %[[E:.*]] = tensor.extract %[[TABLE]][%[[I]]] : tensor<4xi8>
+// CHECK: linalg.yield %[[E]] : i8
+func.func @lut(%x: tensor<2x3xi2>) -> tensor<2x3xi8> {
+  %0 = qsim.lut %x table dense<[5, -3, 100, 0]> : tensor<4xi8> : tensor<2x3xi2> -> tensor<2x3xi8>
+  return %0 : tensor<2x3xi8>
+}

@@ -74,3 +74,22 @@ func.func @add_mul(%x: tensor<4xi8>) -> (tensor<4xi1>, tensor<4xi1>, tensor<4xi1
   %le = arith.cmpi sle, %p, %c16384 : tensor<4xi16>
   return %lt255, %lt254, %le : tensor<4xi1>, tensor<4xi1>, tensor<4xi1>
 }
+
+// -----
+
+// A lookup's result lies within its table's entries, [-3, 100] here,
+// whatever its input.
+// CHECK-LABEL: func.func @lut
+// CHECK-DAG: %[[TRUE:.*]] = arith.constant dense<true> : tensor<4xi1>
+// CHECK-DAG: %[[OPEN:.*]] = arith.cmpi sle, %{{.*}}, %{{.*}} : tensor<4xi8>
+// CHECK: return %[[TRUE]], %[[TRUE]], %[[OPEN]]
+func.func @lut(%x: tensor<4xi2>) -> (tensor<4xi1>, tensor<4xi1>, tensor<4xi1>) {
+  %y = qsim.lut %x table dense<[7, -3, 100, 0]> : tensor<4xi8> : tensor<4xi2> -> tensor<4xi8>
+  %c100 = arith.constant dense<100> : tensor<4xi8>
+  %cm3 = arith.constant dense<-3> : tensor<4xi8>
+  %c99 = arith.constant dense<99> : tensor<4xi8>
+  %le100 = arith.cmpi sle, %y, %c100 : tensor<4xi8>
+  %gem3 = arith.cmpi sge, %y, %cm3 : tensor<4xi8>
+  %le99 = arith.cmpi sle, %y, %c99 : tensor<4xi8>
+  return %le100, %gem3, %le99 : tensor<4xi1>, tensor<4xi1>, tensor<4xi1>
+}

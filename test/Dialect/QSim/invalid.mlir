@@ -450,3 +450,51 @@ func.func @cast_wide(%x: tensor<1xi128>) -> tensor<1xi8> {
   %0 = qsim.cast %x : tensor<1xi128> to tensor<1xi8>
   return %0 : tensor<1xi8>
 }
+
+// -----
+
+func.func @lut_table_size(%x: tensor<4xi8>) -> tensor<4xi8> {
+  // expected-error@+1 {{table must have 2^8 = 256 entries for input element type 'i8', got 'tensor<4xi8>'}}
+  %0 = qsim.lut %x table dense<0> : tensor<4xi8> : tensor<4xi8> -> tensor<4xi8>
+  return %0 : tensor<4xi8>
+}
+
+// -----
+
+func.func @lut_table_rank(%x: tensor<4xi2>) -> tensor<4xi8> {
+  // expected-error@+1 {{table must have 2^2 = 4 entries for input element type 'i2', got 'tensor<2x2xi8>'}}
+  %0 = qsim.lut %x table dense<0> : tensor<2x2xi8> : tensor<4xi2> -> tensor<4xi8>
+  return %0 : tensor<4xi8>
+}
+
+// -----
+
+func.func @lut_table_type(%x: tensor<4xi2>) -> tensor<4xi8> {
+  // expected-error@+1 {{table element type 'i16' differs from the result element type 'i8'}}
+  %0 = qsim.lut %x table dense<0> : tensor<4xi16> : tensor<4xi2> -> tensor<4xi8>
+  return %0 : tensor<4xi8>
+}
+
+// -----
+
+func.func @lut_input_width(%x: tensor<4xi32>) -> tensor<4xi8> {
+  // expected-error@+1 {{input element type 'i32' is wider than 16 bits}}
+  %0 = qsim.lut %x table dense<0> : tensor<4xi8> : tensor<4xi32> -> tensor<4xi8>
+  return %0 : tensor<4xi8>
+}
+
+// -----
+
+func.func @lut_shape(%x: tensor<4xi2>) -> tensor<5xi8> {
+  // expected-error@+1 {{requires the same shape for all operands and results}}
+  %0 = qsim.lut %x table dense<0> : tensor<4xi8> : tensor<4xi2> -> tensor<5xi8>
+  return %0 : tensor<5xi8>
+}
+
+// -----
+
+func.func @lut_float_table(%x: tensor<4xi2>) -> tensor<4xi8> {
+  // expected-error@+1 {{invalid kind of attribute specified}}
+  %0 = qsim.lut %x table dense<0.0> : tensor<4xf32> : tensor<4xi2> -> tensor<4xi8>
+  return %0 : tensor<4xi8>
+}

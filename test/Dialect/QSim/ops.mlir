@@ -67,6 +67,16 @@ func.func @realize(%x: tensor<4xf32>, %q: tensor<4xi8>, %a: tensor<4xi32>,
   return
 }
 
+// A table lookup: 2^bits entries of the result's element type.
+// CHECK-LABEL: func.func @lut
+// CHECK: qsim.lut %{{.*}} table dense<[-128, -3, 0, 127]> : tensor<4xi8> : tensor<1x8xi2> -> tensor<1x8xi8>
+// GENERIC-LABEL: sym_name = "lut"
+// GENERIC: "qsim.lut"(%{{.*}}) <{table = dense<[-128, -3, 0, 127]> : tensor<4xi8>}>
+func.func @lut(%x: tensor<1x8xi2>) -> tensor<1x8xi8> {
+  %0 = qsim.lut %x table dense<[-128, -3, 0, 127]> : tensor<4xi8> : tensor<1x8xi2> -> tensor<1x8xi8>
+  return %0 : tensor<1x8xi8>
+}
+
 // Attributes on their own.
 // CHECK-LABEL: func.func @attrs
 // CHECK-SAME: qsim.g = #qsim<granularity per_channel>

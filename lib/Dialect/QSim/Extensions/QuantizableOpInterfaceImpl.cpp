@@ -118,6 +118,11 @@ void mlir::qsim::registerTosaQuantizableOpInterfaceExternalModels(
     attach<tosa::TransposeOp>(ctx, {C::Reshape, 1, -1, -1, -1, true});
     // The importer slices off what a strided convolution does not read.
     attach<tosa::SliceOp>(ctx, {C::Reshape, 1, -1, -1, -1, true});
+    // Nonlinear activations get their own output point: --qsim-fuse-lut
+    // turns them (with the elementwise ops around them) into a table.
+    attach<tosa::SigmoidOp>(ctx, {C::Elementwise, 1});
+    attach<tosa::TanhOp>(ctx, {C::Elementwise, 1});
+    attach<tosa::ErfOp>(ctx, {C::Elementwise, 1});
   });
 }
 

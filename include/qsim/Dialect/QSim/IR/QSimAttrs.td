@@ -97,7 +97,8 @@ def QSim_QuantOpCategory : I32EnumAttr<"QuantOpCategory",
       I32EnumAttrCase<"AvgPool", 7, "avg_pool">,
       I32EnumAttrCase<"Concat", 8, "concat">,
       I32EnumAttrCase<"Reshape", 9, "reshape">,
-      I32EnumAttrCase<"Other", 10, "other">
+      I32EnumAttrCase<"Other", 10, "other">,
+      I32EnumAttrCase<"Elementwise", 11, "elementwise">
     ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::mlir::qsim";

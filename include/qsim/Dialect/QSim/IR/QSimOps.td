@@ -310,4 +310,42 @@ def QSim_MulOp : QSim_ScaledBinaryOp<"mul"> {
   }];
 }
 
+def QSim_LutOp : QSim_Op<"lut",
+    [Pure, SameOperandsAndResultShape,
+     DeclareOpInterfaceMethods<InferIntRangeInterface, ["inferResultRanges"]>]> {
+  let summary = "Integer table lookup (a unary function realized exactly)";
+  let description = [{
+    `y[i] = table[x[i] + 2^(N-1)]`: the `N`-bit input (`N <= 16`), read as
+    signed, indexes a constant table of `2^N` entries whose element type is
+    the result's. A unary float function `f` between two quantization
+    points (sigmoid, tanh, GELU, hard-swish, ... or any chain of such
+    elementwise ops on one quantized input) becomes one lookup:
+    `--qsim-fuse-lut` evaluates `f` on every input value and stores
+
+    `table[q + 2^(N-1)] = clamp(round(f((q - zp_in) * s_in) / s_out) + zp_out, qmin, qmax)`
+
+    (rounding as the output point's, half to even by default)
+
+    so the integer program computes `f` with a single rounding, exactly as
+    the float model followed by the output quantization would for the
+    quantized input (docs/Numerics.md). The result range
+    (`InferIntRangeInterface`) is the hull of the table's entries.
+    `--convert-qsim-to-linalg` lowers it to a `linalg.generic` that reads
+    the table with `tensor.extract`.
+
+    Example (a 2-bit input, so a table of 4 entries):
+    ```mlir
+    %y = qsim.lut %x table dense<[-128, -3, 0, 127]> : tensor<4xi8>
+           : tensor<1x8xi2> -> tensor<1x8xi8>
+    ```
+  }];
+  let arguments = (ins QSim_IntTensor:$input,
+                       AnyIntElementsAttr:$table);
+  let results = (outs QSim_IntTensor:$output);
+  let assemblyFormat = [{
+    $input `table` $table attr-dict `:` type($input) `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // QSIM_DIALECT_QSIM_IR_QSIMOPS_TD

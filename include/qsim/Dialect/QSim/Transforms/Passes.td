@@ -290,6 +290,56 @@ def QSimExposePoints : Pass<"qsim-expose-points", "ModuleOp"> {
     Statistic<"numExposed", "num-exposed", "Points returned">
   ];
   let dependentDialects = ["::mlir::func::FuncDialect"];
+
+def QSimFuseLut : Pass<"qsim-fuse-lut", "ModuleOp"> {
+  let summary = "Turn elementwise float chains between quantization points into table lookups";
+  let description = [{
+    Runs on calibrated IR (after `--qsim-calibrate`, before
+    `--qsim-realize`). A chain of elementwise f32 TOSA ops computing a value
+    from one per-tensor quantized value of at most 8 bits, every other
+    operand a splat constant, and ending at a per-tensor quantization point
+    (`sim_quantize(in) -> ops -> sim_quantize(out)`) is a function of the
+    input's 2^N integer values. The pass evaluates it for each of them in
+    f32 (sigmoid, tanh, erf, exp, log, reciprocal, rsqrt, abs, negate,
+    floor, ceil, clamp, add, sub, mul, maximum, minimum, pow; ops may read
+    the input and earlier results more than once, as hard-swish
+    `x * clamp(x / 6 + 0.5, 0, 1)` does) and replaces the chain by
+
+    `qsim.quantize(in) -> qsim.lut -> qsim.dequantize`
+
+    with the table of docs/Numerics.md, which `--qsim-realize` and
+    canonicalization turn into one `qsim.lut` between the two int8 values.
+    Quantization points inside the chain are dropped (the table rounds
+    once) and the float constants are read instead of their quantized
+    values; a point that other ops also read ends the chain there instead. Chains
+    are taken longest first, so SiLU `x * sigmoid(x)` is one table. A single
+    op that `--qsim-realize` realizes exactly on its own (a ReLU clamp, an
+    add or mul by a constant) is left to it. The output point must round to
+    nearest.
+
+    Example (hard-sigmoid):
+    ```mlir
+    %0 = qsim.sim_quantize %x <s8, scale = 0.05> : tensor<4xf32>
+    %1 = tosa.mul %0, %c6inv, %shift : ...
+    %2 = tosa.add %1, %chalf : ...
+    %3 = tosa.clamp %2 {min_val = 0.0 : f32, max_val = 1.0 : f32} : ...
+    %4 = qsim.sim_quantize %3 <s8, scale = 0.0078125> : tensor<4xf32>
+    ```
+    becomes
+    ```mlir
+    %0 = qsim.sim_quantize %x <s8, scale = 0.05> : tensor<4xf32>
+    %1 = qsim.quantize %0 <s8, scale = 0.05> : tensor<4xf32> -> tensor<4xi8>
+    %2 = qsim.lut %1 table dense<[...]> : tensor<256xi8> : tensor<4xi8> -> tensor<4xi8>
+    %3 = qsim.dequantize %2 <s8, scale = 0.0078125> : tensor<4xi8> -> tensor<4xf32>
+    %4 = qsim.sim_quantize %3 <s8, scale = 0.0078125> : tensor<4xf32>
+    ```
+  }];
+  let statistics = [
+    Statistic<"numFused", "num-fused", "Chains replaced by a table lookup">,
+    Statistic<"numOpsRemoved", "num-ops-removed",
+              "Float ops and inner quantization points removed">
+  ];
+  let dependentDialects = ["::mlir::qsim::QSimDialect"];
 }
 
 def QSimRealize : Pass<"qsim-realize", "ModuleOp"> {
