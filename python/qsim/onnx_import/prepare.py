@@ -283,10 +283,16 @@ def check_declared_shapes(graph) -> None:
     walk(graph)
 
 
+#: Positions of the data and weight inputs of the convolutions, whose ONNX
+#: shape inference reads past the weight's shape when their ranks differ.
+_CONV_OPERANDS = {"Conv": (0, 1), "ConvTranspose": (0, 1), "ConvInteger": (0, 1),
+                  "QLinearConv": (0, 3)}
+
+
 def check_inference_hazards(graph) -> None:
     """Refuses what crashes ONNX's own shape inference (onnx 1.19) although
-    the checker accepts it: a ConvTranspose whose data and weight ranks
-    differ, or are below 3, dies with SIGSEGV (only ranks declared before
+    the checker accepts it: a Conv or ConvTranspose whose data and weight
+    ranks differ, or are below 3, dies with SIGSEGV (only ranks declared before
     inference -- graph inputs, initializers, Constant nodes -- are known
     here), and so does a LayerNormalization of axis 2**63-1.  An ``axis``
     or ``axes`` outside [-MAX_RANK, MAX_RANK) fits no tensor the importer
@@ -315,11 +321,12 @@ def check_inference_hazards(graph) -> None:
                     raise OnnxImportError(f"node '{name}' ({n.op_type}): attribute "
                                           f"'{a.name}' = {shown} is out of range: "
                                           f"ranks are at most {MAX_RANK}")
-        if n.op_type != "ConvTranspose":
+        if n.op_type not in _CONV_OPERANDS:
             continue
-        got = [ranks.get(x) for x in list(n.input)[:2]]
-        if len(got) == 2 and None not in got and (got[0] != got[1] or min(got) < 3):
+        got = [ranks.get(n.input[i]) if i < len(n.input) else None
+               for i in _CONV_OPERANDS[n.op_type]]
+        if None not in got and (got[0] != got[1] or min(got) < 3):
             name = n.name or (n.output[0] if n.output else f"node{k}")
-            raise OnnxImportError(f"node '{name}' (ConvTranspose): input and weight "
+            raise OnnxImportError(f"node '{name}' ({n.op_type}): input and weight "
                                   f"must have the same rank, at least 3; got ranks "
                                   f"{got[0]} and {got[1]}")
