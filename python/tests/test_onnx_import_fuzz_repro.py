@@ -2,8 +2,8 @@
 each must import or end with a plain :class:`OnnxImportError` -- never another
 exception, never :class:`OnnxImportBug` (an unexpected exception the importer
 caught) -- and the error names the node (or, for a model-level fault, the
-value or the model).  The reproducers that crashed or hung ONNX's own shape
-inference run in a child process with a time limit, so that a regression
+value or the model).  The reproducers that crashed (SIGSEGV, SIGFPE) or hung ONNX's own
+shape inference run in a child process with a time limit, so that a regression
 fails this test instead of killing pytest."""
 
 from __future__ import annotations
@@ -35,8 +35,12 @@ def test_reproducers_exist():
     assert len(CASES) >= 80
 
 
-@pytest.mark.parametrize("path", [p for p in CASES if "-segv-" not in p.name
-                                  and "-hang-" not in p.name], ids=lambda p: p.stem)
+def _in_child(p: Path) -> bool:
+    return any(k in p.name for k in ("-segv-", "-fpe-", "-hang-"))
+
+
+@pytest.mark.parametrize("path", [p for p in CASES if not _in_child(p)],
+                         ids=lambda p: p.stem)
 def test_reproducer_gives_clean_error(path):
     err = _outcome(path)
     if err is None:
@@ -59,8 +63,7 @@ except OnnxImportError as e:
 """
 
 
-@pytest.mark.parametrize("path", [p for p in CASES if "-segv-" in p.name
-                                  or "-hang-" in p.name], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [p for p in CASES if _in_child(p)], ids=lambda p: p.stem)
 def test_onnx_inference_hazard_refused(path):
     r = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True,
                        text=True, timeout=60, cwd=REPO,

@@ -283,6 +283,11 @@ def check_declared_shapes(graph) -> None:
     walk(graph)
 
 
+#: DepthToSpace/SpaceToDepth blocksize: its square must fit the bounded
+#: channel count; a larger one overflows in ONNX's shape inference, which
+#: then divides by zero (SIGFPE).
+MAX_BLOCKSIZE = 2**15
+
 #: Positions of the data and weight inputs of the convolutions, whose ONNX
 #: shape inference reads past the weight's shape when their ranks differ.
 _CONV_OPERANDS = {"Conv": (0, 1), "ConvTranspose": (0, 1), "ConvInteger": (0, 1),
@@ -294,7 +299,8 @@ def check_inference_hazards(graph) -> None:
     the checker accepts it: a Conv or ConvTranspose whose data and weight
     ranks differ, or are below 3, dies with SIGSEGV (only ranks declared before
     inference -- graph inputs, initializers, Constant nodes -- are known
-    here), and so does a LayerNormalization of axis 2**63-1.  An ``axis``
+    here), and so does a LayerNormalization of axis 2**63-1; a
+    DepthToSpace blocksize of 2**40 divides by zero (SIGFPE).  An ``axis``
     or ``axes`` outside [-MAX_RANK, MAX_RANK) fits no tensor the importer
     accepts, and is refused for every op."""
     from onnx import AttributeProto
@@ -321,6 +327,12 @@ def check_inference_hazards(graph) -> None:
                     raise OnnxImportError(f"node '{name}' ({n.op_type}): attribute "
                                           f"'{a.name}' = {shown} is out of range: "
                                           f"ranks are at most {MAX_RANK}")
+            if a.name == "blocksize" and a.type == AttributeProto.INT and \
+                    a.i > MAX_BLOCKSIZE:
+                name = n.name or (n.output[0] if n.output else f"node{k}")
+                raise OnnxImportError(f"node '{name}' ({n.op_type}): attribute "
+                                      f"'blocksize' = {a.i} is out of range: at most "
+                                      f"{MAX_BLOCKSIZE}")
         if n.op_type not in _CONV_OPERANDS:
             continue
         got = [ranks.get(n.input[i]) if i < len(n.input) else None

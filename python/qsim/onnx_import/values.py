@@ -131,10 +131,12 @@ def _bcast_shape(a: Sequence[int], b: Sequence[int]) -> Optional[Tuple[int, ...]
 def _attr_value(attr):
     from onnx import helper
     v = helper.get_attribute_value(attr)
+    # Bytes that are no UTF-8 keep a visible U+FFFD: no handler accepts
+    # such a value, and its error names the attribute.
     if isinstance(v, bytes):
-        v = v.decode("utf-8")
+        v = v.decode("utf-8", "replace")
     if isinstance(v, list) and v and isinstance(v[0], bytes):
-        v = [x.decode("utf-8") for x in v]
+        v = [x.decode("utf-8", "replace") for x in v]
     return v
 
 
