@@ -151,9 +151,9 @@ UNSUPPORTED = {
     "node/test_training_dropout_mask": _TRAIN,
     "node/test_training_dropout_zero_ratio": _TRAIN,
     "node/test_training_dropout_zero_ratio_mask": _TRAIN,
-    "node/test_reshape_allowzero_reordered": "zero-sized tensors",
+    "node/test_reshape_allowzero_reordered": "zero-sized inputs",
     "node/test_slice_start_out_of_bounds": "zero-sized tensors",
-    "node/test_split_zero_size_splits": "zero-sized tensors",
+    "node/test_split_zero_size_splits": "zero-sized inputs",
     # opset 6 models whose int64 Constant that opset's Constant (float types
     # only) does not allow: ONNX's shape inference refuses them
     "pytorch-converted/test_PixelShuffle": _CONST_INT64,
