@@ -71,3 +71,28 @@ def test_onnx_inference_hazard_refused(path):
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.startswith("ERROR "), r.stdout + r.stderr[-2000:]
     assert NAMES_WHAT.search(r.stdout), r.stdout
+
+
+def test_handler_exception_becomes_bug_naming_node(monkeypatch):
+    """An unexpected exception in a handler reaches the user as an
+    OnnxImportBug naming the node and op, with the original as its cause."""
+    import onnx
+    from onnx import TensorProto as T, helper as h
+
+    import qsim.onnx_import as oi
+
+    def broken(self, node, ins):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(oi._Importer, "op_Relu", broken)
+    g = h.make_graph([h.make_node("Relu", ["x"], ["y"], name="r1")], "g",
+                     [h.make_tensor_value_info("x", T.FLOAT, [1, 4])],
+                     [h.make_tensor_value_info("y", T.FLOAT, [1, 4])])
+    m = h.make_model(g, opset_imports=[h.make_opsetid("", 13)])
+    onnx.checker.check_model(m)
+    with pytest.raises(OnnxImportBug) as exc:
+        oi.import_onnx(m)
+    msg = str(exc.value)
+    assert msg.startswith("node 'r1' (Relu): internal importer error"), msg
+    assert "KeyError: 'boom'" in msg
+    assert isinstance(exc.value.__cause__, KeyError)
