@@ -56,13 +56,14 @@ struct UniformParams {
 
 /// Checks that `qtype` is a uniform type with full-range integer storage of
 /// 2 to 16 bits (or 32 with `allow32`, for constants) and returns its
-/// parameters; otherwise reports why through `emitError` when given.
+/// parameters; otherwise reports why through `emitError` when given (which
+/// says what cannot be expressed; this adds why).
 FailureOr<UniformParams> getUniformParams(quant::QuantizedType qtype,
                                           bool allow32,
                                           std::optional<EmitErrorFn> emitError) {
   auto fail = [&](const Twine &why) -> FailureOr<UniformParams> {
     if (emitError)
-      (*emitError)() << "cannot express " << qtype << " in qsim: " << why;
+      (*emitError)() << why;
     return failure();
   };
   if (isa<quant::UniformQuantizedSubChannelType>(qtype))
@@ -277,7 +278,6 @@ struct StorageRoundTrip : OpRewritePattern<quant::StorageCastOp> {
 
 /// Reports a quant op (or one of its uses) the patterns cannot convert.
 LogicalResult checkQuantOp(Operation *op) {
-  auto emitError = [&]() { return op->emitOpError(); };
   // The quantized side of the op and whether 32-bit storage is allowed
   // there (only for a constant, i.e. a bias).
   Type quantType;
@@ -295,11 +295,18 @@ LogicalResult checkQuantOp(Operation *op) {
     if (auto pt = qcast->getAttr("qsim.point"); pt && !isa<StringAttr>(pt))
       return op->emitOpError("'qsim.point' must be a string, got ") << pt;
   } else if (auto dcast = dyn_cast<quant::DequantizeCastOp>(op)) {
+    // The producing cast reports its type; only a quantized value from
+    // elsewhere (e.g. a block argument) is checked here.
+    if (isa_and_present<quant::QuantizeCastOp, quant::StorageCastOp>(
+            dcast.getInput().getDefiningOp()))
+      return success();
     quantType = dcast.getInput().getType();
-    auto scast = dcast.getInput().getDefiningOp<quant::StorageCastOp>();
-    constant = scast && getConstantStorage(scast);
   } else if (auto scast = dyn_cast<quant::StorageCastOp>(op)) {
     bool toQuant = getQuantElementType(scast.getType()) != nullptr;
+    if (!toQuant && isa_and_present<quant::QuantizeCastOp,
+                                    quant::StorageCastOp>(
+                        scast.getInput().getDefiningOp()))
+      return success();
     quantType = toQuant ? scast.getType() : scast.getInput().getType();
     constant = toQuant && getConstantStorage(scast);
   } else {
@@ -309,6 +316,11 @@ LogicalResult checkQuantOp(Operation *op) {
     return op->emitOpError("only ranked tensors are supported, got ")
            << quantType;
   quant::QuantizedType qtype = getQuantElementType(quantType);
+  auto emitError = [&]() {
+    InFlightDiagnostic diag = op->emitOpError();
+    diag << "cannot express " << qtype << " in qsim: ";
+    return diag;
+  };
   FailureOr<UniformParams> p = getUniformParams(qtype, constant, emitError);
   if (failed(p))
     return failure();
@@ -352,9 +364,12 @@ struct ConvertQuantToQSimPass
     RewritePatternSet patterns(&getContext());
     populateQuantToQSimPatterns(patterns);
     // No folding: a qsim.sim_quantize of a constant weight must stay, it is
-    // how --qsim-realize learns the weight's parameters.
+    // how --qsim-realize learns the weight's parameters. Constants stay where
+    // the frontend put them rather than being hoisted, so the result reads
+    // like the graph it came from.
     GreedyRewriteConfig config;
     config.enableFolding(false);
+    config.enableConstantCSE(false);
     if (failed(applyPatternsGreedily(module, std::move(patterns), config)))
       return signalPassFailure();
 
