@@ -51,9 +51,9 @@ quant::QuantizedType getQuantType(QuantParamsAttr params, Type expressed) {
     scales.push_back(params.getScale(i));
     zeroPoints.push_back(params.getZeroPoint(i));
   }
-  return quant::UniformQuantizedPerAxisType::get(
-      flags, storage, expressed, scales, zeroPoints, *params.getAxis(), qmin,
-      qmax);
+  return quant::UniformQuantizedPerAxisType::get(flags, storage, expressed,
+                                                 scales, zeroPoints,
+                                                 *params.getAxis(), qmin, qmax);
 }
 
 /// `type` (a ranked float tensor) with the quantized element type.
@@ -85,9 +85,9 @@ struct SimQuantizeToQuant : OpRewritePattern<SimQuantizeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(SimQuantizeOp op,
                                 PatternRewriter &rewriter) const override {
-    Value q = createQCast(rewriter, op.getLoc(), op.getInput(), op.getParams(),
-                          op.getRounding(), op.getKindAttr(),
-                          op.getPointAttr());
+    Value q =
+        createQCast(rewriter, op.getLoc(), op.getInput(), op.getParams(),
+                    op.getRounding(), op.getKindAttr(), op.getPointAttr());
     rewriter.replaceOpWithNewOp<quant::DequantizeCastOp>(op, op.getType(), q);
     return success();
   }
@@ -99,8 +99,7 @@ struct QuantizeToQuant : OpRewritePattern<QuantizeOp> {
   LogicalResult matchAndRewrite(QuantizeOp op,
                                 PatternRewriter &rewriter) const override {
     Value q = createQCast(rewriter, op.getLoc(), op.getInput(), op.getParams(),
-                          op.getRounding(), QuantKindAttr(),
-                          op.getPointAttr());
+                          op.getRounding(), QuantKindAttr(), op.getPointAttr());
     rewriter.replaceOpWithNewOp<quant::StorageCastOp>(op, op.getType(), q);
     return success();
   }
@@ -112,8 +111,8 @@ struct DequantizeToQuant : OpRewritePattern<DequantizeOp> {
   LogicalResult matchAndRewrite(DequantizeOp op,
                                 PatternRewriter &rewriter) const override {
     Value q = quant::StorageCastOp::create(
-        rewriter, op.getLoc(),
-        getQuantTensorType(op.getParams(), op.getType()), op.getInput());
+        rewriter, op.getLoc(), getQuantTensorType(op.getParams(), op.getType()),
+        op.getInput());
     rewriter.replaceOpWithNewOp<quant::DequantizeCastOp>(op, op.getType(), q);
     return success();
   }
@@ -128,8 +127,8 @@ struct ConvertQSimToQuantPass
     // into a constant and lose the parameters this pass exists to carry.
     GreedyRewriteConfig config;
     config.enableFolding(false);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     config)))
+    if (failed(
+            applyPatternsGreedily(getOperation(), std::move(patterns), config)))
       return signalPassFailure();
   }
 };

@@ -58,9 +58,9 @@ struct UniformParams {
 /// 2 to 16 bits (or 32 with `allow32`, for constants) and returns its
 /// parameters; otherwise reports why through `emitError` when given (which
 /// says what cannot be expressed; this adds why).
-FailureOr<UniformParams> getUniformParams(quant::QuantizedType qtype,
-                                          bool allow32,
-                                          std::optional<EmitErrorFn> emitError) {
+FailureOr<UniformParams>
+getUniformParams(quant::QuantizedType qtype, bool allow32,
+                 std::optional<EmitErrorFn> emitError) {
   auto fail = [&](const Twine &why) -> FailureOr<UniformParams> {
     if (emitError)
       (*emitError)() << why;
@@ -303,9 +303,9 @@ LogicalResult checkQuantOp(Operation *op) {
     quantType = dcast.getInput().getType();
   } else if (auto scast = dyn_cast<quant::StorageCastOp>(op)) {
     bool toQuant = getQuantElementType(scast.getType()) != nullptr;
-    if (!toQuant && isa_and_present<quant::QuantizeCastOp,
-                                    quant::StorageCastOp>(
-                        scast.getInput().getDefiningOp()))
+    if (!toQuant &&
+        isa_and_present<quant::QuantizeCastOp, quant::StorageCastOp>(
+            scast.getInput().getDefiningOp()))
       return success();
     quantType = toQuant ? scast.getType() : scast.getInput().getType();
     constant = toQuant && getConstantStorage(scast);
