@@ -3,10 +3,17 @@
 // RUN: qsim-opt %s --qsim-to-quant --quant-to-qsim -o %t.back
 // RUN: diff %t.orig %t.back
 // RUN: qsim-opt %s --qsim-to-quant --quant-to-qsim | FileCheck %s --check-prefix=BACK
+// RUN: qsim-opt %s --qsim-to-quant --lower-quant-ops | FileCheck %s --check-prefix=LOWER
 
 // qsim -> quant -> qsim is the identity: the !quant.uniform types carry the
 // integer format, scales and zero points; rounding, pow2, kind and point
-// ride on the quant.qcast as qsim.* attributes.
+// ride on the quant.qcast as qsim.* attributes. Upstream's -lower-quant-ops
+// accepts the result (it ignores those attributes).
+
+// LOWER-LABEL: func.func @per_tensor
+// LOWER: arith.divf
+// LOWER-NOT: quant.qcast
+// LOWER-NOT: quant.dcast
 
 // CHECK-LABEL: func.func @per_tensor
 // CHECK: %[[Q0:.*]] = quant.qcast %arg0 : tensor<4xf32> to tensor<4x!quant.uniform<i8:f32, 6.250000e-02>>
