@@ -18,6 +18,10 @@ calibration images for everybody (the seeded sample of ``qsim quantize``,
   ``quantize_static`` on the ``quant_pre_process``-ed model: QDQ, per-channel
   weights, its default int8 types (activations and weights QInt8), with
   MinMax, Entropy and Percentile calibration;
+* ``ORT qsim-QDQ``: onnxruntime running qsim's own scales, the model
+  exported by ``qsim export-onnx`` from qsim's table and settings (graph
+  optimizations on; ``ref``: off, the file's ONNX semantics; ``w7``:
+  calibrated with ``weight-range-bits=7``, see ``run_ort_on_qsim_qdq``);
 * ``torch FX``: ``torch.ao.quantization.quantize_fx`` static PTQ with
   ``get_default_qconfig_mapping(backend)``, ``backend`` x86 when this torch
   has the engine, else onednn (Debian's python3-torch 1.13 has no fbgemm,
@@ -309,10 +313,10 @@ def run_qsim(onnx_path: Path, x, y, work: Path, args, log):
                res.float_.timing.per_image_ms, res.int8.timing.per_image_ms, f1, q1)
 
 
-def _ort_eval(path, x, args):
+def _ort_eval(path, x, args, optimize=True):
     from qsim import evaluate
 
-    sess = evaluate.ort_session(path, args.threads)
+    sess = evaluate.ort_session(path, args.threads, optimize=optimize)
     name = sess.get_inputs()[0].name
     b = args.batch
     sess.run(None, {name: x[:b]})  # warm-up
@@ -366,7 +370,40 @@ def run_ort(onnx_path: Path, x, y, xc, work: Path, args, log):
         log(f"  ORT {meth.name}: {time.time() - t1:.0f} s")
         rows.append(Row(onnx_path.stem, f"ORT QDQ {meth.name}", y, flog, qlog, fms, qms,
                         fms1, qms1, note))
+    rows += run_ort_on_qsim_qdq(onnx_path, x, y, work, args, log, flog, fms, fms1)
     log(f"  ORT: {time.time() - t0:.0f} s")
+    return rows
+
+
+def run_ort_on_qsim_qdq(onnx_path: Path, x, y, work: Path, args, log, flog, fms, fms1):
+    """ORT running qsim's scales: ``qsim export-onnx`` of the model with the
+    statistics (table.json) and settings run_qsim quantized it with.  Rows:
+    ``ORT qsim-QDQ`` (graph optimizations on: ORT's fused int8 kernels),
+    ``ORT qsim-QDQ ref`` (optimizations off: every DequantizeLinear -> float
+    op -> QuantizeLinear as ONNX defines it, the semantics of the file) and
+    ``ORT qsim-QDQ w7`` (calibrated with ``weight-range-bits=7``: ORT's x86
+    int8 kernels without VNNI saturate int16 pair sums on 8-bit weights,
+    docs/Interop.md)."""
+    from qsim import quantize
+    from qsim.qdq import command
+
+    table = work / "qsim" / "table.json"
+    cal = quantize.with_unsigned(quantize.DEFAULT_UNSIGNED, args.calibrate_options)
+    rows = []
+    for tag, extra, optimize in (("", "", True), (" ref", "", False),
+                                 (" w7", "weight-range-bits=7", True)):
+        t1 = time.time()
+        # ref runs the first file with the optimizations off.
+        q = work / f"{onnx_path.stem}.qsim{extra and '.w7'}.qdq.onnx"
+        if not q.is_file():
+            passes = quantize.quantize_pipeline(
+                table, args.method, False, 8.0, work / "qdq.report.json", "",
+                " ".join(o for o in (cal, extra) if o))
+            command.export_model(onnx_path, passes, q, work / f"qdq{extra and '.w7'}")
+        qlog, qms, qms1 = _ort_eval(q, x, args, optimize=optimize)
+        log(f"  ORT qsim-QDQ{tag}: {time.time() - t1:.0f} s")
+        rows.append(Row(onnx_path.stem, f"ORT qsim-QDQ{tag}", y, flog, qlog, fms, qms,
+                        fms1, qms1))
     return rows
 
 

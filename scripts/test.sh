@@ -8,8 +8,17 @@
 #   lit     cmake --build build --target check-qsim  (lit + gtest via lit;
 #           lit writes lit.json)
 #   embed   install, build examples/embed against the install tree, run
-#           embed-opt | FileCheck  (embed.json: 1 test)
+#           embed-opt | FileCheck (annotate; realize of the embedder's op) and
+#           check_numerics.py (int8 vs float through qsim-run)
+#           (embed.json: 1 test)
 #   pytest  python/tests  (pytest.xml)
+#   asan    the sanitizer build (CMake preset asan, in $QSIM_ASAN_BUILD_DIR,
+#           default build-asan): lit + gtests under ASan and UBSan
+#           (asan.json; docs/Sanitizers.md)
+#   fuzz    scripts/fuzz.sh: each fuzz target ($QSIM_FUZZ_TARGETS, default
+#           all) for $QSIM_FUZZ_TIME seconds (default 30); one test per
+#           target (fuzz.json)
+# QSIM_SKIP_SANITIZERS=1 leaves asan and fuzz out.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -24,7 +33,11 @@ fi
 LLVM_PREFIX=/usr/lib/llvm-22
 RESULTS="$QSIM_BUILD_DIR/test-results"
 mkdir -p "$RESULTS"
-rm -f "$RESULTS"/lit.json "$RESULTS"/embed.json "$RESULTS"/pytest.xml
+rm -f "$RESULTS"/lit.json "$RESULTS"/embed.json "$RESULTS"/pytest.xml \
+  "$RESULTS"/asan.json "$RESULTS"/fuzz.json
+ASAN_BUILD_DIR="${QSIM_ASAN_BUILD_DIR:-$ROOT/build-asan}"
+# shellcheck source=scripts/sanitizer-build.sh
+source "$ROOT/scripts/sanitizer-build.sh"
 
 suite_status=()
 
@@ -48,11 +61,17 @@ run_embed_steps() {
   fi
   cmake --build "$embed_build" || return
   "$embed_build/embed-opt" examples/embed/test.mlir --qsim-annotate |
-    "$LLVM_PREFIX/bin/FileCheck" examples/embed/test.mlir
+    "$LLVM_PREFIX/bin/FileCheck" examples/embed/test.mlir || return
+  "$embed_build/embed-opt" examples/embed/test.mlir --qsim-annotate \
+    --qsim-calibrate=global-scale=4.0 --qsim-realize --convert-qsim-to-linalg |
+    "$LLVM_PREFIX/bin/FileCheck" examples/embed/test.mlir --check-prefix=INT ||
+    return
+  "$QSIM_VENV/bin/python" examples/embed/check_numerics.py \
+    --embed-opt "$embed_build/embed-opt" --qsim-run "$QSIM_BUILD_DIR/bin/qsim-run"
 }
 
 run_embed_suite() {
-  echo "[qsim] suite embed: install, build examples/embed, embed-opt | FileCheck"
+  echo "[qsim] suite embed: install, build examples/embed, embed-opt | FileCheck, int8 vs float"
   local rc=0
   run_embed_steps || rc=$?
   if ((rc == 0)); then
@@ -70,7 +89,33 @@ run_pytest_suite() {
     --junitxml="$RESULTS/pytest.xml"
 }
 
-for suite in lit embed pytest; do
+run_asan_suite() {
+  echo "[qsim] suite asan: lit + gtests under ASan/UBSan in $ASAN_BUILD_DIR"
+  qsim_sanitizer_build "$ASAN_BUILD_DIR" qsim-opt qsim-test-opt qsim-run \
+    qsim-collect QSimUnitTests mlir-doc qsim-fuzzers || return
+  # The symbolizer gives file:line in reports; ASan's leak checker stays on.
+  ASAN_SYMBOLIZER_PATH="$LLVM_PREFIX/bin/llvm-symbolizer" \
+    ASAN_OPTIONS="$(qsim_asan_options)${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
+    UBSAN_OPTIONS="print_stacktrace=1" \
+    "$LLVM_PREFIX/bin/lit" -sv "$ASAN_BUILD_DIR/test" "$ASAN_BUILD_DIR/test/Unit" \
+    --output "$RESULTS/asan.json"
+}
+
+run_fuzz_suite() {
+  local targets=()
+  read -r -a targets <<<"${QSIM_FUZZ_TARGETS:-}"
+  echo "[qsim] suite fuzz: scripts/fuzz.sh, ${QSIM_FUZZ_TIME:-30} s per target"
+  ASAN_SYMBOLIZER_PATH="$LLVM_PREFIX/bin/llvm-symbolizer" \
+    bash "$ROOT/scripts/fuzz.sh" --no-build --build-dir "$ASAN_BUILD_DIR" \
+    --time "${QSIM_FUZZ_TIME:-30}" --results "$RESULTS/fuzz.json" \
+    "${targets[@]}"
+}
+
+suites=(lit embed pytest)
+if [[ "${QSIM_SKIP_SANITIZERS:-0}" != 1 ]]; then
+  suites+=(asan fuzz)
+fi
+for suite in "${suites[@]}"; do
   rc=0
   "run_${suite}_suite" || rc=$?
   if ((rc != 0)); then
@@ -85,4 +130,4 @@ done
 summarize_py=/usr/bin/python3
 [[ -x "$summarize_py" ]] || summarize_py=python3
 exec "$summarize_py" "$ROOT/scripts/summarize.py" --results-dir "$RESULTS" \
-  --expect lit embed pytest "${suite_status[@]}"
+  --expect "${suites[@]}" "${suite_status[@]}"

@@ -11,7 +11,7 @@ config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.qsim_obj_root, "test")
-config.excludes = ["Inputs", "Unit", "lib", "CMakeLists.txt", "lit.cfg.py",
+config.excludes = ["Inputs", "Unit", "lib", "fuzz", "CMakeLists.txt", "lit.cfg.py",
                    "lit.site.cfg.py"]
 
 # Captured FileCheck variables must not leak across CHECK-LABELs.

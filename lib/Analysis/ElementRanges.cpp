@@ -72,15 +72,12 @@ static std::optional<int64_t> getScalarConstant(Value v) {
   return (*attr.value_begin<APInt>()).getSExtValue();
 }
 
-/// The i32 accumulator of a TOSA convolution, depthwise convolution or
-/// matmul whose weights (and bias) are constants, given |x| <= `maxX` for
-/// its input: |acc| <= the largest sum of |w - zp_w| over one output's
-/// filter times (maxX + |zp_x|), plus the largest |bias|. (|x - zp_x| is
-/// bounded by the triangle inequality, not from x's range: the bound
-/// --convert-qsim-to-linalg's tie-free requantize was checked against.)
-/// std::nullopt for other ops.
-static std::optional<ConstantIntRanges>
-getAccumulatorRange(Operation *op, function_ref<int64_t(Value)> maxMagnitude) {
+/// |x - zp_x| is bounded by the triangle inequality, not from x's range:
+/// the bound --convert-qsim-to-linalg's tie-free requantize was checked
+/// against.
+std::optional<AccumulatorBound>
+mlir::qsim::getAccumulatorBound(Operation *op,
+                                function_ref<int64_t(Value)> maxMagnitude) {
   Value x, w, bias, xZp, wZp;
   // The output (filter) of a flat weight index, for the weight's shape.
   std::function<int64_t(int64_t, ArrayRef<int64_t>)> filterOf;
@@ -134,8 +131,20 @@ getAccumulatorRange(Operation *op, function_ref<int64_t(Value)> maxMagnitude) {
   if (biases)
     for (const APInt &value : biases.getValues<APInt>())
       maxBias = std::max(maxBias, std::abs(value.getSExtValue()));
-  int64_t maxX = maxMagnitude(x) + std::abs(*xz);
-  __int128 bound = (__int128)maxSum * maxX + maxBias;
+  AccumulatorBound bound;
+  bound.weightSum = maxSum;
+  bound.input = maxMagnitude(x) + std::abs(*xz);
+  bound.bias = maxBias;
+  return bound;
+}
+
+/// The i32 range of the accumulator of getAccumulatorBound.
+static std::optional<ConstantIntRanges>
+getAccumulatorRange(Operation *op, function_ref<int64_t(Value)> maxMagnitude) {
+  std::optional<AccumulatorBound> acc = getAccumulatorBound(op, maxMagnitude);
+  if (!acc)
+    return std::nullopt;
+  __int128 bound = acc->get();
   if (bound > INT32_MAX)
     return ConstantIntRanges::maxRange(32);
   return ConstantIntRanges::fromSigned(APInt(32, -int64_t(bound), true),

@@ -48,8 +48,12 @@ double QuantSpec::getLevels() const {
 }
 
 float calibration::scaleForThreshold(double threshold, const QuantSpec &spec) {
+  // NaN and inf pass through (as NaN/inf scales) for the caller to refuse:
+  // 1.0 in their place would quantize garbage without a word.
+  if (!std::isfinite(threshold))
+    return static_cast<float>(threshold);
   double scale = threshold / spec.getLevels();
-  if (!(scale > 0) || !std::isfinite(scale))
+  if (!(scale > 0))
     scale = 1.0;
   scale = std::max(scale, 1e-30);
   if (spec.pow2)

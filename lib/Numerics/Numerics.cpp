@@ -212,6 +212,15 @@ bool isPowerOfTwo(double x, int *exponent) {
   return true;
 }
 
+bool isUsableScale(double scale) {
+  // Compared in double: a value that the f32 conversion would round to inf
+  // or flush below the normal range is not a usable f32 scale either.
+  return std::isfinite(scale) &&
+         scale >= static_cast<double>(std::numeric_limits<float>::min()) &&
+         scale * 65536.0 <=
+             static_cast<double>(std::numeric_limits<float>::max());
+}
+
 int64_t applyMultiplier(int64_t x, FixedPointMultiplier m, RoundingMode mode) {
   return saturateToInt64(multiplyAndShift(x, m, mode));
 }

@@ -28,6 +28,10 @@ Subcommands:
   realized integer form of the model on the samples; reports the first
   quantization point whose integers differ beyond the rounding contract
   (python/qsim/check_realize.py).
+* ``qsim export-onnx OUTDIR`` (or ``MODEL.onnx --table table.json -o
+  FILE``): the float ONNX model with QuantizeLinear/DequantizeLinear pairs
+  carrying qsim's calibrated scales, for ONNX Runtime and other QDQ readers
+  (python/qsim/qdq, docs/Interop.md).
 
 Errors in the input (model file, unsupported op, data) print ``qsim
 <command>: error: ...`` and exit with status 2.
@@ -134,6 +138,18 @@ def main(argv: Optional[List[str]] = None) -> int:
                        "point breaks it, 2: bad input or a failing tool.")
     check_realize.add_arguments(p)
     p.set_defaults(func=check_realize.run)
+
+    from .qdq import command as qdq_command
+
+    p = sub.add_parser("export-onnx", help="a qsim-quantized model as QDQ ONNX "
+                       "(QuantizeLinear/DequantizeLinear with qsim's scales)",
+                       description="Writes the float ONNX model with QuantizeLinear/"
+                       "DequantizeLinear pairs carrying the scales and zero points qsim "
+                       "calibrated (docs/Interop.md): from an output folder of qsim "
+                       "quantize (default OUTDIR/model.qdq.onnx), or from MODEL.onnx "
+                       "and --table.")
+    qdq_command.add_arguments(p)
+    p.set_defaults(func=qdq_command.run)
 
     from . import evaluate
 

@@ -46,6 +46,10 @@ _CAST_TO = "only FLOAT, INT32, INT64 and BOOL are supported"
 #: integer Pow would need exact integer powers; float32 is inexact past 2**24
 _INT_BASE = "Pow supports float32 only"
 _CONST_INT64 = "(op_type:Constant): output has unsupported type tensor(int64)"
+#: the importer's tensors are float: QuantizeLinear/DequantizeLinear import
+#: as pairs (qsim.sim_quantize, python/qsim/onnx_import/ops/quant.py), and a
+#: lone DequantizeLinear only of constants (folded)
+_INT_TENSOR = "integer tensors are not imported"
 #: test -> why it is not supported (a substring of the importer's error).
 UNSUPPORTED = {
     "node/test_add_uint8": _DTYPE,
@@ -174,6 +178,10 @@ UNSUPPORTED = {
     "node/test_resize_downsample_sizes_nearest_tf_half_pixel_for_nn":
         "attribute 'coordinate_transformation_mode' = 'tf_half_pixel_for_nn'",
     "node/test_resize_tf_crop_and_resize": "cropping to a region of interest",
+    "node/test_dequantizelinear": _DTYPE,
+    "node/test_dequantizelinear_axis": _DTYPE,
+    "node/test_quantizelinear": _INT_TENSOR,
+    "node/test_quantizelinear_axis": _DTYPE,
 }
 
 

@@ -20,6 +20,7 @@
 #include <random>
 
 using namespace mlir::qsim::calibration;
+namespace numerics = mlir::qsim::numerics;
 using namespace qsim_test;
 
 namespace {
@@ -90,6 +91,16 @@ TEST(ScaleSelectionTest, ScaleForThreshold) {
   QuantSpec p2;
   p2.pow2 = true;
   EXPECT_EQ(scaleForThreshold(1.0, p2), 1.0f / 64); // 1/127 -> 2^-6
+}
+
+// Thresholds without a usable scale reach the caller as unusable scales.
+TEST(ScaleSelectionTest, ScaleForUnusableThreshold) {
+  EXPECT_TRUE(std::isnan(scaleForThreshold(std::nan(""), int8())));
+  EXPECT_TRUE(std::isinf(scaleForThreshold(INFINITY, int8())));
+  EXPECT_FALSE(numerics::isUsableScale(scaleForThreshold(1e300, int8())));
+  EXPECT_FALSE(numerics::isUsableScale(scaleForThreshold(1e37, int8())));
+  EXPECT_TRUE(numerics::isUsableScale(scaleForThreshold(1e30, int8())));
+  EXPECT_TRUE(numerics::isUsableScale(scaleForThreshold(1e-40, int8())));
 }
 
 // Uniform on [-1, 1]: |x| is uniform on [0, 1], so the p-th percentile is

@@ -569,6 +569,20 @@ TEST(NumericsMultiplier, PowerOfTwoForm) {
   EXPECT_TRUE(isPowerOfTwo(1.0)); // Null exponent pointer is allowed.
 }
 
+TEST(NumericsTest, UsableScale) {
+  const float fmin = std::numeric_limits<float>::min();
+  const float fmax = std::numeric_limits<float>::max();
+  EXPECT_TRUE(isUsableScale(1.0));
+  EXPECT_TRUE(isUsableScale(fmin));
+  EXPECT_TRUE(isUsableScale(std::ldexp(static_cast<double>(fmax), -16)));
+  for (double bad :
+       {0.0, -0.0, -1.0, static_cast<double>(fmin) / 2,
+        std::nextafter(std::ldexp(static_cast<double>(fmax), -16), 1e300),
+        1e300, std::numeric_limits<double>::infinity(),
+        std::numeric_limits<double>::quiet_NaN()})
+    EXPECT_FALSE(isUsableScale(bad)) << bad;
+}
+
 //===----------------------------------------------------------------------===//
 // applyMultiplier.
 //===----------------------------------------------------------------------===//

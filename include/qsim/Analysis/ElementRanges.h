@@ -59,6 +59,27 @@ private:
 /// full n-bit range).
 int64_t getMaxMagnitude(const ConstantIntRanges &range);
 
+/// The worst case of the i32 accumulator of a TOSA convolution, depthwise
+/// convolution or matmul whose weights (and bias) are constants:
+/// |acc| <= weightSum * input + bias.
+struct AccumulatorBound {
+  /// The largest sum of |w - zp_w| over one output's filter (at most 2^62).
+  int64_t weightSum = 0;
+  /// The largest |x - zp_x|, as max |x| + |zp_x|.
+  int64_t input = 0;
+  /// The largest |bias|.
+  int64_t bias = 0;
+  /// weightSum * input + bias, exactly.
+  __int128 get() const { return (__int128)weightSum * input + bias; }
+};
+
+/// The bound of `op`'s accumulator given |x| <= `maxMagnitude(x)` for its
+/// input; std::nullopt for other ops, non-constant weights or biases, and
+/// results other than i32.
+std::optional<AccumulatorBound>
+getAccumulatorBound(Operation *op,
+                    llvm::function_ref<int64_t(Value)> maxMagnitude);
+
 } // namespace qsim
 } // namespace mlir
 

@@ -60,9 +60,11 @@ struct QuantSpec {
   double getLevels() const;
 };
 
-/// The scale for threshold T: T / levels, made a positive normal float (1.0
-/// for T <= 0 or non-finite, as for all-zero data) and, with `pow2`, rounded
-/// up to a power of two.
+/// The scale for threshold T: T / levels, at least 1e-30 (1.0 for T <= 0,
+/// as for all-zero data) and, with `pow2`, rounded up to a power of two.
+/// A NaN or infinite T gives a NaN or infinite scale, and a T so large that
+/// T / levels exceeds the f32 range an infinite one: callers check the
+/// result with numerics::isUsableScale and refuse what fails it.
 float scaleForThreshold(double threshold, const QuantSpec &spec);
 
 /// Options of the selection.

@@ -44,6 +44,14 @@ def ConvertQSimToLinalg : Pass<"convert-qsim-to-linalg", "ModuleOp"> {
     scalar constants in the body. Patterns are available through
     `populateQSimToLinalgConversionPatterns` for use in other pipelines.
 
+    Before lowering, the pass proves that no i32 accumulator of a TOSA
+    convolution, depthwise convolution or matmul with constant weights (and
+    bias) can wrap: `sum |w - zp_w| * (max |x| + |zp_x|) + max |bias|`, the
+    input bound from the shared element-range analysis, must be at most
+    2^31 - 1. An op whose bound exceeds it is refused with an error that
+    gives the bound and its terms (an int32 bias saturated by realization,
+    for instance); `emit-remarks` reports each bound and its margin.
+
     Example:
     ```mlir
     %q = qsim.quantize %x <s8, scales = [0.5, 0.25], axis = 1>
@@ -68,6 +76,11 @@ def ConvertQSimToLinalg : Pass<"convert-qsim-to-linalg", "ModuleOp"> {
     } -> tensor<4x2xi8>
     ```
   }];
+  let options = [
+    Option<"emitRemarks", "emit-remarks", "bool", "false",
+           "A remark on every proved i32 accumulator with its bound and "
+           "margin">
+  ];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect",
     "::mlir::arith::ArithDialect",

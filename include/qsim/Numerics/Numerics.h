@@ -80,6 +80,12 @@ std::optional<FixedPointMultiplier> derivePowerOfTwoMultiplier(double real);
 /// True iff `x` is a positive finite exact power of two; stores its exponent.
 bool isPowerOfTwo(double x, int *exponent = nullptr);
 
+/// True iff `scale` can be the scale of a quantization point: a positive
+/// normal f32 whose 2^16-fold (the largest integer grid) is still finite, so
+/// that neither x / scale nor q * scale turn a finite value into inf or 0
+/// for lack of exponent range.
+bool isUsableScale(double scale);
+
 /// round((x * m.multiplier) / 2^m.shift) computed exactly in 128-bit
 /// arithmetic, then saturated to the int64 range.
 int64_t applyMultiplier(int64_t x, FixedPointMultiplier m, RoundingMode mode);

@@ -1147,6 +1147,8 @@ struct ConvertQSimToLinalgPass
   using Base::Base;
 
   void runOnOperation() override {
+    if (failed(checkAccumulators()))
+      return signalPassFailure();
     // Every verified qsim op has a lowering (add/mul are limited to 32-bit
     // elements by their verifier, so the i64 arithmetic is exact).
     ConversionTarget target(getContext());
@@ -1158,6 +1160,46 @@ struct ConvertQSimToLinalgPass
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();
+  }
+
+  /// Refuses an i32 accumulator that the analysis cannot bound inside
+  /// int32: the lowered TOSA op would wrap silently on some input.
+  LogicalResult checkAccumulators() {
+    ElementRanges ranges;
+    bool ok = true;
+    getOperation().walk([&](Operation *op) {
+      if (!isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp, tosa::MatMulOp>(op))
+        return;
+      std::optional<AccumulatorBound> acc =
+          getAccumulatorBound(op, [&](Value x) {
+            return getMaxMagnitude(*ranges.get(x));
+          });
+      if (!acc)
+        return;
+      __int128 bound = acc->get();
+      auto describe = [&](InFlightDiagnostic &diag) {
+        diag << acc->weightSum << " * " << acc->input << " + " << acc->bias
+             << " (largest filter sum of |w - zp_w|, max |x - zp_x|, max "
+                "|bias|)";
+      };
+      if (bound > INT32_MAX) {
+        InFlightDiagnostic diag =
+            op->emitError("convert-qsim-to-linalg: the i32 accumulator can "
+                          "overflow: |acc| <= ");
+        describe(diag);
+        // Above 2^63 only the terms are exact in the message.
+        diag << " = " << static_cast<double>(bound) << " > 2147483647";
+        ok = false;
+        return;
+      }
+      if (emitRemarks) {
+        InFlightDiagnostic diag = op->emitRemark("i32 accumulator |acc| <= ");
+        describe(diag);
+        diag << " = " << static_cast<int64_t>(bound) << ", margin "
+             << INT32_MAX - static_cast<int64_t>(bound);
+      }
+    });
+    return success(ok);
   }
 };
 } // namespace

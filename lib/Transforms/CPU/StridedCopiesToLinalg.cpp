@@ -105,8 +105,12 @@ struct StridedCopiesToLinalgPass
             memref::SubViewOp::create(b, loc, buffer, offsets, sizes, strides);
         return memref::CollapseShapeOp::create(b, loc, row, all);
       };
-      memref::CopyOp::create(b, loc, flat(op.getSource()),
-                             flat(op.getTarget()));
+      // Named values: the order of the two rows' ops must not depend on the
+      // order in which the compiler evaluates call arguments (GCC and clang
+      // differ).
+      Value target = flat(op.getTarget());
+      Value source = flat(op.getSource());
+      memref::CopyOp::create(b, loc, source, target);
       op.erase();
     }
   }

@@ -38,14 +38,16 @@ from .ops.elementwise import ElementwiseOps
 from .ops.matmul import MatMulOps
 from .ops.normalization import NormalizationOps
 from .ops.pool import PoolOps
+from .ops.quant import QuantOps
 from .ops.reduce import ReduceOps
 from .ops.resize import ResizeOps
 from .ops.shape import ShapeOps
 from .ops.spatial import SpatialHelpers
-from .values import OnnxImportError
+from .values import OnnxImportBug, OnnxImportError
 
 __all__ = [
     "OnnxImportError",
+    "OnnxImportBug",
     "SUPPORTED_OPS",
     "import_onnx",
     "import_onnx_file",
@@ -58,7 +60,7 @@ __all__ = [
 
 
 class _Importer(ElementwiseOps, ActivationOps, ShapeOps, MatMulOps, ConvOps, PoolOps,
-                NormalizationOps, ReduceOps, ResizeOps,
+                NormalizationOps, ReduceOps, ResizeOps, QuantOps,
                 SpatialHelpers, ImporterBase):
     """The importer: the emitter plus every op family's handlers."""
 
@@ -97,8 +99,15 @@ def import_onnx(model, batch: Optional[int] = None, fold_bn: bool = True,
         model = load_model(model)
     if batch is not None and batch < 1:
         raise OnnxImportError(f"batch must be positive, got {batch}")
-    model, inference_error = prepare(model, input_shapes, batch, bound=list(bind or {}))
-    mlir = _Importer(model, batch, fold_bn, bind, _sanitize(func_name)).run()
+    try:
+        model, inference_error = prepare(model, input_shapes, batch,
+                                         bound=list(bind or {}))
+        mlir = _Importer(model, batch, fold_bn, bind, _sanitize(func_name)).run()
+    except OnnxImportError:
+        raise
+    except Exception as e:  # noqa: BLE001 - outside any node; see OnnxImportBug
+        raise OnnxImportBug(f"internal importer error (a bug in qsim's ONNX importer, "
+                            f"please report it): {type(e).__name__}: {e}") from e
     if inference_error is not None:
         raise inference_error
     return mlir

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import tools
 from .values import (NCHW_TO_NHWC as _NCHW_TO_NHWC, NHWC_TO_NCHW as _NHWC_TO_NCHW, OnnxImportError,
+                     OnnxImportBug,
                      Val, _Node, _bcast_shape, _f32,
                      _prod, _quote, _ty)
 
@@ -296,7 +297,12 @@ class ImporterBase:
             if init.data_location == onnx.TensorProto.EXTERNAL:
                 raise OnnxImportError(f"initializer '{init.name}' has external data; "
                                       f"load the model with its data first")
-            arr = numpy_helper.to_array(init)
+            try:
+                arr = numpy_helper.to_array(init)
+            except Exception as e:  # noqa: BLE001 - bytes that do not fit dims/type
+                raise OnnxImportError(f"initializer '{init.name}' cannot be read "
+                                      f"(its data does not match its dims and "
+                                      f"type): {e}") from None
             self.values[init.name] = self._const_val(arr, init.name)
         for name, arr in self.bind.items():
             self.values[name] = self._const_val(np.asarray(arr), name)
@@ -344,9 +350,13 @@ class ImporterBase:
                 continue
             if node.proto.domain not in ("", "ai.onnx"):
                 raise node.error(f"operator domain '{node.proto.domain}' is not supported")
+            required = self._required_inputs(node)
             ins = []
             for pos, name in enumerate(node.inputs):
                 if not name:
+                    if pos in required:
+                        raise node.error(f"input #{pos} is empty, but {node.op_type} "
+                                         f"requires it")
                     ins.append(None)
                     continue
                 if name not in self.values:
@@ -360,14 +370,19 @@ class ImporterBase:
                 ins.append(v)
             # Constant inputs fold whatever the op (ConstantOfShape, Range,
             # ... of static shapes need no handler).
-            if self.foldable(node, ins):
-                outs = self.fold(node, ins)
-            else:
-                handler = getattr(self, f"op_{node.op_type}", None)
-                if handler is None:
-                    raise node.error(f"operator '{node.op_type}' is not supported "
-                                     f"(supported: {', '.join(self.supported_ops())})")
-                outs = handler(node, ins)
+            handler = getattr(self, f"op_{node.op_type}", None)
+            if handler is None and not self.foldable(node, ins):
+                raise node.error(f"operator '{node.op_type}' is not supported "
+                                 f"(supported: {', '.join(self.supported_ops())})")
+            # The last line of defence: whatever a handler did not check
+            # becomes an error naming the node, flagged as the importer's bug.
+            try:
+                outs = self.fold(node, ins) if self.foldable(node, ins) \
+                    else handler(node, ins)
+            except OnnxImportError:
+                raise
+            except Exception as e:  # noqa: BLE001 - see OnnxImportBug
+                raise node.bug(e) from e
             for name, v in zip(node.outputs, outs):
                 if name and v is not None:
                     if v.name is None:
@@ -413,6 +428,26 @@ class ImporterBase:
         out.append("}")
         return "\n".join(out) + "\n"
 
+    def _required_inputs(self, node: _Node) -> set:
+        """Positions of ``node``'s inputs that its ONNX schema does not mark
+        optional (the checker refuses an empty single input; an empty one
+        among variadic inputs it lets through)."""
+        import onnx
+        try:
+            schema = onnx.defs.get_schema(node.op_type, self.opset, "")
+        except Exception:  # noqa: BLE001 - no schema: the handler decides
+            return set()
+        formal = list(schema.inputs)
+        optional = onnx.defs.OpSchema.FormalParameterOption.Optional
+        out = set()
+        for pos in range(len(node.inputs)):
+            if not formal:
+                break
+            f = formal[min(pos, len(formal) - 1)]
+            if f.option != optional:
+                out.add(pos)
+        return out
+
     def _const_val(self, arr: np.ndarray, name: str) -> Val:
         if arr.dtype == np.float64 or arr.dtype == np.float16:
             raise OnnxImportError(f"initializer '{name}' has dtype {arr.dtype}; only "
@@ -432,7 +467,9 @@ class ImporterBase:
         elts = {onnx.TensorProto.FLOAT: "f32", onnx.TensorProto.INT64: "i64",
                 onnx.TensorProto.INT32: "i32", onnx.TensorProto.BOOL: "i1"}
         if tt.elem_type not in elts:
-            dt = onnx.TensorProto.DataType.Name(tt.elem_type)
+            dt = (onnx.TensorProto.DataType.Name(tt.elem_type)
+                  if tt.elem_type in onnx.TensorProto.DataType.values()
+                  else f"{tt.elem_type} (no ONNX data type)")
             raise OnnxImportError(f"graph input '{inp.name}' has element type {dt}; "
                                   f"only FLOAT (float32) inputs are supported (and "
                                   f"INT64, INT32, BOOL ones for indices and masks)")

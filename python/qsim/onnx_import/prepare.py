@@ -1,5 +1,14 @@
-"""Model preparation before import: the opset range, the user's input
-shapes, and ONNX's own shape inference.
+"""Model preparation before import: the opset range, ONNX's checker, bounds
+on declared shapes, the user's input shapes, and ONNX's own shape inference.
+
+``onnx.checker.check_model`` runs first (without ``full_check``: that runs
+shape inference before the bounds below, and ONNX's inference can hang or
+crash on absurd declared shapes), so that what breaks the op schemas
+(attribute types, input/output counts, unknown default-domain ops) is
+refused with ONNX's message naming the node before any handler reads it.
+Declared dimensions, ranks and element counts are then bounded, so that
+neither shape inference nor constant folding allocates or loops on a
+tensor the importer could never emit.
 
 Shapes are fixed on a copy of the model (``--input-shape name=1,3,224,224``
 for any input, ``--batch`` for a dynamic dimension 0), then
@@ -20,6 +29,13 @@ from .values import OnnxImportError
 #: ops did then (the conformance suite covers them); newer ones are refused
 #: rather than read with semantics they may have changed.
 MAX_OPSET = 21
+
+#: Bounds on declared shapes (graph inputs, outputs, value_info,
+#: initializers, Constant tensors): a larger rank or element count is no
+#: model the importer can emit, and would make shape inference or constant
+#: folding allocate without bound.
+MAX_RANK = 16
+MAX_ELEMENTS = 2**31 - 1
 
 
 def parse_input_shapes(specs: Sequence[str]) -> Dict[str, List[int]]:
@@ -81,6 +97,9 @@ def prepare(model, input_shapes: Optional[Mapping[str, Sequence[int]]] = None,
                               f"1..{MAX_OPSET}); convert the model with "
                               f"onnx.version_converter.convert_version(model, "
                               f"{MAX_OPSET})")
+    check_model(model)
+    check_declared_shapes(model.graph)
+    check_inference_hazards(model.graph)
     m = onnx.ModelProto()
     m.CopyFrom(model)
     g = m.graph
@@ -153,3 +172,104 @@ def shape_inference_error(e: Exception) -> OnnxImportError:
         msg = re.sub(r"^(\[\w+\] )+", "", msg.strip())
         return OnnxImportError(f"node '{name}' ({op}): ONNX shape inference failed: {msg}")
     return OnnxImportError(f"ONNX shape inference failed: {text}")
+
+
+def check_model(model) -> None:
+    """``onnx.checker.check_model`` (schemas only, no shape inference); its
+    refusal as an :class:`OnnxImportError` naming the node."""
+    import re
+
+    import onnx
+    try:
+        onnx.checker.check_model(model, full_check=False)
+    except Exception as e:  # noqa: BLE001 - ValidationError, and ValueError for >2 GB
+        text = str(e).strip()
+        first = " ".join(x.strip() for x in text.split("==> Context:")[0].splitlines()
+                         if x.strip()) or type(e).__name__
+        m = re.search(r"Bad node spec for node\. Name: (.*?) OpType: (\S+)", text)
+        if m:
+            name, op = m.groups()
+            if not name:
+                outs = [n.output[0] for n in model.graph.node
+                        if n.op_type == op and n.output]
+                name = outs[0] if len(outs) == 1 else "?"
+            raise OnnxImportError(f"node '{name}' ({op}): the ONNX checker refuses "
+                                  f"the node: {first}") from None
+        raise OnnxImportError(f"the ONNX checker refuses the model: {first}") from None
+
+
+def _check_dims(what: str, dims: Sequence[int]) -> None:
+    if len(dims) > MAX_RANK:
+        raise OnnxImportError(f"{what} has rank {len(dims)}; at most {MAX_RANK} is "
+                              f"supported")
+    count = 1
+    for i, d in enumerate(dims):
+        if d < 0 or d > MAX_ELEMENTS:
+            raise OnnxImportError(f"{what}: dimension {i} is {d}; dimensions must lie "
+                                  f"in 0..{MAX_ELEMENTS}")
+        count *= d
+    if count > MAX_ELEMENTS:
+        raise OnnxImportError(f"{what} has shape {list(dims)} ({count} elements); at "
+                              f"most {MAX_ELEMENTS} elements are supported")
+
+
+def check_declared_shapes(graph) -> None:
+    """Bounds every declared shape: value infos (dynamic dimensions count
+    as 1), initializers and Constant nodes' tensors, subgraphs included."""
+    from onnx import AttributeProto
+
+    def value_info(kind, vi):
+        if not vi.type.HasField("tensor_type") or \
+                not vi.type.tensor_type.HasField("shape"):
+            return
+        dims = [d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else 1
+                for d in vi.type.tensor_type.shape.dim]
+        _check_dims(f"{kind} '{vi.name}'", dims)
+
+    def walk(g):
+        for vi in g.input:
+            value_info("graph input", vi)
+        for vi in g.output:
+            value_info("graph output", vi)
+        for vi in g.value_info:
+            value_info("value", vi)
+        for t in g.initializer:
+            _check_dims(f"initializer '{t.name}'", list(t.dims))
+        for k, n in enumerate(g.node):
+            name = n.name or (n.output[0] if n.output else f"node{k}")
+            for a in n.attribute:
+                if a.type == AttributeProto.TENSOR:
+                    _check_dims(f"node '{name}' ({n.op_type}): attribute '{a.name}'",
+                                list(a.t.dims))
+                elif a.type == AttributeProto.GRAPH:
+                    walk(a.g)
+                for sub in a.graphs:
+                    walk(sub)
+
+    walk(graph)
+
+
+def check_inference_hazards(graph) -> None:
+    """Refuses what crashes ONNX's own shape inference (onnx 1.19) although
+    the checker accepts it: a ConvTranspose whose data and weight ranks
+    differ, or are below 3, dies with SIGSEGV.  Only ranks declared before
+    inference (graph inputs, initializers, Constant nodes) are known here."""
+    ranks = {}
+    for vi in graph.input:
+        if vi.type.HasField("tensor_type") and vi.type.tensor_type.HasField("shape"):
+            ranks[vi.name] = len(vi.type.tensor_type.shape.dim)
+    for t in graph.initializer:
+        ranks[t.name] = len(t.dims)
+    for k, n in enumerate(graph.node):
+        if n.op_type == "Constant" and n.output:
+            for a in n.attribute:
+                if a.name == "value" and a.HasField("t"):
+                    ranks[n.output[0]] = len(a.t.dims)
+        if n.op_type != "ConvTranspose" or n.domain not in ("", "ai.onnx"):
+            continue
+        got = [ranks.get(x) for x in list(n.input)[:2]]
+        if len(got) == 2 and None not in got and (got[0] != got[1] or min(got) < 3):
+            name = n.name or (n.output[0] if n.output else f"node{k}")
+            raise OnnxImportError(f"node '{name}' (ConvTranspose): input and weight "
+                                  f"must have the same rank, at least 3; got ranks "
+                                  f"{got[0]} and {got[1]}")

@@ -22,6 +22,13 @@ class OnnxImportError(ValueError):
     """The model uses something the importer does not support."""
 
 
+class OnnxImportBug(OnnxImportError):
+    """An unexpected exception inside the importer (a bug), turned into an
+    import error that names the node, so that a user sees no traceback.
+    The original exception is the ``__cause__``; tests and the fuzz loop
+    treat this class as a failure."""
+
+
 # ---------------------------------------------------------------------------
 # Values
 # ---------------------------------------------------------------------------
@@ -92,7 +99,9 @@ def _ty(shape: Sequence[int], elt: str = "f32") -> str:
     return f"tensor<{dims}x{elt}>" if dims else f"tensor<{elt}>"
 
 
-def _quote(s: str) -> str:
+def _quote(s) -> str:
+    if isinstance(s, bytes):  # a proto2 string field that is no UTF-8
+        s = s.decode("utf-8", "replace")
     out = []
     for ch in s:
         if ch in '"\\':
@@ -150,6 +159,11 @@ class _Node:
 
     def error(self, msg: str) -> OnnxImportError:
         return OnnxImportError(f"{self.where()}: {msg}")
+
+    def bug(self, exc: BaseException) -> OnnxImportBug:
+        return OnnxImportBug(f"{self.where()}: internal importer error (a bug in qsim's "
+                             f"ONNX importer, please report it): {type(exc).__name__}: "
+                             f"{exc}")
 
     def attr_error(self, attr: str, value, why: str) -> OnnxImportError:
         return self.error(f"attribute '{attr}' = {value!r} is not supported: {why}")

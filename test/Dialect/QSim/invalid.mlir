@@ -299,7 +299,7 @@ func.func @add_scale_count(%a: tensor<2x3xi32>) -> tensor<2x3xi32> {
 // -----
 
 func.func @add_scale_positive(%a: tensor<2x3xi32>) -> tensor<2x3xi32> {
-  // expected-error@+1 {{result_scale entries must be finite and > 0}}
+  // expected-error@+1 {{result_scale entry #0 must be finite and > 0, got 0.000000e+00}}
   %0 = qsim.add %a, %a scales([1.0], [1.0] -> [0.0]) : tensor<2x3xi32>, tensor<2x3xi32> -> tensor<2x3xi32>
   return %0 : tensor<2x3xi32>
 }
@@ -326,4 +326,127 @@ func.func @add_wide(%a: tensor<2xi64>) -> tensor<2xi64> {
   // expected-error@+1 {{supports integers of at most 32 bits, got 'i64'}}
   %0 = qsim.add %a, %a scales([1.0], [1.0] -> [1.0]) : tensor<2xi64>, tensor<2xi64> -> tensor<2xi64>
   return %0 : tensor<2xi64>
+}
+
+// -----
+
+// A hexadecimal scale spells f32 bits; the error names the value.
+func.func @nan_scale(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{scale #0 must be finite and > 0, got nan}}
+  %0 = qsim.sim_quantize %x <s8, scale = 0x7FC00000> : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @inf_scale(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{scale #0 must be finite and > 0, got INF}}
+  %0 = qsim.sim_quantize %x <s8, scale = 0x7F800000> : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// x / scale would underflow to 0 for every x on a 16-bit grid.
+func.func @huge_scale(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{scale #0 (1.000000e+34) is outside the normal f32 range usable for quantization}}
+  %0 = qsim.sim_quantize %x <s8, scale = 1.0e34> : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @sim_quantize_dynamic_channels(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  // expected-error@+1 {{per-channel quantization axis 0 of input must be a static dimension}}
+  %0 = qsim.sim_quantize %x <s8, scales = [0.5, 0.25], axis = 0> : tensor<?x2xf32>
+  return %0 : tensor<?x2xf32>
+}
+
+// -----
+
+func.func @quantize_dynamic_channels(%x: tensor<2x?xf32>) -> tensor<2x?xi8> {
+  // expected-error@+1 {{per-channel quantization axis 1 of result must be a static dimension}}
+  %0 = qsim.quantize %x <s8, scales = [0.5], axis = 1> : tensor<2x?xf32> -> tensor<2x?xi8>
+  return %0 : tensor<2x?xi8>
+}
+
+// -----
+
+func.func @dequantize_dynamic_channels(%x: tensor<?xi8>) -> tensor<?xf32> {
+  // expected-error@+1 {{per-channel quantization axis 0 of operand must be a static dimension}}
+  %0 = qsim.dequantize %x <s8, scales = [0.5, 0.25], axis = 0> : tensor<?xi8> -> tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
+
+// -----
+
+func.func @requant_negative_axis(%x: tensor<4xi32>) -> tensor<4xi8> {
+  // expected-error@+1 {{axis -1 is outside the input rank 1}}
+  %0 = qsim.requantize %x multiplier [3] shift [1] axis -1 : tensor<4xi32> -> tensor<4xi8>
+  return %0 : tensor<4xi8>
+}
+
+// -----
+
+func.func @requant_min_axis(%x: tensor<4xi32>) -> tensor<4xi8> {
+  // expected-error@+1 {{axis -9223372036854775808 is outside the input rank 1}}
+  %0 = qsim.requantize %x multiplier [3] shift [1] axis -9223372036854775808 : tensor<4xi32> -> tensor<4xi8>
+  return %0 : tensor<4xi8>
+}
+
+// -----
+
+func.func @requant_dynamic_axis(%x: tensor<?xi32>) -> tensor<?xi8> {
+  // expected-error@+1 {{per-channel axis 0 must be a static dimension}}
+  %0 = qsim.requantize %x multiplier [3, 4] shift [1, 1] axis 0 : tensor<?xi32> -> tensor<?xi8>
+  return %0 : tensor<?xi8>
+}
+
+// -----
+
+func.func @requant_negative_multiplier(%x: tensor<4xi32>) -> tensor<4xi8> {
+  // expected-error@+1 {{multiplier #0 must be positive, got -2147483648}}
+  %0 = qsim.requantize %x multiplier [-2147483648] shift [1] : tensor<4xi32> -> tensor<4xi8>
+  return %0 : tensor<4xi8>
+}
+
+// -----
+
+func.func @requant_negative_shift(%x: tensor<4xi32>) -> tensor<4xi8> {
+  // expected-error@+1 {{shift #0 must be in [0, 63], got -1}}
+  %0 = qsim.requantize %x multiplier [3] shift [-1] : tensor<4xi32> -> tensor<4xi8>
+  return %0 : tensor<4xi8>
+}
+
+// -----
+
+func.func @add_negative_axis(%a: tensor<2x3xi32>) -> tensor<2x3xi32> {
+  // expected-error@+1 {{axis -1 is outside the result rank 2}}
+  %0 = qsim.add %a, %a scales([1.0], [1.0] -> [1.0]) axis -1 : tensor<2x3xi32>, tensor<2x3xi32> -> tensor<2x3xi32>
+  return %0 : tensor<2x3xi32>
+}
+
+// -----
+
+func.func @add_nan_scale(%a: tensor<2x3xi32>) -> tensor<2x3xi32> {
+  // expected-error@+1 {{lhs_scale entry #1 must be finite and > 0, got nan}}
+  %0 = qsim.add %a, %a scales([1.0, 0x7FF8000000000000, 1.0], [1.0] -> [1.0]) axis 1 : tensor<2x3xi32>, tensor<2x3xi32> -> tensor<2x3xi32>
+  return %0 : tensor<2x3xi32>
+}
+
+// -----
+
+// lhs_scale * rhs_scale is inf in f64: no finite result scale equals it.
+func.func @mul_infinite_product(%a: tensor<2xi32>) -> tensor<2xi32> {
+  // expected-error@+1 {{result_scale 1.000000e+00 (channel 0) must equal lhs_scale * rhs_scale = INF}}
+  %0 = qsim.mul %a, %a scales([1.0e300], [1.0e300] -> [1.0]) : tensor<2xi32>, tensor<2xi32> -> tensor<2xi32>
+  return %0 : tensor<2xi32>
+}
+
+// -----
+
+func.func @cast_wide(%x: tensor<1xi128>) -> tensor<1xi8> {
+  // expected-error@+1 {{supports integers of at most 64 bits, got i128}}
+  %0 = qsim.cast %x : tensor<1xi128> to tensor<1xi8>
+  return %0 : tensor<1xi8>
 }

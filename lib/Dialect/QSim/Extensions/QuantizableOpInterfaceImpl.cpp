@@ -7,11 +7,14 @@
 // Quantization rules of upstream ops, attached as external models of
 // QuantizableOpInterface. Each rule is a row of compile-time facts (category,
 // how many leading operands are inputs, where the weight and bias are, the
-// weight's output-channel axis, whether the result keeps the input scale).
+// weight's output-channel axis, whether the result keeps the input scale)
+// and the function that realizes the op in integers (RealizeRules.h; none:
+// the interface's default, which clones a scale-preserving op on integers).
 //
 //===----------------------------------------------------------------------===//
 
 #include "qsim/Dialect/QSim/Extensions/QuantizableOpInterfaceImpl.h"
+#include "RealizeRules.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -30,6 +33,7 @@ struct Rule {
   int weightAxis = -1;
   int bias = -1;
   bool preservesScale = false;
+  RealizeFn realize = nullptr;
 };
 
 template <typename OpTy>
@@ -65,6 +69,12 @@ struct RuleModel
     return std::nullopt;
   }
   bool preservesScale(Operation *) const { return rule.preservesScale; }
+  LogicalResult realize(Operation *op, RealizeContext &ctx,
+                        SimQuantizeOp out) const {
+    if (rule.realize)
+      return rule.realize(op, ctx, out);
+    return qsim::detail::realizeScalePreserving(ctx, op, out);
+  }
 };
 
 template <typename OpTy>
@@ -84,20 +94,26 @@ void mlir::qsim::registerTosaQuantizableOpInterfaceExternalModels(
     DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *ctx, tosa::TosaDialect *) {
     // conv2d: input, weight [OC, KH, KW, IC], bias [OC], then zero points.
-    attach<tosa::Conv2DOp>(ctx, {C::Conv, 1, 1, 0, 2});
+    attach<tosa::Conv2DOp>(ctx, {C::Conv, 1, 1, 0, 2, false, realizeTosaConv});
     // depthwise weight [KH, KW, C, M]: output channel c*M+m; per-channel
     // scales run along C (exact when M == 1).
-    attach<tosa::DepthwiseConv2DOp>(ctx, {C::DepthwiseConv, 1, 1, 2, 2});
+    attach<tosa::DepthwiseConv2DOp>(
+        ctx, {C::DepthwiseConv, 1, 1, 2, 2, false, realizeTosaConv});
     // matmul a [N, H, C] x b [N, C, W]: b's output channels are dim 2.
-    attach<tosa::MatMulOp>(ctx, {C::Dense, 1, 1, 2});
-    attach<tosa::AddOp>(ctx, {C::Add, 2});
+    attach<tosa::MatMulOp>(ctx,
+                           {C::Dense, 1, 1, 2, -1, false, realizeTosaMatmul});
+    attach<tosa::AddOp>(ctx, {C::Add, 2, -1, -1, -1, false, realizeTosaAdd});
     // The third operand of tosa.mul is its shift.
-    attach<tosa::MulOp>(ctx, {C::Mul, 2});
-    attach<tosa::ClampOp>(ctx, {C::Clamp, 1, -1, -1, -1, true});
+    attach<tosa::MulOp>(ctx, {C::Mul, 2, -1, -1, -1, false, realizeTosaMul});
+    // A clamp keeps its input's scale but narrows its range: its own rule.
+    attach<tosa::ClampOp>(ctx,
+                          {C::Clamp, 1, -1, -1, -1, true, realizeTosaClamp});
     attach<tosa::MaxPool2dOp>(ctx, {C::MaxPool, 1, -1, -1, -1, true});
     // avg_pool2d's two other operands are zero points.
-    attach<tosa::AvgPool2dOp>(ctx, {C::AvgPool, 1});
-    attach<tosa::ConcatOp>(ctx, {C::Concat, -1});
+    attach<tosa::AvgPool2dOp>(
+        ctx, {C::AvgPool, 1, -1, -1, -1, false, realizeTosaAvgPool});
+    attach<tosa::ConcatOp>(
+        ctx, {C::Concat, -1, -1, -1, -1, false, realizeTosaConcat});
     attach<tosa::ReshapeOp>(ctx, {C::Reshape, 1, -1, -1, -1, true});
     attach<tosa::TransposeOp>(ctx, {C::Reshape, 1, -1, -1, -1, true});
     // The importer slices off what a strided convolution does not read.
@@ -108,21 +124,28 @@ void mlir::qsim::registerTosaQuantizableOpInterfaceExternalModels(
 void mlir::qsim::registerLinalgQuantizableOpInterfaceExternalModels(
     DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *ctx, linalg::LinalgDialect *) {
+    RealizeFn named = realizeLinalgContraction;
     // Weight layouts: fhwc/fchw have F first; hwcf has F last.
-    attach<linalg::Conv2DNhwcFhwcOp>(ctx, {C::Conv, 1, 1, 0});
-    attach<linalg::Conv2DNhwcHwcfOp>(ctx, {C::Conv, 1, 1, 3});
-    attach<linalg::Conv2DNchwFchwOp>(ctx, {C::Conv, 1, 1, 0});
-    attach<linalg::DepthwiseConv2DNhwcHwcOp>(ctx,
-                                             {C::DepthwiseConv, 1, 1, 2});
-    attach<linalg::DepthwiseConv2DNhwcHwcmOp>(ctx,
-                                              {C::DepthwiseConv, 1, 1, 2});
-    attach<linalg::MatmulOp>(ctx, {C::Dense, 1, 1, 1});
-    attach<linalg::BatchMatmulOp>(ctx, {C::Dense, 1, 1, 2});
-    // Pooling: operand 1 is the (shape-only) window tensor.
-    attach<linalg::PoolingNhwcMaxOp>(ctx, {C::MaxPool, 1, -1, -1, -1, true});
-    attach<linalg::PoolingNchwMaxOp>(ctx, {C::MaxPool, 1, -1, -1, -1, true});
-    attach<linalg::PoolingNhwcSumOp>(ctx, {C::AvgPool, 1});
-    attach<linalg::PoolingNchwSumOp>(ctx, {C::AvgPool, 1});
+    attach<linalg::Conv2DNhwcFhwcOp>(ctx, {C::Conv, 1, 1, 0, -1, false, named});
+    attach<linalg::Conv2DNhwcHwcfOp>(ctx, {C::Conv, 1, 1, 3, -1, false, named});
+    attach<linalg::Conv2DNchwFchwOp>(ctx, {C::Conv, 1, 1, 0, -1, false, named});
+    attach<linalg::DepthwiseConv2DNhwcHwcOp>(
+        ctx, {C::DepthwiseConv, 1, 1, 2, -1, false, named});
+    attach<linalg::DepthwiseConv2DNhwcHwcmOp>(
+        ctx, {C::DepthwiseConv, 1, 1, 2, -1, false, named});
+    attach<linalg::MatmulOp>(ctx, {C::Dense, 1, 1, 1, -1, false, named});
+    attach<linalg::BatchMatmulOp>(ctx, {C::Dense, 1, 1, 2, -1, false, named});
+    // Pooling: operand 1 is the (shape-only) window tensor. The named-op
+    // rule declines them, and the default would keep a float init, so they
+    // stay float.
+    attach<linalg::PoolingNhwcMaxOp>(ctx,
+                                     {C::MaxPool, 1, -1, -1, -1, true, named});
+    attach<linalg::PoolingNchwMaxOp>(ctx,
+                                     {C::MaxPool, 1, -1, -1, -1, true, named});
+    attach<linalg::PoolingNhwcSumOp>(ctx,
+                                     {C::AvgPool, 1, -1, -1, -1, false, named});
+    attach<linalg::PoolingNchwSumOp>(ctx,
+                                     {C::AvgPool, 1, -1, -1, -1, false, named});
   });
 }
 

@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "qsim/Dialect/QSim/IR/QSimInterfaces.h"
 #include "qsim/Dialect/QSim/IR/QSimOps.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -67,11 +68,14 @@ Attribute QuantParamsAttr::parse(AsmParser &parser, Type) {
   std::optional<int64_t> axis;
   bool pow2 = false;
   bool sawScale = false;
+  // Scales are f32: a hexadecimal literal spells f32 bits (0x7FC00000 is a
+  // NaN), as in a tensor<...xf32> constant, so that the verifier sees and
+  // names the value that was written.
   auto parseFloatElt = [&]() -> ParseResult {
-    double v;
-    if (parser.parseFloat(v))
+    APFloat v(0.0f);
+    if (parser.parseFloat(APFloat::IEEEsingle(), v))
       return failure();
-    scales.push_back(static_cast<float>(v));
+    scales.push_back(v.convertToFloat());
     return success();
   };
   auto parseIntElt = [&]() -> ParseResult {
@@ -181,7 +185,7 @@ QuantParamsAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     if (!std::isfinite(s) || !(s > 0.0f))
       return emitError() << "scale #" << i << " must be finite and > 0, got "
                          << s;
-    if (!std::isnormal(s) || !std::isfinite(s * 65536.0f))
+    if (!numerics::isUsableScale(s))
       return emitError() << "scale #" << i << " (" << s
                          << ") is outside the normal f32 range usable for "
                             "quantization";
@@ -226,13 +230,17 @@ QuantParamsAttr::verifyForType(function_ref<InFlightDiagnostic()> emitError,
   if (!isPerChannel())
     return success();
   int64_t axis = *getAxis();
-  if (!shaped.hasRank() || axis >= shaped.getRank())
+  if (!shaped.hasRank() || axis < 0 || axis >= shaped.getRank())
     return emitError() << "quantization axis " << axis
                        << " is outside the rank of " << what << " ("
                        << (shaped.hasRank() ? shaped.getRank() : 0) << ")";
   int64_t dim = shaped.getDimSize(axis);
-  if (!ShapedType::isDynamic(dim) &&
-      static_cast<int64_t>(getNumScales()) != dim)
+  // One scale per channel needs a known channel count; the lowerings index
+  // the scale table by the channel coordinate.
+  if (ShapedType::isDynamic(dim))
+    return emitError() << "per-channel quantization axis " << axis << " of "
+                       << what << " must be a static dimension";
+  if (static_cast<int64_t>(getNumScales()) != dim)
     return emitError() << "expected " << dim << " per-channel scales for axis "
                        << axis << " of " << what << ", got " << getNumScales();
   return success();

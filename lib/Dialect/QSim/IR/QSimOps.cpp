@@ -254,14 +254,19 @@ LogicalResult RequantizeOp::verify() {
   if (inBits > 32 || outBits > 32)
     return emitOpError("supports integers of at most 32 bits, got i")
            << std::max(inBits, outBits);
-  if (auto axis = getAxis()) {
-    if (static_cast<int64_t>(*axis) >= inTy.getRank())
-      return emitOpError("axis ") << *axis << " is outside the input rank "
-                                  << inTy.getRank();
-    int64_t dim = inTy.getDimSize(*axis);
-    if (!ShapedType::isDynamic(dim) && static_cast<int64_t>(mult.size()) != dim)
+  if (getAxis()) {
+    // I64Attr reads as uint64_t: a negative axis must be seen as one.
+    int64_t axis = static_cast<int64_t>(*getAxis());
+    if (axis < 0 || axis >= inTy.getRank())
+      return emitOpError("axis ")
+             << axis << " is outside the input rank " << inTy.getRank();
+    int64_t dim = inTy.getDimSize(axis);
+    if (ShapedType::isDynamic(dim))
+      return emitOpError("per-channel axis ")
+             << axis << " must be a static dimension";
+    if (static_cast<int64_t>(mult.size()) != dim)
       return emitOpError("expected ")
-             << dim << " per-channel multipliers for axis " << *axis
+             << dim << " per-channel multipliers for axis " << axis
              << ", got " << mult.size();
   } else if (mult.size() != 1) {
     return emitOpError("per-tensor requantize takes one multiplier, got ")
@@ -479,6 +484,15 @@ void RequantizeOp::getCanonicalizationPatterns(RewritePatternSet &results,
 // CastOp
 //===----------------------------------------------------------------------===//
 
+LogicalResult CastOp::verify() {
+  // The folder evaluates in int64_t, like the lowering's widest arithmetic.
+  unsigned bits = std::max(getInput().getType().getElementTypeBitWidth(),
+                           getType().getElementTypeBitWidth());
+  if (bits > 64)
+    return emitOpError("supports integers of at most 64 bits, got i") << bits;
+  return success();
+}
+
 OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   Type inTy = getInput().getType();
   if (inTy == getType())
@@ -568,9 +582,10 @@ static LogicalResult verifyScaledBinary(OpTy op) {
       return op.emitOpError()
              << what << " has " << s.size() << " entries; expected 1"
              << (axis ? " or " + std::to_string(channels) : std::string());
-    for (double v : s)
+    for (auto [i, v] : llvm::enumerate(s))
       if (!std::isfinite(v) || !(v > 0))
-        return op.emitOpError() << what << " entries must be finite and > 0";
+        return op.emitOpError() << what << " entry #" << i
+                                << " must be finite and > 0, got " << v;
     return success();
   };
   if (failed(checkScales(op.getLhsScale(), "lhs_scale")) ||
@@ -628,7 +643,9 @@ LogicalResult MulOp::verify() {
   for (size_t c = 0, e = numScaleChannels(*this); c < e; ++c) {
     double expect = scaleAt(getLhsScale(), c) * scaleAt(getRhsScale(), c);
     double r = scaleAt(getResultScale(), c);
-    if (std::abs(expect - r) > 1e-12 * std::abs(expect))
+    // An infinite product would pass the relative comparison below.
+    if (!std::isfinite(expect) ||
+        std::abs(expect - r) > 1e-12 * std::abs(expect))
       return emitOpError("result_scale ")
              << r << " (channel " << c << ") must equal lhs_scale * rhs_scale = "
              << expect;
@@ -737,8 +754,10 @@ struct UnifyConstantOperandScale : OpRewritePattern<AddOp> {
       for (const APInt &v : cst.getValues<APInt>()) {
         size_t c = perChannel && channelIsOperandDim ? i : 0;
         ++i;
-        __int128 x = static_cast<__int128>(v.getSExtValue())
-                     << op.getOperandShift(isRhs ? 1 : 0, c);
+        // A multiplication: shifting a negative value left is undefined.
+        __int128 x = static_cast<__int128>(v.getSExtValue()) *
+                     (static_cast<__int128>(1)
+                      << op.getOperandShift(isRhs ? 1 : 0, c));
         if (x < nm::minValue(bits, true) || x > nm::maxValue(bits, true)) {
           ok = false;
           break;

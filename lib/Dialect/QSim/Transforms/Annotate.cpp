@@ -7,6 +7,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Support/FileUtilities.h"
+#include "qsim/Dialect/QSim/IR/QSimInterfaces.h"
+#include "qsim/Dialect/QSim/Transforms/InputChecks.h"
 #include "qsim/Dialect/QSim/Transforms/Passes.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -264,6 +266,10 @@ void AnnotatePass::annotateFunction(func::FuncOp func,
 
 void AnnotatePass::runOnOperation() {
   if (failed(compilePatterns()))
+    return signalPassFailure();
+  // The first pass of --qsim-quantize: refuse what later (upstream) passes
+  // would crash on, while the error can still name the op.
+  if (failed(checkQuantizationInput(getOperation(), "qsim-annotate")))
     return signalPassFailure();
   std::vector<std::pair<std::string, std::vector<OpRecord>>> report;
   for (auto func : getOperation().getOps<func::FuncOp>()) {

@@ -8,6 +8,7 @@
 #include "mlir/IR/Matchers.h"
 #include "qsim/Calibration/ScaleSelection.h"
 #include "qsim/Calibration/Table.h"
+#include "qsim/Dialect/QSim/IR/QSimInterfaces.h"
 #include "qsim/Dialect/QSim/Transforms/Passes.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -34,7 +35,9 @@ private:
   RoundingMode mode = RoundingMode::HalfToEven;
   std::optional<calibration::Table> table;
 
-  float finalizeScale(double scale) const;
+  std::optional<float> scaleFor(AnnotateOp marker, double threshold,
+                                const calibration::QuantSpec &spec,
+                                StringRef source) const;
   QuantParamsAttr weightParams(AnnotateOp marker, DenseElementsAttr values);
   std::optional<calibration::Method> selectedMethod;
 
@@ -58,15 +61,42 @@ static calibration::QuantSpec makeSpec(unsigned bits, bool pow2,
   return spec;
 }
 
-/// A usable f32 scale: positive, normal, rounded up to a power of two with
-/// `pow2`.
-float CalibratePass::finalizeScale(double scale) const {
-  if (!(scale > 0) || !std::isfinite(scale))
-    scale = 1.0;
-  scale = std::max(scale, 1e-30);
-  if (pow2)
-    scale = std::exp2(std::ceil(std::log2(scale)));
-  return static_cast<float>(scale);
+/// The scale of clip threshold `threshold` on the grid `spec`, or an error
+/// on `marker` when it has none (a NaN or infinite threshold, or one whose
+/// scale leaves the f32 range: the quantized model would compute NaN).
+/// `source` says where the threshold came from.
+std::optional<float> CalibratePass::scaleFor(AnnotateOp marker,
+                                             double threshold,
+                                             const calibration::QuantSpec &spec,
+                                             StringRef source) const {
+  float scale = calibration::scaleForThreshold(threshold, spec);
+  if (nm::isUsableScale(scale))
+    return scale;
+  marker.emitError("qsim-calibrate: point '")
+      << marker.getPoint() << "': threshold " << threshold << " (" << source
+      << ") gives scale " << scale << ", which is not a finite f32 scale in ["
+      << FLT_MIN << ", " << FLT_MAX / 65536 << "]";
+  return std::nullopt;
+}
+
+/// Fails with an error on `marker` when the constant `values` behind it holds
+/// a NaN or an infinity: its quantized form would be a finite integer where
+/// the float model computes NaN.
+static LogicalResult checkFinite(AnnotateOp marker, DenseElementsAttr values) {
+  int64_t i = 0;
+  for (APFloat v : values.getValues<APFloat>()) {
+    if (!v.isFinite()) {
+      SmallString<16> text;
+      v.toString(text);
+      Operation *def = marker.getInput().getDefiningOp();
+      return marker.emitError("qsim-calibrate: ")
+             << stringifyQuantKind(marker.getKind()) << " point '"
+             << marker.getPoint() << "' (" << def->getName()
+             << ") holds a non-finite value " << text << " at element " << i;
+    }
+    ++i;
+  }
+  return success();
 }
 
 /// The output-channel axis of the weight behind `marker`, asked from the
@@ -98,21 +128,22 @@ QuantParamsAttr CalibratePass::weightParams(AnnotateOp marker,
   }
   // The weights' range: `weight-range-bits` narrows it inside the type.
   unsigned rangeBits = weightRangeBits ? unsigned(weightRangeBits) : bits;
-  double qmax = nm::maxValue(rangeBits, true);
+  calibration::QuantSpec spec = makeSpec(rangeBits, pow2, mode, false);
   SmallVector<float> scales;
   for (const std::vector<float> &ch : perCh) {
     double amax = 0;
     for (float v : ch)
       amax = std::max(amax, std::fabs(static_cast<double>(v)));
-    float best = finalizeScale(amax / qmax);
+    std::optional<float> best = scaleFor(marker, amax, spec, "max |w|");
+    if (!best)
+      return {};
     if (weightMethod == "mse") {
-      float mse = calibration::mseScaleFromValues(
-          ch.data(), ch.size(), makeSpec(rangeBits, pow2, mode, false));
+      float mse = calibration::mseScaleFromValues(ch.data(), ch.size(), spec);
       // A narrowed range must hold every weight: no clipping threshold
       // (the type's wider range would not clip them).
-      best = rangeBits < bits ? std::max(mse, best) : mse;
+      best = rangeBits < bits ? std::max(mse, *best) : mse;
     }
-    scales.push_back(best);
+    scales.push_back(*best);
   }
   return QuantParamsAttr::get(&getContext(), bits, /*isSigned=*/true, scales,
                               ArrayRef<int64_t>{}, axis, pow2);
@@ -133,28 +164,37 @@ CalibratePass::activationParams(AnnotateOp marker,
               return sq.getParams();
 
   double lo = -globalScale, hi = globalScale;
+  StringRef source = "global-scale";
   const calibration::PointStats *stats = nullptr;
   if (table) {
     stats = table->lookup(marker.getPoint());
     if (stats) {
       lo = stats->min;
       hi = stats->max;
+      source = "calibration table";
     } else {
       missing.push_back(marker.getPoint().str());
     }
   }
-  int64_t qmin = nm::minValue(bits, true), qmax = nm::maxValue(bits, true);
+  // NaN would drop out of the max below and leave a finite threshold.
+  if (!std::isfinite(lo) || !std::isfinite(hi)) {
+    marker.emitError("qsim-calibrate: point '")
+        << marker.getPoint() << "': the " << source << " range [" << lo
+        << ", " << hi << "] is not finite";
+    return {};
+  }
   bool isUnsigned = unsignedActivations && stats && lo >= 0;
   double threshold = isUnsigned ? hi : std::max(std::fabs(lo), std::fabs(hi));
   if (stats)
     threshold = tableThreshold(*stats, threshold, isUnsigned, fallback);
-  if (isUnsigned) {
-    // [0, T] on the whole signed range: zero point at qmin.
-    float scale = finalizeScale(threshold / static_cast<double>(qmax - qmin));
-    return QuantParamsAttr::get(&getContext(), bits, true, scale, qmin, pow2);
-  }
-  return QuantParamsAttr::get(&getContext(), bits, true,
-                              finalizeScale(threshold / qmax), 0, pow2);
+  std::optional<float> scale = scaleFor(
+      marker, threshold, makeSpec(bits, pow2, mode, isUnsigned), source);
+  if (!scale)
+    return {};
+  // Unsigned: [0, T] on the whole signed range, zero point at qmin.
+  int64_t zeroPoint = isUnsigned ? nm::minValue(bits, true) : 0;
+  return QuantParamsAttr::get(&getContext(), bits, true, *scale, zeroPoint,
+                              pow2);
 }
 
 /// The clip threshold of a table point under `method`; `absMax` is the
@@ -233,7 +273,8 @@ void CalibratePass::runOnOperation() {
     return signalPassFailure();
   }
   if (!(globalScale > 0) || !std::isfinite(globalScale)) {
-    module.emitError("qsim-calibrate: global-scale must be positive, got ")
+    module.emitError(
+        "qsim-calibrate: global-scale must be finite and positive, got ")
         << static_cast<double>(globalScale);
     return signalPassFailure();
   }
@@ -256,11 +297,16 @@ void CalibratePass::runOnOperation() {
     OpBuilder b(marker);
     QuantParamsAttr params;
     switch (marker.getKind()) {
-    case QuantKind::Bias:
+    case QuantKind::Bias: {
+      DenseElementsAttr values;
+      if (matchPattern(marker.getInput(), m_Constant(&values)) &&
+          failed(checkFinite(marker, values)))
+        return signalPassFailure();
       // Realization quantizes biases to 32 bits at s_in * s_w.
       marker.replaceAllUsesWith(marker.getInput());
       marker.erase();
       continue;
+    }
     case QuantKind::Weight: {
       DenseElementsAttr values;
       if (!matchPattern(marker.getInput(), m_Constant(&values)) ||
@@ -269,13 +315,19 @@ void CalibratePass::runOnOperation() {
             << marker.getPoint() << "' is not a constant";
         return signalPassFailure();
       }
+      if (failed(checkFinite(marker, values)))
+        return signalPassFailure();
       params = weightParams(marker, values);
+      if (!params)
+        return signalPassFailure();
       ++numWeights;
       break;
     }
     case QuantKind::Input:
     case QuantKind::Activation:
       params = activationParams(marker, missing, fallback);
+      if (!params)
+        return signalPassFailure();
       ++numActivations;
       break;
     }

@@ -30,7 +30,7 @@
 // DEVZERO: qsim-calibrate: cannot read calibration table '/dev/zero': not a regular file
 // DEEP: qsim-calibrate: '{{.*}}deep.json': calibration table nests arrays or objects deeper than 64 levels
 // BITS: qsim-calibrate: bits must be in [2, 16], got 20
-// GLOBAL: qsim-calibrate: global-scale must be positive, got 0
+// GLOBAL: qsim-calibrate: global-scale must be finite and positive, got 0
 // WBITS: qsim-calibrate: weight-range-bits must be in [2, bits = 8], got 9
 // WBITS1: qsim-calibrate: weight-range-bits must be in [2, bits = 8], got 1
 

@@ -130,8 +130,10 @@ def QSim_QuantParamsAttr : AttrDef<QSim_Dialect, "QuantParams"> {
     Verified: bits in [2, 16]; every scale finite and > 0 (and an exact
     power of two with `pow2`); one scale without `axis`, at least one with
     it; zero points as many as scales and inside the integer range; axis
-    non-negative. The per-channel count and the axis are checked against
-    the tensor type by the ops that use the attribute.
+    non-negative. The ops that use the attribute check it against their
+    tensor type: the axis inside the rank, a static channel dimension and
+    one scale per channel. A hexadecimal scale literal spells f32 bits
+    (`0x3F800000` is 1.0), as in an f32 tensor constant.
   }];
   let parameters = (ins
     "unsigned":$bits,

@@ -19,7 +19,16 @@ def QSim_QuantizableOpInterface : OpInterface<"QuantizableOpInterface"> {
 
     Ops of other dialects get it through external models (see
     `registerQuantizableOpInterfaceExternalModels`); an embedder attaches it
-    to its own ops the same way, and `--qsim-annotate` then quantizes them.
+    to its own ops the same way. `--qsim-annotate` and `--qsim-calibrate`
+    then place and calibrate its markers, and `--qsim-realize` calls the
+    op's `realize` method to rewrite it into integer code. `realize` builds
+    with the helpers of `RealizeContext`
+    (`qsim/Dialect/QSim/Transforms/RealizeContext.h`): the integer form of
+    an operand (`getInt`), `requantize`, `widen`, zero-filled accumulators,
+    int32 bias constants, and `finish` to record the result. Without a
+    `realize` of its own, an op whose `preservesScale` is true is cloned on
+    integers; any other op stays float (counted by the pass statistic
+    `num-left-float`).
 
     Example: `tosa.conv2d` reports operand 0 as `input`, operand 1 as
     `weight` with channel axis 0, operand 2 as `bias`, its zero-point
@@ -57,7 +66,27 @@ def QSim_QuantizableOpInterface : OpInterface<"QuantizableOpInterface"> {
         quantized input exactly: max pooling, reshape, transpose, slice,
         ReLU-style clamps; realization then needs no requantize.
       }],
-      "bool", "preservesScale", (ins), "", [{ return false; }]>
+      "bool", "preservesScale", (ins), "", [{ return false; }]>,
+    InterfaceMethod<[{
+        Rewrites the op into integer code. `out` is the `qsim.sim_quantize`
+        that is the single user of the op's single result: the parameters
+        the integer result must end up with. A rule reads its operands'
+        integer forms with `ctx.getInt`, builds the integer op before the
+        float one, and calls `ctx.finish(op, out, result)`; it returns
+        failure without calling `finish` when it cannot realize this
+        instance (the op then stays float and reads its operands through
+        `qsim.dequantize`).
+
+        The default clones an op whose `preservesScale` is true on the
+        integer form of operand 0 (max pooling, reshape, transpose, slice);
+        it fails for any other op, and for destination-style ops, whose
+        float init a clone would keep.
+      }],
+      "::llvm::LogicalResult", "realize",
+      (ins "::mlir::qsim::RealizeContext &":$ctx,
+           "::mlir::qsim::SimQuantizeOp":$out), "", [{
+        return ::mlir::qsim::detail::realizeScalePreserving(ctx, $_op, out);
+      }]>
   ];
 }
 

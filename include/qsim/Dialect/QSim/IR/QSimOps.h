@@ -16,7 +16,6 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "qsim/Dialect/QSim/IR/QSimAttrs.h"
 #include "qsim/Dialect/QSim/IR/QSimDialect.h"
-#include "qsim/Dialect/QSim/IR/QSimInterfaces.h"
 
 #define GET_OP_CLASSES
 #include "qsim/Dialect/QSim/IR/QSimOps.h.inc"

@@ -233,6 +233,7 @@ def QSim_CastOp : QSim_Op<"cast",
              getInput().getType().getElementTypeBitWidth();
     }
   }];
+  let hasVerifier = 1;
   let hasFolder = 1;
   let hasCanonicalizer = 1;
 }

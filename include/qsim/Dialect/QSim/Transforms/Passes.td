@@ -36,6 +36,12 @@ def QSimAnnotate : Pass<"qsim-annotate", "ModuleOp"> {
     (schema `qsim-annotate-report/1`, `-` for stdout); with
     `emit-remarks` each op also gets a remark.
 
+    As the first pass of `--qsim-quantize` it refuses, with an error naming
+    the op, inputs that later upstream passes crash on or lower to wrong
+    code: unranked tensor operands or results, INT64_MIN (the dynamic-size
+    sentinel) in a dense i64 array attribute, and shape values below -1 in
+    an index constant (`tosa.const_shape`). See docs/Robustness.md.
+
     Example:
     ```mlir
     // qsim-opt --qsim-annotate="skip-first-convs=1 report=report.json"
@@ -101,6 +107,12 @@ def QSimCalibrate : Pass<"qsim-calibrate", "ModuleOp"> {
     - The output of an op that preserves scale (max pool, reshape,
       transpose, slice, ReLU clamp) reuses its input's parameters, so
       realization needs no requantize there.
+
+    Errors, naming the point: a weight or bias constant holding a NaN or an
+    infinity (its integers would be finite where the float model computes
+    NaN), a table range that is not finite, and a threshold (global scale,
+    table range or recorded threshold, max |w|) whose scale is not a normal
+    f32 with a finite 2^16-fold, e.g. `global-scale=1e300`.
 
     `bits` (2..16), `pow2` (round scales up to powers of two) and `rounding`
     apply to every point. `weight-range-bits=n` (2..bits) keeps the weights
@@ -284,7 +296,9 @@ def QSimRealize : Pass<"qsim-realize", "ModuleOp"> {
   let summary = "Rewrite simulated quantization into integer arithmetic";
   let description = [{
     Turns every quantizable op whose operands and result are simulated
-    quantized into integer code:
+    quantized into integer code, through the op's
+    `QuantizableOpInterface::realize` rule (so an embedder's op with a rule
+    is realized like these). The rules qsim ships:
 
     - conv2d / depthwise_conv2d / matmul: int8 operands, int32
       accumulation (TOSA integer ops, or linalg named ops with i32 outputs),

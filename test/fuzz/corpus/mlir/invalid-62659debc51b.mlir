@@ -1,0 +1,4 @@
+func.func @missing_scale(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = qsim.sim_quantize %x <s8, zero_point = 3> : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}

@@ -1,0 +1,4 @@
+func.func @requant_clamp_min(%x: tensor<4xi32>) -> tensor<4xi8> {
+  %0 = qsim.requantize %x multiplier [1] shift [1] {clamp_min = -129 : i64} : tensor<4xi32> -> tensor<4xi8>
+  return %0 : tensor<4xi8>
+}

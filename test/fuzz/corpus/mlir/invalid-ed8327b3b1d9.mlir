@@ -1,0 +1,4 @@
+func.func @add_result_shape(%a: tensor<2x3xi32>, %b: tensor<3xi32>) -> tensor<3x3xi32> {
+  %0 = qsim.add %a, %b scales([1.0], [1.0] -> [1.0]) : tensor<2x3xi32>, tensor<3xi32> -> tensor<3x3xi32>
+  return %0 : tensor<3x3xi32>
+}

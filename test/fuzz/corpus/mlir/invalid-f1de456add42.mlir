@@ -1,0 +1,4 @@
+func.func @add_scale_positive(%a: tensor<2x3xi32>) -> tensor<2x3xi32> {
+  %0 = qsim.add %a, %a scales([1.0], [1.0] -> [0.0]) : tensor<2x3xi32>, tensor<2x3xi32> -> tensor<2x3xi32>
+  return %0 : tensor<2x3xi32>
+}
