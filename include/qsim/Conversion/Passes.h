@@ -9,6 +9,8 @@
 
 #include "qsim/Conversion/LinalgToCPUKernels/LinalgToCPUKernels.h"
 #include "qsim/Conversion/QSimToLinalg/QSimToLinalg.h"
+#include "qsim/Conversion/QSimToQuant/QSimToQuant.h"
+#include "qsim/Conversion/QuantToQSim/QuantToQSim.h"
 
 namespace mlir {
 namespace qsim {

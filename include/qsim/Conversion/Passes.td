@@ -223,4 +223,88 @@ def PadToBorderFill : Pass<"qsim-pad-to-border-fill", "func::FuncOp"> {
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// QSimToQuant
+//===----------------------------------------------------------------------===//
+
+def ConvertQSimToQuant : Pass<"qsim-to-quant", "ModuleOp"> {
+  let summary = "Express qsim quantization in the upstream quant dialect";
+  let description = [{
+    Rewrites the calibrated and realized forms into `!quant.uniform` types
+    and the `quant` cast ops, so that tools built on the upstream dialect
+    (`-lower-quant-ops`, `-normalize-quant-types`, frontends and backends
+    that speak QDQ) can consume them:
+
+    * `qsim.sim_quantize %x` becomes `quant.qcast %x` to
+      `tensor<...x!quant.uniform<...>>` followed by `quant.dcast` (the QDQ
+      form);
+    * `qsim.quantize %x` becomes `quant.qcast` followed by `quant.scast` to
+      the integer tensor;
+    * `qsim.dequantize %q` becomes `quant.scast` of the integer tensor to
+      the quantized type followed by `quant.dcast`.
+
+    `#qsim.params<s8, ...>` maps to storage `i8`, `u8` to `u8` (full range,
+    no `<min:max>` bounds), `scale = s, zero_point = z` to `s:z`, and
+    per-channel parameters to the per-axis form `i8:f32:axis, {s0:z0, ...}`.
+    What the types cannot express is kept as discardable attributes on the
+    `quant.qcast`: `qsim.rounding` (when not `half_to_even`), `qsim.pow2`,
+    `qsim.kind` and `qsim.point`; `--quant-to-qsim` reads them back, so
+    qsim -> quant -> qsim is the identity. Upstream passes ignore them
+    (upstream leaves the rounding of `quant.qcast` to the lowering).
+
+    Example:
+    ```mlir
+    %0 = qsim.sim_quantize %x <u8, scale = 0.5, zero_point = 3>
+           rounding half_up : tensor<4xf32>
+    ```
+    becomes
+    ```mlir
+    %q = quant.qcast %x {qsim.rounding = #qsim<rounding half_up>}
+           : tensor<4xf32> to tensor<4x!quant.uniform<u8:f32, 5.000000e-01:3>>
+    %0 = quant.dcast %q : tensor<4x!quant.uniform<u8:f32, 5.000000e-01:3>>
+           to tensor<4xf32>
+    ```
+    See docs/QuantDialect.md.
+  }];
+  let dependentDialects = ["::mlir::quant::QuantDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// QuantToQSim
+//===----------------------------------------------------------------------===//
+
+def ConvertQuantToQSim : Pass<"quant-to-qsim", "ModuleOp"> {
+  let summary = "Turn upstream quant casts into qsim ops";
+  let description = [{
+    The reverse of `--qsim-to-quant`, for frontends that already produced
+    quant types (TFLite -> TOSA style QDQ graphs), so that `--qsim-realize`
+    and the qsim kernels can be used on them:
+
+    * `quant.dcast(quant.qcast %x)` becomes `qsim.sim_quantize %x`;
+    * `quant.dcast(quant.scast %c)` of an integer constant (a quantized
+      weight) becomes `qsim.sim_quantize` of the dequantized float
+      constant, the calibrated form of a weight; with 32-bit storage (a
+      bias quantized at `s_in * s_w`) just the float constant, since
+      `--qsim-realize` quantizes biases itself;
+    * `quant.scast(quant.qcast %x)` to an integer tensor becomes
+      `qsim.quantize %x`, and `quant.dcast(quant.scast %q)` of a
+      non-constant integer tensor becomes `qsim.dequantize %q`.
+
+    The `qsim.rounding`, `qsim.pow2`, `qsim.kind` and `qsim.point`
+    attributes written by `--qsim-to-quant` are honoured; without them the
+    rounding is `half_to_even`.
+
+    Types the qsim form cannot express are refused with an error naming the
+    op and the type: storage other than 2- to 16-bit integers (32 bits only
+    for constants), storage bounds narrower than the full integer range
+    (`i8<-127:127>`), expressed types other than the tensor's float element
+    type, sub-channel (blocked) quantization, non-uniform types, a weight
+    with a non-zero zero point (the integer kernels assume symmetric
+    weights), and a quant-typed value used by anything but these casts.
+
+    See docs/QuantDialect.md.
+  }];
+  let dependentDialects = ["::mlir::qsim::QSimDialect"];
+}
+
 #endif // QSIM_CONVERSION_PASSES_TD
