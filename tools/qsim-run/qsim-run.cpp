@@ -435,6 +435,16 @@ int main(int argc, char **argv) {
                      "with --target=gpu), e.g. \"emit-c-interface=true\""),
       llvm::cl::value_desc("OPTIONS"), llvm::cl::cat(category));
 
+  // "threads" is taken by one of libLLVM's global options.
+  llvm::cl::opt<unsigned> threads(
+      "num-threads",
+      llvm::cl::desc("Team size of the parallel loops of a module lowered "
+                     "with --pipeline-options=\"threads=0\" "
+                     "(omp_set_num_threads); without it the OpenMP runtime "
+                     "decides (OMP_NUM_THREADS, else all cores). An error "
+                     "for a module without OpenMP loops"),
+      llvm::cl::value_desc("N"), llvm::cl::cat(category));
+
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
@@ -611,6 +621,15 @@ int main(int argc, char **argv) {
   } else {
     auto func = module->lookupSymbol<LLVM::LLVMFuncOp>(entry->name);
     ownsResults = func && func->hasAttr(qsim::kEntryTypeAttrName);
+  }
+
+  if (threads.getNumOccurrences()) {
+    if (threads == 0 || !qsim::runtime::usesOpenMP(*module))
+      return fail("--num-threads: '" + inputFilename +
+                  "' has no OpenMP loops to size (lower it with "
+                  "--pipeline-options=\"threads=0\"; N must be at least 1)");
+    if (llvm::Error err = qsim::runtime::setOpenMPThreads(threads))
+      return fail("--num-threads: " + llvm::toString(std::move(err)));
   }
 
   SmallVector<StringRef> sharedLibs;
