@@ -4,11 +4,11 @@
 // size, threads=0 leaves it to the OpenMP runtime. With the default one
 // thread there are no OpenMP ops at all; nor are there when no loop has
 // enough work (min-parallel-work, here without micro-kernels: the plain
-// loops' work is counted in innermost iterations, 784 x 64 x 576).
+// loops run a few operations per multiply-accumulate, 784 x 64 x 576).
 // RUN: qsim-opt %s --qsim-cpu-pipeline="microkernels=avx2 threads=2" | FileCheck %s --check-prefix=T2
 // RUN: qsim-opt %s --qsim-cpu-pipeline="microkernels=avx2 threads=0" | FileCheck %s --check-prefix=T0
 // RUN: qsim-opt %s --qsim-cpu-pipeline="microkernels=avx2" | FileCheck %s --check-prefix=T1
-// RUN: qsim-opt %s --qsim-cpu-pipeline="microkernels=none threads=2 min-parallel-work=100000000" | FileCheck %s --check-prefix=T1
+// RUN: qsim-opt %s --qsim-cpu-pipeline="microkernels=none threads=2 min-parallel-work=1000000000" | FileCheck %s --check-prefix=T1
 
 // T2: omp.parallel num_threads(%{{.*}} : i32) {
 // T2:   omp.wsloop {

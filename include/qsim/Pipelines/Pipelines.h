@@ -59,10 +59,10 @@ struct QSimCPUPipelineOptions
       llvm::cl::init(1)};
   PassOptions::Option<int64_t> minParallelWork{
       *this, "min-parallel-work",
-      llvm::cl::desc("With threads != 1: loop nests with fewer innermost "
-                     "iterations than this stay sequential (a parallel "
+      llvm::cl::desc("With threads != 1: loop nests that run fewer "
+                     "operations than this stay sequential (a parallel "
                      "region costs microseconds)"),
-      llvm::cl::init(32768)};
+      llvm::cl::init(65536)};
   PassOptions::Option<unsigned> cacheKB{
       *this, "cache-kb",
       llvm::cl::desc("Micro-kernels' cache budget in KiB: for an input "

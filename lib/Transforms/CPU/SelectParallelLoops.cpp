@@ -44,21 +44,21 @@ int64_t tripCount(Value lb, Value ub, Value step) {
 
 int64_t blockWork(Block &block);
 
-/// Innermost iterations of the loops under `op` (1 if there are none).
+/// Operations the regions of `op` run per execution of `op`.
 int64_t regionsWork(Operation *op) {
   int64_t work = 0;
   for (Region &region : op->getRegions())
     for (Block &block : region)
       work = std::min(kUnknownWork, work + blockWork(block));
-  return std::max<int64_t>(work, 1);
+  return work;
 }
 
-/// Sum over the loop nests of a block (0 if it has none).
+/// Operations one execution of `block` runs, loops counted with their trip
+/// counts (a vectorized kernel body of a few hundred ops weighs as much as a
+/// few hundred scalar iterations).
 int64_t blockWork(Block &block) {
   int64_t work = 0;
   for (Operation &op : block) {
-    if (op.getNumRegions() == 0)
-      continue;
     int64_t trips = 1;
     if (auto forOp = dyn_cast<scf::ForOp>(op))
       trips = tripCount(forOp.getLowerBound(), forOp.getUpperBound(),
@@ -67,11 +67,10 @@ int64_t blockWork(Block &block) {
       for (auto [lb, ub, step] : llvm::zip(par.getLowerBound(),
                                            par.getUpperBound(), par.getStep()))
         trips = saturatingMul(trips, tripCount(lb, ub, step));
-    else if (!isa<LoopLikeOpInterface>(op) && !isa<scf::IfOp>(op))
-      continue;
-    else if (!isa<scf::IfOp>(op))
+    else if (isa<LoopLikeOpInterface>(op))
       trips = kUnknownWork;
-    work = std::min(kUnknownWork, work + saturatingMul(trips, regionsWork(&op)));
+    work = std::min(kUnknownWork,
+                    work + 1 + saturatingMul(trips, regionsWork(&op)));
   }
   return work;
 }

@@ -38,7 +38,7 @@ func.func @batch_one(%buf: memref<1x4096xi32>) {
 
 // -----
 
-// Below min-work (16 x 16 = 256 innermost iterations) the loop is sequential.
+// Below min-work (16 x 16 stores and loop ops) the loop is sequential.
 // CHECK-LABEL: func.func @small
 // CHECK:         scf.for %[[I:.*]] = %c0 to %c16 step %c1 {
 // CHECK:           scf.for %[[J:.*]] = %c0 to %c16 step %c1 {
@@ -57,8 +57,8 @@ func.func @small(%buf: memref<16x16xi32>) {
 
 // -----
 
-// The work counts the inner loops: 8 iterations of a 256-trip reduction
-// loop are enough. A parallel loop nested in a kept one becomes sequential.
+// The work counts the inner loops' operations: 8 iterations of a 256-trip
+// reduction loop are enough. A parallel loop nested in a kept one becomes sequential.
 // CHECK-LABEL: func.func @nested
 // CHECK:         scf.parallel (%{{.*}}) = (%c0) to (%c8) step (%c1) {
 // CHECK:           scf.for %{{.*}} = %c0 to %c256 step %c1

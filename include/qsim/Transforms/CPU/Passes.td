@@ -102,9 +102,11 @@ def QSimCPUSelectParallelLoops
     This pass keeps, for every outermost `scf.parallel`, at most its
     leading dimensions parallel and rewrites everything else to `scf.for`:
 
-    - the work of a loop is the number of innermost loop iterations its
-      nest runs (static trip counts; a nest with a dynamic bound counts as
-      enough work); below `min-work` the whole loop becomes sequential;
+    - the work of a loop is the number of operations its nest runs
+      (static trip counts; a nest with a dynamic bound counts as enough
+      work), so a micro-kernel's unrolled vector tile weighs as much as the
+      scalar iterations it replaces; below `min-work` the whole loop
+      becomes sequential;
     - of a multi-dimensional loop, the leading dimensions stay parallel
       (OpenMP collapses them into one iteration space), the innermost one
       becomes an inner `scf.for` so that LLVM can still vectorize it; a
@@ -127,8 +129,8 @@ def QSimCPUSelectParallelLoops
     ```
   }];
   let options = [
-    Option<"minWork", "min-work", "int64_t", /*default=*/"32768",
-           "Innermost iterations below which a loop nest runs sequentially">
+    Option<"minWork", "min-work", "int64_t", /*default=*/"65536",
+           "Operations below which a loop nest runs sequentially">
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
