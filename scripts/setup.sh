@@ -52,6 +52,9 @@ qsim_setup_env() {
 
 QSIM_APT_PACKAGES=(
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
+  # LLVM's OpenMP runtime: --qsim-cpu-pipeline="threads=N" (N != 1) code
+  # calls it (the JIT and `qsim compile` link /usr/lib/llvm-22/lib/libomp.so).
+  libomp-22-dev
   cmake ninja-build ccache g++ libgtest-dev
   python3-venv python3-dev
   dataset-fashion-mnist libonnx-testdata

@@ -20,13 +20,14 @@
 #include "qsim/Transforms/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
-#include "mlir/Conversion/AsyncToLLVM/AsyncToLLVM.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MathToLibm/MathToLibm.h"
+#include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
-#include "mlir/Dialect/Async/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Pass/PassManager.h"
@@ -61,31 +62,42 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
     funcPm.addPass(createPadToBorderFill());
   }, /*keepNamedContractions=*/true);
 
-  // Threads: the marked pixel loops to scf.parallel, then upstream's
-  // async-parallel-for and async runtime lowering (the JIT loads
-  // libmlir_async_runtime for the mlirAsyncRuntime* calls).
+  // Threads: the micro-kernels' marked tile loops and the loops of every
+  // other linalg op over their parallel dimensions become scf.parallel; the
+  // outermost ones with enough work stay parallel and become OpenMP
+  // worksharing loops (static schedule: each thread writes its own disjoint
+  // part, so the bits do not depend on the thread count). threads=0 leaves
+  // the team size to the OpenMP runtime (OMP_NUM_THREADS,
+  // omp_set_num_threads); threads=1 emits no OpenMP at all.
   unsigned threads = options.threads;
+  bool parallel = threads != 1;
   QSimCPUParallelizeMarkedLoopsOptions parallelize;
-  parallelize.parallelize = threads > 1;
+  parallelize.parallelize = parallel;
   pm.nest<func::FuncOp>().addPass(
       createQSimCPUParallelizeMarkedLoops(parallelize));
-  if (threads > 1) {
-    AsyncParallelForPassOptions parallelFor;
-    parallelFor.asyncDispatch = false;
-    parallelFor.numWorkerThreads = static_cast<int32_t>(threads);
-    parallelFor.minTaskSize = 1;
-    pm.addPass(createAsyncParallelForPass(parallelFor));
-    pm.addPass(createAsyncToAsyncRuntimePass());
-    pm.addPass(createAsyncRuntimeRefCountingPass());
-    pm.addPass(createAsyncRuntimeRefCountingOptPass());
-    pm.addPass(createCanonicalizerPass());
-  }
 
   // Loops for the remaining linalg ops; the vector ops of the micro-kernels
   // (1-D transfers become plain or masked loads and stores).
   pm.nest<func::FuncOp>().addPass(createQSimCPUStridedCopiesToLinalg());
-  pm.nest<func::FuncOp>().addPass(createConvertLinalgToLoopsPass());
-  pm.nest<func::FuncOp>().addPass(createLoopInvariantCodeMotionPass());
+  if (parallel) {
+    pm.nest<func::FuncOp>().addPass(createConvertLinalgToParallelLoopsPass());
+    pm.nest<func::FuncOp>().addPass(createLoopInvariantCodeMotionPass());
+    QSimCPUSelectParallelLoopsOptions select;
+    select.minWork = options.minParallelWork;
+    pm.nest<func::FuncOp>().addPass(createQSimCPUSelectParallelLoops(select));
+    ConvertSCFToOpenMPPassOptions openMP;
+    openMP.numThreads = threads;
+    pm.addPass(createConvertSCFToOpenMPPass(openMP));
+    // The conversion wraps each loop body in memref.alloca_scope, which
+    // must keep one block; the bodies have no allocas yet (those of
+    // vector-to-scf go to omp.parallel, an allocation scope: one per
+    // thread), so the canonicalizer inlines the scopes before SCF becomes
+    // branches.
+    pm.addPass(createCanonicalizerPass());
+  } else {
+    pm.nest<func::FuncOp>().addPass(createConvertLinalgToLoopsPass());
+    pm.nest<func::FuncOp>().addPass(createLoopInvariantCodeMotionPass());
+  }
   pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
@@ -99,9 +111,11 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertVectorToLLVMPass());
-  if (threads > 1)
-    pm.addPass(createConvertAsyncToLLVMPass());
   addHostToLLVMPasses(pm, /*gpuRuntimeCalls=*/false);
+  if (parallel) {
+    pm.addPass(createConvertOpenMPToLLVMPass());
+    pm.addPass(createReconcileUnrealizedCastsPass());
+  }
 }
 
 void mlir::qsim::registerQSimCPUPipeline() {

@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -126,9 +127,10 @@ LoweringState mlir::qsim::runtime::getLoweringState(ModuleOp module) {
       continue;
     }
     // gpu.launch_func stays in the host code until the translation to LLVM
-    // IR, which turns it into mgpu* calls.
+    // IR, which turns it into mgpu* calls; so do OpenMP ops (libomp calls).
     WalkResult result = op.walk([](Operation *nested) {
-      return isa<LLVM::LLVMDialect>(nested->getDialect()) ||
+      return isa<LLVM::LLVMDialect, omp::OpenMPDialect>(
+                     nested->getDialect()) ||
                      isa<gpu::LaunchFuncOp>(nested)
                  ? WalkResult::advance()
                  : WalkResult::interrupt();
@@ -184,6 +186,46 @@ mlir::qsim::runtime::loadCUDARuntime(StringRef path, bool checkDevice) {
   return CUDADeviceInfo{name, major, minor};
 }
 
+bool mlir::qsim::runtime::usesOpenMP(ModuleOp module) {
+  bool found = false;
+  module.walk([&](Operation *op) {
+    if (isa<omp::OpenMPDialect>(op->getDialect())) {
+      found = true;
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return found;
+}
+
+llvm::Expected<std::string> mlir::qsim::runtime::openMPRuntimePath() {
+#ifdef QSIM_OPENMP_RUNTIME
+  return std::string(QSIM_OPENMP_RUNTIME);
+#else
+  return makeError("uses threads (OpenMP), but this build found no LLVM "
+                   "OpenMP runtime (libomp; Debian: libomp-22-dev)");
+#endif
+}
+
+llvm::Error mlir::qsim::runtime::setOpenMPThreads(unsigned threads) {
+  llvm::Expected<std::string> path = openMPRuntimePath();
+  if (!path)
+    return makeError("the module " + llvm::toString(path.takeError()));
+  std::string loadError;
+  auto library =
+      llvm::sys::DynamicLibrary::getPermanentLibrary(path->c_str(), &loadError);
+  if (!library.isValid())
+    return makeError("cannot load the OpenMP runtime '" + *path +
+                     "': " + loadError);
+  using SetNumThreadsFn = void (*)(int);
+  auto setNumThreads = reinterpret_cast<SetNumThreadsFn>(
+      library.getAddressOfSymbol("omp_set_num_threads"));
+  if (!setNumThreads)
+    return makeError("'" + *path + "' has no omp_set_num_threads");
+  setNumThreads(static_cast<int>(threads));
+  return llvm::Error::success();
+}
+
 void mlir::qsim::runtime::keepFreedHeapMemory() {
 #if defined(__GLIBC__)
   // 32 MiB is glibc's largest mmap threshold on 64-bit targets (larger
@@ -223,21 +265,17 @@ mlir::qsim::runtime::createJitEngine(ModuleOp module, StringRef filename,
   // No debugger or profiler registration: it costs time and is not needed.
   engineOptions.enableGDBNotificationListener = false;
   engineOptions.enablePerfNotificationListener = false;
-  // A module lowered with threads calls the MLIR async runtime.
+  // A module lowered with threads != 1 holds OpenMP ops, which LLVM IR
+  // translation turns into calls of LLVM's OpenMP runtime.
   SmallVector<StringRef> libs(sharedLibPaths.begin(), sharedLibPaths.end());
-  bool usesAsyncRuntime = false;
-  module.walk([&](LLVM::LLVMFuncOp func) {
-    if (func.getName().starts_with("mlirAsyncRuntime"))
-      usesAsyncRuntime = true;
-  });
-  if (usesAsyncRuntime) {
-#ifdef QSIM_MLIR_ASYNC_RUNTIME
-    libs.push_back(QSIM_MLIR_ASYNC_RUNTIME);
-#else
-    return makeError("'" + filename +
-                     "' uses the MLIR async runtime (threads > 1), which "
-                     "this build did not find");
-#endif
+  std::string openMPRuntime;
+  if (usesOpenMP(module)) {
+    llvm::Expected<std::string> path = openMPRuntimePath();
+    if (!path)
+      return makeError("'" + filename + "' " +
+                       llvm::toString(path.takeError()));
+    openMPRuntime = std::move(*path);
+    libs.push_back(openMPRuntime);
   }
   engineOptions.sharedLibPaths = libs;
   auto engine = ExecutionEngine::create(module, engineOptions, std::move(*tm));

@@ -395,9 +395,11 @@ def test_error_unknown_target_cpu(tmp_path):
     assert "unknown --target-cpu 'native;rm'" in err
 
 
-def test_error_threads_need_async_runtime(tmp_path):
-    """A layer big enough for async-parallel-for: the library would need
-    libmlir_async_runtime, so threads > 1 is refused, not dropped."""
+def test_threads_link_libomp_and_keep_the_bits(tmp_path):
+    """A layer big enough for threads: with threads=0 the library calls
+    LLVM's OpenMP runtime, so it links libomp (and nothing of MLIR or
+    LLVM), and gives the bits of the threads=1 library, which links no
+    libomp, whatever OMP_NUM_THREADS says."""
     src = tmp_path / "big.mlir"
     t_in, t_w, t_out = "tensor<1x56x56x32xf32>", "tensor<32x3x3x32xf32>", "tensor<1x54x54x32xf32>"
     src.write_text(f"""
@@ -409,9 +411,31 @@ func.func @main(%x: {t_in}) -> {t_out} {{
   return %y : {t_out}
 }}
 """)
-    err = compile_error(tmp_path, src, "--pipeline-options", "threads=4")
-    assert "MLIR async runtime" in err and "threads=1" in err
-    compile_ok(src, tmp_path / "libbig.so", "--pipeline-options", "threads=1")
+    serial, threaded = tmp_path / "libserial.so", tmp_path / "libthreaded.so"
+    compile_ok(src, serial, "--pipeline-options", "threads=1")
+    compile_ok(src, threaded, "--pipeline-options", "threads=0")
+
+    def ldd(lib):
+        proc = subprocess.run(["ldd", str(lib)], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    assert "libomp" not in ldd(serial)
+    deps = ldd(threaded)
+    assert "libomp.so.5" in deps and "not found" not in deps, deps
+    assert not re.search(r"libMLIR|libLLVM|libmlir_", deps), deps
+    x = np.random.RandomState(0).randn(1, 56, 56, 32).astype(np.float32)
+    ref = qsim.load(serial)(x)
+    code = ("import sys, numpy as np, qsim; "
+            "m = qsim.load(sys.argv[1]); x = np.load(sys.argv[2]); np.save(sys.argv[3], m(x))")
+    np.save(tmp_path / "x.npy", x)
+    for n in ("1", "2", "3"):
+        out = tmp_path / f"y{n}.npy"
+        proc = subprocess.run([sys.executable, "-c", code, str(threaded), str(tmp_path / "x.npy"),
+                               str(out)], capture_output=True, text=True,
+                              env={**os.environ, "OMP_NUM_THREADS": n})
+        assert proc.returncode == 0, proc.stderr
+        assert np.array_equal(np.load(out), ref), f"OMP_NUM_THREADS={n} changed the bits"
 
 
 def test_error_bad_inputs(tmp_path):

@@ -465,29 +465,29 @@ THREAD_CASES = {
 
 @pytest.mark.parametrize("case", sorted(THREAD_CASES))
 def test_threads_bit_exact(tmp_path, case):
-    """threads=2 runs the kernels' pixel tiles on the async runtime's
-    threads; the tiles are disjoint, so the bits are those of one thread."""
+    """threads=2 runs the kernels' pixel tiles on two OpenMP threads; the
+    tiles are disjoint, so the bits are those of one thread."""
     builder, kwargs = THREAD_CASES[case]
     rng = np.random.default_rng(zlib.crc32(case.encode()))
     text, inputs = builder(rng, **kwargs)
     ref = run(tmp_path, case, text, inputs, "none")
     got = run(tmp_path, case, text, inputs, "auto", threads=2)
-    # The threads are really used: the lowered module calls the runtime.
+    # The threads are really used: the lowered module has an OpenMP region.
     low = tmp_path / f"{case}.auto.t2.llvm.mlir"
-    assert "llvm.call @mlirAsyncRuntime" in low.read_text()
+    assert "omp.parallel" in low.read_text()
     assert np.array_equal(got, ref)
 
 
 def test_small_layers_stay_single_threaded(tmp_path):
-    """A layer too small to pay for a dispatch keeps its loops on the
-    calling thread even with threads=2."""
+    """A layer too small to pay for a fork of the thread team keeps its
+    loops on the calling thread even with threads=2."""
     builder, kwargs = CASES["conv3x3_stride2"]
     rng = np.random.default_rng(3)
     text, inputs = builder(rng, **kwargs)
     ref = run(tmp_path, "small", text, inputs, "none")
     got = run(tmp_path, "small", text, inputs, "auto", threads=2)
     low = tmp_path / "small.auto.t2.llvm.mlir"
-    assert "llvm.call @mlirAsyncRuntime" not in low.read_text()
+    assert "omp." not in low.read_text()
     assert np.array_equal(got, ref)
 
 

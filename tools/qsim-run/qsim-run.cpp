@@ -149,6 +149,15 @@ struct Options {
                      "--qsim-cpu-pipeline=\"OPTIONS\" (--qsim-gpu-pipeline "
                      "with --target=gpu), e.g. \"emit-c-interface=true\""),
       llvm::cl::value_desc("OPTIONS"), llvm::cl::cat(category)};
+  // "threads" is taken by one of libLLVM's global options.
+  llvm::cl::opt<unsigned> numThreads{
+      "num-threads",
+      llvm::cl::desc("Team size of the parallel loops of a module lowered "
+                     "with --pipeline-options=\"threads=0\" "
+                     "(omp_set_num_threads); without it the OpenMP runtime "
+                     "decides (OMP_NUM_THREADS, else all cores). An error "
+                     "for a module without OpenMP loops"),
+      llvm::cl::value_desc("N"), llvm::cl::cat(category)};
 
   bool gpu() const { return target == Target::GPU; }
 };
@@ -347,6 +356,16 @@ llvm::Expected<Compiled> compile(ModuleOp module, const Options &options,
   } else {
     auto func = module.lookupSymbol<LLVM::LLVMFuncOp>(entry.name);
     compiled.ownsResults = func && func->hasAttr(qsim::kEntryTypeAttrName);
+  }
+
+  if (options.numThreads.getNumOccurrences()) {
+    if (options.numThreads == 0 || !qsim::runtime::usesOpenMP(module))
+      return makeError("--num-threads: '" + filename +
+                       "' has no OpenMP loops to size (lower it with "
+                       "--pipeline-options=\"threads=0\"; N must be at "
+                       "least 1)");
+    if (llvm::Error err = qsim::runtime::setOpenMPThreads(options.numThreads))
+      return makeError("--num-threads: " + llvm::toString(std::move(err)));
   }
 
   SmallVector<StringRef> sharedLibs;

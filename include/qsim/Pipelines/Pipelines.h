@@ -48,12 +48,21 @@ struct QSimCPUPipelineOptions
       llvm::cl::init("auto")};
   PassOptions::Option<unsigned> threads{
       *this, "threads",
-      llvm::cl::desc("Threads for the micro-kernels' pixel loops (upstream "
-                     "async-parallel-for on the MLIR async runtime, which the "
-                     "JIT loads), in layers with a few million "
-                     "multiply-accumulates per pass; 1 (default) keeps the "
-                     "code single-threaded and timings reproducible"),
+      llvm::cl::desc("Threads: 1 (default) keeps the code single-threaded "
+                     "and free of runtime calls; N > 1 runs the outermost "
+                     "loops with enough work (micro-kernel tiles, pooling, "
+                     "elementwise, copies) on N OpenMP threads; 0 the same "
+                     "with the team size chosen at run time (OMP_NUM_THREADS "
+                     "or omp_set_num_threads). The JIT loads LLVM's OpenMP "
+                     "runtime (libomp); the results are the same bits for "
+                     "every thread count"),
       llvm::cl::init(1)};
+  PassOptions::Option<int64_t> minParallelWork{
+      *this, "min-parallel-work",
+      llvm::cl::desc("With threads != 1: loop nests that run fewer "
+                     "operations than this stay sequential (a parallel "
+                     "region costs microseconds)"),
+      llvm::cl::init(65536)};
   PassOptions::Option<unsigned> cacheKB{
       *this, "cache-kb",
       llvm::cl::desc("Micro-kernels' cache budget in KiB: for an input "

@@ -154,6 +154,19 @@ createJitEngine(ModuleOp module, llvm::StringRef filename,
 /// on its own. A no-op on other C libraries.
 void keepFreedHeapMemory();
 
+/// Whether `module` holds OpenMP ops (lowered with threads != 1), which
+/// createJitEngine then runs with LLVM's OpenMP runtime loaded.
+bool usesOpenMP(ModuleOp module);
+
+/// The OpenMP runtime (libomp) this build found, or an error saying it
+/// found none.
+llvm::Expected<std::string> openMPRuntimePath();
+
+/// Sets the team size of the parallel loops of modules lowered with
+/// threads=0 (omp_set_num_threads of the calling thread, which must be the
+/// one that calls the entry point): loads the OpenMP runtime.
+llvm::Error setOpenMPThreads(unsigned threads);
+
 /// The number of 8-byte words of a ranked memref descriptor as the C
 /// interface lays it out: {T *allocated, T *aligned, int64_t offset,
 /// int64_t sizes[rank], int64_t strides[rank]}; every field is 8 bytes, a

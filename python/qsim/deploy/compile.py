@@ -342,13 +342,19 @@ def compile_model(model, output, *, target_cpu: str = "host",
               f"-mcpu={target.mcpu}", bc, "-o", obj], "llc")
         undefined = _run([llvm_tool("llvm-nm", llvm_bin), "--undefined-only",
                           "--format=just-symbols", obj], "llvm-nm").split()
-        async_calls = sorted(s for s in undefined if s.startswith("mlirAsyncRuntime"))
-        if async_calls:
-            raise CompileError(
-                f"the lowered '{model}' calls the MLIR async runtime ({async_calls[0]}, "
-                f"...), which threads > 1 in --pipeline-options needs at run time; a "
-                f"compiled library does not link libmlir_async_runtime, so compile "
-                f"with threads=1 (the default)")
+        # threads != 1: the parallel loops call LLVM's OpenMP runtime, which
+        # the library then needs (ldd shows libomp.so.5); threads=1 code
+        # calls none of it and links no libomp.
+        openmp = any(s.startswith(("__kmpc_", "omp_")) for s in undefined)
+        openmp_libs = []
+        if openmp:
+            llvm_lib = Path(llvm_bin).parent / "lib"
+            if not (llvm_lib / "libomp.so").exists():
+                raise CompileError(
+                    f"the lowered '{model}' has parallel loops (threads != 1 in "
+                    f"--pipeline-options), which call LLVM's OpenMP runtime, but "
+                    f"{llvm_lib / 'libomp.so'} does not exist (Debian: libomp-22-dev)")
+            openmp_libs = [f"-L{llvm_lib}", "-lomp"]
         version = _version_string(model, name, target, pipeline_options.strip())
         wrapper = work / "wrapper.c"
         wrapper.write_text(generate_wrapper(name, inputs, outputs, version))
@@ -361,7 +367,7 @@ def compile_model(model, output, *, target_cpu: str = "host",
         tmp_out = work / output.name
         _run([clang, "-shared", "-fPIC", "-o", tmp_out, obj, wobj,
               f"-Wl,--version-script={exports}", "-Wl,--no-undefined",
-              f"-Wl,-soname,{output.name}", "-lm"], "linking the library")
+              f"-Wl,-soname,{output.name}", *openmp_libs, "-lm"], "linking the library")
         shutil.copyfile(tmp_out, output)
         header = output.parent / HEADER.name
         shutil.copyfile(HEADER, header)
@@ -395,7 +401,9 @@ def add_arguments(p) -> None:
                    help="the function to compile (default: the only public one)")
     p.add_argument("--pipeline-options", default="", metavar="OPTIONS",
                    help="options of --qsim-cpu-pipeline, e.g. \"cache-kb=256\"; "
-                   "threads > 1 is refused (it needs the MLIR async runtime)")
+                   "with threads != 1 (0: the team size at run time, "
+                   "OMP_NUM_THREADS) the library links LLVM's OpenMP runtime "
+                   "(libomp.so.5, needed at run time)")
     p.add_argument("--input-shape", action="append", default=[],
                    metavar="NAME=D0,D1,...",
                    help="ONNX models: static shape of a graph input (as in qsim "

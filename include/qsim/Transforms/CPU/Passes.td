@@ -66,8 +66,9 @@ def QSimCPUParallelizeMarkedLoops
     `convert-linalg-to-cpu-kernels` marks its pixel loops `qsim.parallel`:
     their iterations write disjoint output tiles. After bufferization, a
     marked loop without results becomes a one-dimensional `scf.parallel`
-    with the same bounds and body, which upstream's `async-parallel-for`
-    then distributes over threads (`--qsim-cpu-pipeline="threads=N"`).
+    with the same bounds and body, which `qsim-cpu-select-parallel-loops`
+    and upstream's `convert-scf-to-openmp` then distribute over threads
+    (`--qsim-cpu-pipeline="threads=N"`).
 
     With `parallelize=false` (the pipeline's `threads=1`), the marks are
     only removed and the loops stay sequential. Loops that still have
@@ -85,6 +86,51 @@ def QSimCPUParallelizeMarkedLoops
     Option<"parallelize", "parallelize", "bool", /*default=*/"true",
            "Rewrite the marked loops to scf.parallel (false: only drop the "
            "marks)">
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
+def QSimCPUSelectParallelLoops
+    : Pass<"qsim-cpu-select-parallel-loops", "func::FuncOp"> {
+  let summary = "Keep scf.parallel only on outermost loops with enough work; "
+                "make the rest sequential";
+  let description = [{
+    Each `scf.parallel` that `convert-scf-to-openmp` sees becomes an OpenMP
+    parallel region: a fork and join of the thread team (microseconds).
+    Loops of little work must stay sequential, or small layers get slower
+    with threads; and a parallel loop nested in another only adds forks.
+    This pass keeps, for every outermost `scf.parallel`, at most its
+    leading dimensions parallel and rewrites everything else to `scf.for`:
+
+    - the work of a loop is the number of operations its nest runs
+      (static trip counts; a nest with a dynamic bound counts as enough
+      work), so a micro-kernel's unrolled vector tile weighs as much as the
+      scalar iterations it replaces; below `min-work` the whole loop
+      becomes sequential;
+    - of a multi-dimensional loop, the leading dimensions stay parallel
+      (OpenMP collapses them into one iteration space), the innermost one
+      becomes an inner `scf.for` so that LLVM can still vectorize it; a
+      one-dimensional loop keeps its dimension;
+    - `scf.parallel` nested in a kept one (a copy inside a micro-kernel's
+      tile) becomes `scf.for`.
+
+    Loops with reductions (`scf.reduce` with operands) are left alone.
+    Every iteration of a kept loop writes disjoint memory, as before, so the
+    results do not depend on the number of threads.
+
+    Example:
+    ```mlir
+    // qsim-opt --qsim-cpu-select-parallel-loops="min-work=1000"
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c64, %c64) step (%c1, %c1) {...}
+    // becomes
+    scf.parallel (%i) = (%c0) to (%c64) step (%c1) {
+      scf.for %j = %c0 to %c64 step %c1 {...}
+    }
+    ```
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", /*default=*/"65536",
+           "Operations below which a loop nest runs sequentially">
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }

@@ -290,6 +290,7 @@ def QSimExposePoints : Pass<"qsim-expose-points", "ModuleOp"> {
     Statistic<"numExposed", "num-exposed", "Points returned">
   ];
   let dependentDialects = ["::mlir::func::FuncDialect"];
+}
 
 def QSimFuseLut : Pass<"qsim-fuse-lut", "ModuleOp"> {
   let summary = "Turn elementwise float chains between quantization points into table lookups";
