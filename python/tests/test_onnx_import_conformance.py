@@ -14,9 +14,11 @@ and pass; a listed test that starts importing fails (so the list stays
 honest).
 
 Operands the importer needs as constants (Reshape's shape, Clip's bounds,
-Dropout's ratio / training_mode) and rank-0 inputs (qsim-run takes ranked
-tensors only) are bound to the test data as constants (``bind=``); every
-other input is a runtime argument.  ``test_bound_constants`` runs the
+Dropout's ratio / training_mode, quantization scales and zero points,
+QLinearConv's weights) and rank-0 inputs (qsim-run takes ranked tensors
+only) are bound to the test data as constants (``bind=``); every other
+input is a runtime argument (int8/uint8 ones of the quantization ops
+included).  ``test_bound_constants`` runs the
 conv, conv-transpose, gemm, matmul and batch-, layer- and instance-norm
 node tests a second time with all inputs but the first bound, so the
 constant paths (weights transposed or dilated at import, batch norm folded
@@ -46,11 +48,6 @@ _CAST_TO = "only FLOAT, INT32, INT64 and BOOL are supported"
 #: integer Pow would need exact integer powers; float32 is inexact past 2**24
 _INT_BASE = "Pow supports float32 only"
 _CONST_INT64 = "(op_type:Constant): output has unsupported type tensor(int64)"
-#: the importer's tensors are float: QuantizeLinear/DequantizeLinear and
-#: QLinearConv/QLinearMatMul import between float tensors (qsim.sim_quantize,
-#: python/qsim/onnx_import/ops/quant.py), a lone DequantizeLinear only of
-#: constants (folded); integer graph inputs and outputs are refused
-_INT_TENSOR = "integer tensors are not imported"
 #: test -> why it is not supported (a substring of the importer's error).
 UNSUPPORTED = {
     "node/test_add_uint8": _DTYPE,
@@ -179,13 +176,6 @@ UNSUPPORTED = {
     "node/test_resize_downsample_sizes_nearest_tf_half_pixel_for_nn":
         "attribute 'coordinate_transformation_mode' = 'tf_half_pixel_for_nn'",
     "node/test_resize_tf_crop_and_resize": "cropping to a region of interest",
-    "node/test_dequantizelinear": _DTYPE,
-    "node/test_dequantizelinear_axis": _DTYPE,
-    "node/test_quantizelinear": _INT_TENSOR,
-    "node/test_quantizelinear_axis": _DTYPE,
-    "node/test_qlinearconv": _DTYPE,
-    "node/test_qlinearmatmul_2D": _DTYPE,
-    "node/test_qlinearmatmul_3D": _DTYPE,
 }
 
 

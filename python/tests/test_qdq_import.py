@@ -252,3 +252,124 @@ def test_qlinear_params_must_match_the_producer():
     with pytest.raises(onnx_import.OnnxImportError,
                        match="node 'conv'.*input #0 'xq' is read with scale 0.05"):
         onnx_import.import_onnx(model)
+
+
+# ---------------------------------------------------------------------------
+# Integer tensors at the graph's boundary: exact, as ONNX defines them
+# ---------------------------------------------------------------------------
+
+
+def _boundary_model(node, inputs, outputs, inits, opset=13):
+    g = helper.make_graph(
+        [node], "g", [helper.make_tensor_value_info(n, t, s) for n, t, s in inputs],
+        [helper.make_tensor_value_info(n, t, s) for n, t, s in outputs],
+        [numpy_helper.from_array(np.asarray(a), n) for n, a in inits.items()])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    return model
+
+
+def _exact_against_reference(model, feed, tmp_path):
+    if tools.find_tool("qsim-run") is None:
+        pytest.skip("qsim-run is not built")
+    from onnx.reference import ReferenceEvaluator
+
+    m19 = onnx.ModelProto()  # onnx.reference implements these ops from opset 19
+    m19.CopyFrom(model)
+    m19.opset_import[0].version = 19
+    want = ReferenceEvaluator(m19).run(None, feed)[0]
+    text = onnx_import.import_onnx(model)
+    assert "qsim.sim_quantize" not in text
+    got = onnx_import.run_mlir(text, list(feed.values()), 1, workdir=str(tmp_path))[0]
+    assert got.dtype == want.dtype and got.shape == want.shape
+    assert np.array_equal(got, want), np.argwhere(got != want)
+    return got
+
+
+_U8, _I8, _F = TensorProto.UINT8, TensorProto.INT8, TensorProto.FLOAT
+
+
+@pytest.mark.parametrize("zp", [np.uint8(7), np.int8(-3)])
+def test_quantize_linear_to_a_graph_output_is_exact(zp, tmp_path):
+    """Halfway quotients round to even, out-of-range ones saturate (not
+    past the int32 range: onnx.reference casts to int32 first, which is
+    undefined there)."""
+    s = np.float32(0.5)
+    x = np.concatenate([np.arange(-80, 80, dtype=np.float32) * np.float32(0.25),
+                        np.float32([-1e6, 1e6, 0.0, -0.0])])[None]
+    node = helper.make_node("QuantizeLinear", ["x", "s", "z"], ["y"], name="q")
+    model = _boundary_model(node, [("x", _F, list(x.shape))],
+                            [("y", _U8 if zp.dtype == np.uint8 else _I8, list(x.shape))],
+                            {"s": s, "z": zp})
+    got = _exact_against_reference(model, {"x": x}, tmp_path)
+    assert got.min() == np.iinfo(zp.dtype).min and got.max() == np.iinfo(zp.dtype).max
+
+
+def test_per_axis_quantize_and_dequantize_are_exact(tmp_path):
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-3, 3, (2, 3, 4)).astype(np.float32)
+    inits = {"s": np.float32([0.02, 0.5, 0.1]), "z": np.uint8([0, 128, 250])}
+    q = helper.make_node("QuantizeLinear", ["x", "s", "z"], ["y"], name="q", axis=1)
+    _exact_against_reference(
+        _boundary_model(q, [("x", _F, [2, 3, 4])], [("y", _U8, [2, 3, 4])], inits),
+        {"x": x}, tmp_path)
+    xi = rng.integers(-128, 128, (2, 3, 4)).astype(np.int8)
+    dq = helper.make_node("DequantizeLinear", ["x", "s", "z"], ["y"], name="dq", axis=2)
+    _exact_against_reference(
+        _boundary_model(dq, [("x", _I8, [2, 3, 4])], [("y", _F, [2, 3, 4])],
+                        {"s": np.float32([0.3, 0.02, 1.5, 7.0]),
+                         "z": np.int8([0, -128, 127, 5])}),
+        {"x": xi}, tmp_path)
+
+
+def test_qlinear_ops_on_graph_integers_are_exact(tmp_path):
+    """ONNX's reference arithmetic: integer products, the float32
+    requantize, round half to even, saturate."""
+    rng = np.random.default_rng(4)
+    a = rng.integers(0, 256, (2, 3, 8)).astype(np.uint8)
+    b = rng.integers(0, 256, (2, 8, 5)).astype(np.uint8)
+    mm = helper.make_node("QLinearMatMul", ["a", "as", "az", "b", "bs", "bz", "ys", "yz"],
+                          ["y"], name="mm")
+    inits = {"as": np.float32(0.02), "az": np.uint8(130), "bs": np.float32(0.03),
+             "bz": np.uint8(120), "ys": np.float32(0.5), "yz": np.uint8(128)}
+    got = _exact_against_reference(
+        _boundary_model(mm, [("a", _U8, [2, 3, 8]), ("b", _U8, [2, 8, 5])],
+                        [("y", _U8, [2, 3, 5])], inits, opset=10),
+        {"a": a, "b": b}, tmp_path)
+    assert 0 < got.min() and got.max() < 255  # the reference wraps out of range
+    x = rng.integers(-128, 128, (1, 2, 5, 5)).astype(np.int8)
+    conv = helper.make_node("QLinearConv", ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz",
+                                            "b"], ["y"], name="conv", pads=[1, 1, 1, 1])
+    inits = {"xs": np.float32(0.05), "xz": np.int8(-5),
+             "w": rng.integers(-127, 128, (3, 2, 3, 3)).astype(np.int8),
+             "ws": np.float32([0.01, 0.02, 0.005]), "wz": np.zeros(3, np.int8),
+             "ys": np.float32(0.3), "yz": np.int8(10),
+             "b": rng.integers(-500, 500, 3).astype(np.int32)}
+    got = _exact_against_reference(
+        _boundary_model(conv, [("x", _I8, [1, 2, 5, 5])], [("y", _I8, [1, 3, 5, 5])],
+                        inits, opset=10),
+        {"x": x}, tmp_path)
+    assert len(np.unique(got)) > 10
+
+
+def test_bad_boundary_integers_are_refused_by_name():
+    add = helper.make_node("Add", ["x", "x"], ["y"], name="add")
+    with pytest.raises(onnx_import.OnnxImportError,
+                       match="graph input 'x' has element type UINT8; .*read only by "
+                             "DequantizeLinear"):
+        onnx_import.import_onnx(_boundary_model(add, [("x", _U8, [1, 4])],
+                                                [("y", _U8, [1, 4])], {}))
+    dq = helper.make_node("DequantizeLinear", ["x", "s", "z"], ["y"], name="dq")
+    with pytest.raises(onnx_import.OnnxImportError,
+                       match="node 'dq'.*input #0 'x' is ui8, its zero point i8"):
+        onnx_import.import_onnx(_boundary_model(
+            dq, [("x", _U8, [1, 4])], [("y", _F, [1, 4])],
+            {"s": np.float32(0.5), "z": np.int8(0)}))
+    mm = helper.make_node("QLinearMatMul", ["a", "as", "az", "b", "bs", "bz", "ys", "yz"],
+                          ["y"], name="mm")
+    with pytest.raises(onnx_import.OnnxImportError,
+                       match="node 'mm'.*integer accumulator can reach .* past 2\\*\\*24"):
+        onnx_import.import_onnx(_boundary_model(
+            mm, [("a", _U8, [1, 300]), ("b", _U8, [300, 2])], [("y", _U8, [1, 2])],
+            {"as": np.float32(1), "az": np.uint8(0), "bs": np.float32(1),
+             "bz": np.uint8(0), "ys": np.float32(1), "yz": np.uint8(0)}, opset=10))

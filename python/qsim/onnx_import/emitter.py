@@ -319,6 +319,13 @@ class ImporterBase:
                         f"must be a constant (initializer or Constant node), not a "
                         f"graph input (bind it: import_onnx(..., bind={{name: array}}))")
 
+        self.consumers: Dict[str, List[int]] = {}
+        for k, n in enumerate(g.node):
+            for name in n.input:
+                if name:
+                    self.consumers.setdefault(name, []).append(k)
+        self.graph_outputs = {o.name for o in g.output}
+
         # Arguments: the graph inputs without a constant.
         args = []
         for i, inp in enumerate(g.input):
@@ -328,13 +335,6 @@ class ImporterBase:
             v = Val(shape, "plain", ssa=f"%arg{len(args)}", name=inp.name, dtype=dtype)
             args.append((v, inp.name))
             self.values[inp.name] = v
-
-        self.consumers: Dict[str, List[int]] = {}
-        for k, n in enumerate(g.node):
-            for name in n.input:
-                if name:
-                    self.consumers.setdefault(name, []).append(k)
-        self.graph_outputs = {o.name for o in g.output}
 
         names_used: Dict[str, int] = {}
         self.nodes = []
@@ -458,6 +458,17 @@ class ImporterBase:
         # np.asarray keeps rank 0 (np.ascontiguousarray makes scalars 1-D)
         return Val(arr.shape, "plain", const=np.asarray(arr, order="C"), name=name)
 
+    #: op -> input positions holding integers that ops/quant.py reads.
+    QUANTIZED_OPERANDS = {"DequantizeLinear": (0,), "QLinearConv": (0,),
+                          "QLinearMatMul": (0, 3)}
+
+    def _quantized_operand_only(self, name: str) -> bool:
+        """Whether every use of ``name`` is a quantized operand."""
+        uses = [(n.op_type, pos) for n in self.graph.node
+                for pos, i in enumerate(n.input) if i == name]
+        return bool(uses) and name not in self.graph_outputs and all(
+            pos in self.QUANTIZED_OPERANDS.get(op, ()) for op, pos in uses)
+
     def _input_shape(self, inp) -> Tuple[Tuple[int, ...], str]:
         """(static shape, MLIR element type) of a graph input."""
         import onnx
@@ -466,13 +477,20 @@ class ImporterBase:
             raise OnnxImportError(f"graph input '{inp.name}' is not a tensor")
         elts = {onnx.TensorProto.FLOAT: "f32", onnx.TensorProto.INT64: "i64",
                 onnx.TensorProto.INT32: "i32", onnx.TensorProto.BOOL: "i1"}
+        if tt.elem_type in (onnx.TensorProto.INT8, onnx.TensorProto.UINT8) \
+                and self._quantized_operand_only(inp.name):
+            # Integers that only the quantization ops read
+            # (ops/quant.py, which dequantizes them exactly).
+            elts = {onnx.TensorProto.INT8: "i8", onnx.TensorProto.UINT8: "ui8"}
         if tt.elem_type not in elts:
             dt = (onnx.TensorProto.DataType.Name(tt.elem_type)
                   if tt.elem_type in onnx.TensorProto.DataType.values()
                   else f"{tt.elem_type} (no ONNX data type)")
             raise OnnxImportError(f"graph input '{inp.name}' has element type {dt}; "
                                   f"only FLOAT (float32) inputs are supported (and "
-                                  f"INT64, INT32, BOOL ones for indices and masks)")
+                                  f"INT64, INT32, BOOL ones for indices and masks, "
+                                  f"INT8, UINT8 ones read only by DequantizeLinear, "
+                                  f"QLinearConv and QLinearMatMul)")
         if not tt.HasField("shape"):
             raise OnnxImportError(f"graph input '{inp.name}' has no shape")
         dims = []
