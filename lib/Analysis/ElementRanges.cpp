@@ -77,7 +77,8 @@ static std::optional<int64_t> getScalarConstant(Value v) {
 /// against.
 std::optional<AccumulatorBound>
 mlir::qsim::getAccumulatorBound(Operation *op,
-                                function_ref<int64_t(Value)> maxMagnitude) {
+                                function_ref<int64_t(Value)> maxMagnitude,
+                                bool variableWeights) {
   Value x, w, bias, xZp, wZp;
   // The output (filter) of a flat weight index, for the weight's shape.
   std::function<int64_t(int64_t, ArrayRef<int64_t>)> filterOf;
@@ -104,28 +105,41 @@ mlir::qsim::getAccumulatorBound(Operation *op,
   }
   auto resultType = dyn_cast<ShapedType>(op->getResult(0).getType());
   DenseIntElementsAttr weights, biases;
+  bool constantWeights = matchPattern(w, m_Constant(&weights));
   if (!resultType || !resultType.getElementType().isInteger(32) ||
-      !matchPattern(w, m_Constant(&weights)) ||
+      (!constantWeights && !variableWeights) ||
       (bias && !matchPattern(bias, m_Constant(&biases))))
     return std::nullopt;
   std::optional<int64_t> xz = getScalarConstant(xZp);
   std::optional<int64_t> wz = getScalarConstant(wZp);
   auto xType = cast<RankedTensorType>(x.getType());
+  auto wType = dyn_cast<RankedTensorType>(w.getType());
   if (!xz || !wz || !xType.getElementType().isInteger() ||
-      xType.getElementTypeBitWidth() > 32 || !weights.getType().hasRank() ||
-      weights.getElementType().getIntOrFloatBitWidth() > 32)
+      xType.getElementTypeBitWidth() > 32 || !wType ||
+      !wType.hasStaticShape() || !wType.getElementType().isInteger() ||
+      wType.getElementTypeBitWidth() > 32)
     return std::nullopt;
-  ArrayRef<int64_t> shape = weights.getType().getShape();
-  int64_t n = weights.getNumElements();
+  ArrayRef<int64_t> shape = wType.getShape();
+  int64_t n = wType.getNumElements();
   if (n == 0)
     return std::nullopt;
-  SmallVector<int64_t> sums(filterOf(n - 1, shape) + 1, 0);
-  int64_t i = 0, maxSum = 0;
-  for (const APInt &value : weights.getValues<APInt>()) {
-    int64_t &sum = sums[filterOf(i++, shape)];
-    sum = std::min<int64_t>(sum + std::abs(value.getSExtValue() - *wz),
-                            int64_t(1) << 62);
-    maxSum = std::max(maxSum, sum);
+  int64_t maxSum = 0;
+  if (constantWeights) {
+    SmallVector<int64_t> sums(filterOf(n - 1, shape) + 1, 0);
+    int64_t i = 0;
+    for (const APInt &value : weights.getValues<APInt>()) {
+      int64_t &sum = sums[filterOf(i++, shape)];
+      sum = std::min<int64_t>(sum + std::abs(value.getSExtValue() - *wz),
+                              int64_t(1) << 62);
+      maxSum = std::max(maxSum, sum);
+    }
+  } else {
+    // Every filter has the same number of elements; each |w - zp_w| is at
+    // most max |w| + |zp_w| (at most 2^33, times n <= 2^62 elements: the
+    // product is clamped like the constant sums).
+    int64_t perFilter = n / (filterOf(n - 1, shape) + 1);
+    __int128 sum = (__int128)perFilter * (maxMagnitude(w) + std::abs(*wz));
+    maxSum = static_cast<int64_t>(std::min<__int128>(sum, int64_t(1) << 62));
   }
   int64_t maxBias = 0;
   if (biases)

@@ -48,7 +48,9 @@ void mlir::qsim::buildQSimQuantizePipeline(
   pm.addPass(createQSimRealize(realize));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  pm.addPass(createConvertQSimToLinalg());
+  ConvertQSimToLinalgOptions lowering;
+  lowering.emitRemarks = options.emitRemarks;
+  pm.addPass(createConvertQSimToLinalg(lowering));
   pm.addPass(createCanonicalizerPass());
 }
 

@@ -4,8 +4,9 @@
 // RUN: not qsim-opt %s --qsim-quantize="method=bogus percentile=99.9" 2>&1 | FileCheck %s --check-prefix=METHOD
 // RUN: qsim-opt %s --qsim-quantize="global-scale=4.0 emit-remarks" -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
 
-// emit-remarks reaches --qsim-annotate.
+// emit-remarks reaches --qsim-annotate and convert-qsim-to-linalg.
 // REMARK: remark: quantized (conv)
+// REMARK: remark: i32 accumulator |acc| <= {{.*}}, margin
 
 // The calibration method reaches --qsim-calibrate.
 // METHOD: qsim-calibrate: unknown method 'bogus'

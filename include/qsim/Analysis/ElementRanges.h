@@ -74,11 +74,14 @@ struct AccumulatorBound {
 };
 
 /// The bound of `op`'s accumulator given |x| <= `maxMagnitude(x)` for its
-/// input; std::nullopt for other ops, non-constant weights or biases, and
-/// results other than i32.
+/// input; std::nullopt for other ops, non-constant biases, results other
+/// than i32, and non-constant weights unless `variableWeights`, where the
+/// filter sum becomes (elements per filter) * (maxMagnitude(w) + |zp_w|): the
+/// matmul of two activations (attention).
 std::optional<AccumulatorBound>
 getAccumulatorBound(Operation *op,
-                    llvm::function_ref<int64_t(Value)> maxMagnitude);
+                    llvm::function_ref<int64_t(Value)> maxMagnitude,
+                    bool variableWeights = false);
 
 } // namespace qsim
 } // namespace mlir

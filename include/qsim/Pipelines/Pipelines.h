@@ -129,7 +129,9 @@ struct QSimQuantizePipelineOptions
   PassOptions::Option<bool> emitRemarks{
       *this, "emit-remarks",
       llvm::cl::desc("Emit a remark on every op saying whether it was "
-                     "quantized (qsim-annotate's option)"),
+                     "quantized (qsim-annotate's option) and on every proved "
+                     "i32 accumulator with its margin "
+                     "(convert-qsim-to-linalg's)"),
       llvm::cl::init(false)};
   PassOptions::Option<std::string> table{
       *this, "table", llvm::cl::desc("Calibration statistics table (JSON)"),

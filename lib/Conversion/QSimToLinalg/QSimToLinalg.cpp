@@ -1210,10 +1210,17 @@ struct ConvertQSimToLinalgPass
     getOperation().walk([&](Operation *op) {
       if (!isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp, tosa::MatMulOp>(op))
         return;
-      std::optional<AccumulatorBound> acc =
-          getAccumulatorBound(op, [&](Value x) {
-            return getMaxMagnitude(*ranges.get(x));
-          });
+      std::optional<AccumulatorBound> acc = getAccumulatorBound(
+          op,
+          [&](Value x) {
+            // Without a range, the element type's.
+            std::optional<ConstantIntRanges> r = ranges.get(x);
+            return r ? getMaxMagnitude(*r)
+                     : getMaxMagnitude(ConstantIntRanges::maxRange(
+                           getElementTypeOrSelf(x.getType())
+                               .getIntOrFloatBitWidth()));
+          },
+          /*variableWeights=*/true);
       if (!acc)
         return;
       __int128 bound = acc->get();

@@ -1,8 +1,9 @@
 // RUN: qsim-opt %s --convert-qsim-to-linalg="emit-remarks" -split-input-file -verify-diagnostics
 
-// The i32 accumulators of TOSA convolutions and matmuls with constant
-// weights are proved not to wrap: sum |w - zp_w| * max |x - zp_x| + max
-// |bias| <= 2^31 - 1, or the op is refused.
+// The i32 accumulators of TOSA convolutions and matmuls are proved not to
+// wrap: sum |w - zp_w| * max |x - zp_x| + max |bias| <= 2^31 - 1, or the op
+// is refused. A matmul of two activations bounds each |w - zp_w| by the
+// range of w.
 
 // Filter sums 130 and 64, |x| <= 128 (any i8), |bias| <= 1000.
 func.func @fits(%x: tensor<1x4x4x2xi8>) -> tensor<1x4x4x2xi32> {
@@ -36,4 +37,25 @@ func.func @matmul(%a: tensor<1x1x2xi8>) -> tensor<1x1x2xi32> {
   // expected-remark@+1 {{i32 accumulator |acc| <= 200 * 128 + 0 (largest filter sum of |w - zp_w|, max |x - zp_x|, max |bias|) = 25600, margin 2147458047}}
   %c = tosa.matmul %a, %b, %zp, %zp : (tensor<1x1x2xi8>, tensor<1x2x2xi8>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x1x2xi32>
   return %c : tensor<1x1x2xi32>
+}
+
+// -----
+
+// Two activations (attention): K = 64 elements of |b - zp_b| <= 128 + 3.
+func.func @matmul_activations(%a: tensor<1x2x64xi8>, %b: tensor<1x64x2xi8>) -> tensor<1x2x2xi32> {
+  %azp = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %bzp = "tosa.const"() <{values = dense<3> : tensor<1xi8>}> : () -> tensor<1xi8>
+  // expected-remark@+1 {{i32 accumulator |acc| <= 8384 * 128 + 0 (largest filter sum of |w - zp_w|, max |x - zp_x|, max |bias|) = 1073152, margin 2146410495}}
+  %c = tosa.matmul %a, %b, %azp, %bzp : (tensor<1x2x64xi8>, tensor<1x64x2xi8>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x2x2xi32>
+  return %c : tensor<1x2x2xi32>
+}
+
+// -----
+
+// K = 2^17 + 1: 131073 * 128 * 128 > 2^31 - 1 for some inputs.
+func.func @matmul_activations_overflow(%a: tensor<1x1x131073xi8>, %b: tensor<1x131073x1xi8>) -> tensor<1x1x1xi32> {
+  %zp = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  // expected-error@+1 {{convert-qsim-to-linalg: the i32 accumulator can overflow: |acc| <= 16777344 * 128 + 0}}
+  %c = tosa.matmul %a, %b, %zp, %zp : (tensor<1x1x131073xi8>, tensor<1x131073x1xi8>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x1x1xi32>
+  return %c : tensor<1x1x1xi32>
 }
