@@ -104,24 +104,30 @@ def prepare(float_mlir: Path, passes: Sequence[str], workdir: Path
     """The simulated and the realized form of the float module
     ``float_mlir`` quantized by ``passes`` (qsim-opt arguments as
     :func:`qsim.quantize.quantize_pipeline` returns them, whose first
-    passes are qsim-annotate, qsim-calibrate, qsim-realize), both with
+    passes are qsim-annotate, qsim-calibrate, optionally qsim-fuse-lut,
+    then qsim-realize), both with
     every input/activation point exposed (see the module doc):
     ``(simulated.mlir, simulated manifest, realized.mlir, realized
     manifest)`` in ``workdir``."""
     workdir.mkdir(parents=True, exist_ok=True)
     stages = sqnr.expand_passes(passes)
-    names = [p.split("{")[0] for p in stages[:3]]
-    if names != ["qsim-annotate", "qsim-calibrate", "qsim-realize"]:
-        raise ValueError(f"expected qsim-annotate, qsim-calibrate, qsim-realize "
-                         f"first, got {names}")
+    names = [p.split("{")[0] for p in stages]
+    # The passes that rewrite calibrated IR (qsim-fuse-lut) belong to the
+    # simulated form: both forms then hold the same points.
+    r = names.index("qsim-realize") if "qsim-realize" in names else -1
+    if not (names[:2] == ["qsim-annotate", "qsim-calibrate"] and r >= 2
+            and all(n in sqnr.CALIBRATED_PASSES for n in names[2:r])):
+        raise ValueError(f"expected qsim-annotate, qsim-calibrate, optionally "
+                         f"{', '.join(sqnr.CALIBRATED_PASSES)}, then qsim-realize, "
+                         f"got {names[:r + 1 if r >= 0 else 3]}")
     calibrated = workdir / "calibrated.mlir"
-    tools.run_tool("qsim-opt", [str(float_mlir), sqnr._pipeline(stages[:2]),
+    tools.run_tool("qsim-opt", [str(float_mlir), sqnr._pipeline(stages[:r]),
                                 "-o", str(calibrated)], timeout=1800)
     out = []
     # The realized form in the generic form: the custom printers of
     # qsim.mul/add shorten their f64 scales, and the verifier wants them
     # exact when the text is read back.
-    for name, feed, rest in (("simulated", True, []), ("realized", False, stages[2:])):
+    for name, feed, rest in (("simulated", True, []), ("realized", False, stages[r:])):
         manifest = workdir / f"{name}.points.json"
         path = workdir / f"{name}.mlir"
         tools.run_tool("qsim-opt", [str(calibrated), sqnr._pipeline(

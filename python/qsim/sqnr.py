@@ -169,7 +169,7 @@ def expand_passes(passes: Sequence[str]) -> List[str]:
 
 
 #: Passes of --qsim-quantize that rewrite calibrated IR before qsim-realize.
-_CALIBRATED_PASSES = ("qsim-fuse-lut",)
+CALIBRATED_PASSES = ("qsim-fuse-lut",)
 
 
 def _pipeline(stages: Sequence[str]) -> str:
@@ -205,7 +205,7 @@ def measure(onnx_path: Path, x, passes: Sequence[str], workdir: Path,
     # realize (qsim-fuse-lut), realize, then the rest.
     r = names.index("qsim-realize") if "qsim-realize" in names else -1
     if not (names[:2] == ["qsim-annotate", "qsim-calibrate"] and r >= 2
-            and all(n in _CALIBRATED_PASSES for n in names[2:r])):
+            and all(n in CALIBRATED_PASSES for n in names[2:r])):
         raise ValueError(f"unexpected passes: {stages[:r + 1 if r >= 0 else 3]}")
     n = len(xs[0])
     batch = max(1, min(batch, n))

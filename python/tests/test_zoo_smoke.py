@@ -98,7 +98,7 @@ def test_pipeline_options_reach_the_passes(tmp_path, monkeypatch):
                                         "skip-first-convs=1", "percentile=99.5 pow2")
     stages = sqnr.expand_passes(passes)
     assert [st.split("{")[0] for st in stages] == [
-        "qsim-annotate", "qsim-calibrate", "qsim-realize", "canonicalize", "cse",
+        "qsim-annotate", "qsim-calibrate", "qsim-fuse-lut", "qsim-realize", "canonicalize", "cse",
         "convert-qsim-to-linalg", "canonicalize"]
     ann, cal = stages[0].split(), stages[1].split()
     assert "report=r.json" in ann and "skip-first-convs=1" in ann
