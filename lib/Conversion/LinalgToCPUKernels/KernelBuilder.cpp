@@ -362,9 +362,10 @@ void KernelBuilder::prepareOperands() {
 
 /// One pass over the pixels (full tiles, then the remainder) for `blocks`
 /// channel blocks of nv vectors from f0, with fValid channels in the last
-/// vector of a block.
+/// vector of a block; its tile loop may run on threads unless it is inside
+/// a loop that does.
 Value KernelBuilder::pixelPass(Value o, Value f0, int64_t blocks, int64_t nv,
-                               int64_t fValid) {
+                               int64_t fValid, bool mayParallelize) {
   const int64_t L = config.shape.lanes, M = p.M(), mr = config.mr;
   int64_t mMain = M / mr * mr;
   int64_t blockF = nv * L;
@@ -386,7 +387,7 @@ Value KernelBuilder::pixelPass(Value o, Value f0, int64_t blocks, int64_t nv,
       });
   // Its iterations write disjoint output tiles: the CPU pipeline may run
   // them on several threads (option `threads`).
-  if (config.isParallel(blocks * blockF))
+  if (mayParallelize && config.isParallel(blocks * blockF))
     forOp->setAttr(kParallelLoopAttrName, b.getUnitAttr());
   o = forOp.getResult(0);
   if (mMain < M)
@@ -420,8 +421,13 @@ Value KernelBuilder::build() {
     auto forOp = scf::ForOp::create(
         b, loc, index(0), index(fMainBlocks * nvMax * L), index(groupF),
         ValueRange{out}, [&](OpBuilder &, Location, Value f0, ValueRange args) {
-          scf::YieldOp::create(b, loc, pixelPass(args[0], f0, group, nvMax, L));
+          scf::YieldOp::create(b, loc,
+                               pixelPass(args[0], f0, group, nvMax, L,
+                                         !config.parallelChannels));
         });
+    // Its iterations write disjoint channel ranges.
+    if (config.parallelChannels)
+      forOp->setAttr(kParallelLoopAttrName, b.getUnitAttr());
     out = forOp.getResult(0);
   }
   int64_t fDone = fMainBlocks * nvMax * L;
@@ -433,7 +439,8 @@ Value KernelBuilder::build() {
     int64_t rest = p.F - fDone;
     int64_t nv = llvm::divideCeil(rest, L);
     int64_t fValid = rest - (nv - 1) * L;
-    out = pixelPass(out, index(fDone), 1, nv, fValid);
+    out = pixelPass(out, index(fDone), 1, nv, fValid,
+                    /*mayParallelize=*/true);
   }
 
   if (p.padInto)

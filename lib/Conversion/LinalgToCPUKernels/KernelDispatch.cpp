@@ -14,9 +14,14 @@ using namespace mlir;
 using namespace mlir::qsim;
 using namespace mlir::qsim::cpu;
 
-/// The least multiply-accumulates in one pass over the pixel tiles for that
-/// loop to be run on several threads.
-static constexpr int64_t kMinParallelMACs = int64_t(4) << 20;
+/// The least multiply-accumulates in one parallel loop: an OpenMP region
+/// costs a few microseconds, 1 Mi int8 MACs take tens on one core.
+static constexpr int64_t kMinParallelMACs = int64_t(1) << 20;
+
+/// The channel-group loop runs on the threads rather than the pixel tiles
+/// when it has at least this many trips (or more than the pixel tiles):
+/// one region per layer, enough trips to balance a few threads.
+static constexpr int64_t kMinChannelTrips = 16;
 
 /// Depthwise kernels with at most this many taps (7x7) are unrolled.
 static constexpr int64_t kMaxUnrolledTaps = 49;
@@ -161,12 +166,9 @@ KernelConfig cpu::selectKernel(const Problem &p,
                                                  M}));
   c.fMainBlocks = p.F / (c.nvMax * L);
 
-  // The pixel-tile loop is marked for threads (option `threads` of the CPU
-  // pipeline) only when one pass over it has enough work to pay for a
-  // dispatch on the async runtime (tens of microseconds): small layers,
-  // such as the 7x7 stage of ResNet-50, stay on the calling thread.
-  // (Depthwise and pooling products run about 8x slower than the dot
-  // instructions, so they count 8x.)
+  // Work per channel of a pass, for choosing the loop that runs on threads
+  // (option `threads` of the CPU pipeline). Depthwise and pooling products
+  // run about 8x slower than the dot instructions, so they count 8x.
   c.passMACs =
       M * p.KH * p.KW * std::max<int64_t>(p.C, 1) * (p.depthwise ? 8 : 1);
 
@@ -195,6 +197,17 @@ KernelConfig cpu::selectKernel(const Problem &p,
         break;
       }
   }
+
+  // Threads split the output channels (the channel-group loop) when there
+  // are enough groups, as in the small-image layers of ResNet-50's last
+  // stages (7x7: 12 pixel tiles, 85 groups), and the pixel tiles
+  // otherwise (large images, or one group sharing a pass for the cache).
+  int64_t groupTrips = c.fMainBlocks / c.group;
+  int64_t pixelTiles = M / c.mr;
+  c.parallelChannels =
+      groupTrips >= 2 &&
+      c.passMACs * c.fMainBlocks * c.nvMax * L >= kMinParallelMACs &&
+      (groupTrips >= kMinChannelTrips || groupTrips >= pixelTiles);
   return c;
 }
 

@@ -62,6 +62,9 @@ struct KernelConfig {
   int64_t fMainBlocks = 0; ///< full blocks of nvMax * L channels
   int64_t group = 1;       ///< channel blocks that share one pass (cache)
   int64_t passMACs = 0;    ///< multiply-accumulates per channel of a pass
+  /// Whether the loop over the channel groups (each a pass over the pixel
+  /// tiles) runs on the threads; its passes are then sequential.
+  bool parallelChannels = false;
 
   /// Whether a pass over the pixel tiles for `channels` channels has
   /// enough work for several threads.
