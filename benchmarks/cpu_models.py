@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """CPU model benchmark: per-image latency of whole models, ours (int8 and
-fp32) against ONNX Runtime (fp32 and int8), one thread.
+fp32) against ONNX Runtime (fp32 and int8), on one thread or a sweep of
+thread counts.
 
 Printed, not asserted. Usage:
 
     benchmarks/cpu_models.py [--quick] [--bin build/bin] [--models resnet_v1,...,resnet50,mobilenetv2]
                              [--batches 1,16] [--resnet-batch16] [--keep DIR]
-                             [--rounds 3]
+                             [--rounds 3] [--threads 1,2 | all]
 
 Models: the zoo (examples/zoo/*.onnx, input N x 1 x 28 x 28), a
 random-weight ResNet-50-shaped graph at 224 x 224 (scripts/models/resnet50.py;
@@ -29,8 +30,13 @@ module; --quick: half width, 96 x 96). Paths:
 
 Calibration inputs: 100 Fashion-MNIST training images (a seeded sample;
 uniform random images when the data set is missing) for the zoo, 4 random
-normal images for ResNet-50. One thread everywhere (qsim-run is single
-threaded; ORT intra_op_num_threads=1, inter_op_num_threads=1, sequential).
+normal images for ResNet-50. Threads: one by default (our modules lowered
+with the default threads=1; ORT intra_op_num_threads=1,
+inter_op_num_threads=1, sequential); with --threads other than 1, each
+count N is a row: our modules lowered once with threads=0 and run with
+qsim-run --num-threads=N, ORT with intra_op_num_threads=N, and a scaling
+table gives each speed-up over the fewest threads and ours against ORT at
+each count (our outputs are checked to be the same bits at every count).
 Times: the minimum call time over repeated calls (about --target seconds of
 calls each) divided by the batch; compile time excluded. The four
 measurements of a row are taken in --rounds interleaved rounds (ours fp32,
@@ -134,15 +140,18 @@ class OurTiming:
 
 
 def time_ours(tools: ck.Tools, module: Path, x: np.ndarray, work: Path,
-              target_s: float) -> OurTiming:
+              target_s: float, threads: Optional[int] = None) -> OurTiming:
     """qsim-run --time on the lowered module: one call, then (if the call
-    is short) enough calls for about target_s; minimum call time / batch."""
+    is short) enough calls for about target_s; minimum call time / batch.
+    `threads`: the team size of a module lowered with threads=0
+    (qsim-run --num-threads)."""
     xin, yout = work / f"{module.stem}.x.npy", work / f"{module.stem}.y.npy"
     np.save(xin, np.ascontiguousarray(x, np.float32))
+    team = [f"--num-threads={threads}"] if threads is not None else []
 
     def go(repeat: int) -> Tuple[float, float]:
         out = ck.run([tools.qsim_run, module, f"--input={xin}", f"--output={yout}",
-                      f"--repeat={repeat}", "--time"], timeout=3600)
+                      f"--repeat={repeat}", "--time", *team], timeout=3600)
         m, c = ck._RUN_RE.search(out), _COMPILE_RE.search(out)
         return float(m.group(3)) / 1000.0, float(c.group(1)) / 1000.0 if c else float("nan")
 
@@ -151,6 +160,15 @@ def time_ours(tools: ck.Tools, module: Path, x: np.ndarray, work: Path,
         t2, comp = go(int(min(100, max(2, target_s / max(t, 1e-6)))))
         t = min(t, t2)
     return OurTiming(1000.0 * t / len(x), comp, np.load(yout))
+
+
+def lower_ours(tools: ck.Tools, src: Path, dst: Path, variant: str, sweep: bool) -> None:
+    """--qsim-cpu-pipeline for `variant`; with `sweep`, threads=0 (the team
+    size chosen at run time, so one module serves every thread count)."""
+    flag = ck.pipeline_flag(variant)
+    if sweep:
+        flag += (" " if "=" in flag else "=") + "threads=0"
+    ck.run([tools.qsim_opt, src, flag, "-o", dst], timeout=3600)
 
 
 # ---------------------------------------------------------------------------
@@ -218,6 +236,7 @@ def time_ort(sess, x: np.ndarray, target_s: float) -> Tuple[float, np.ndarray]:
 class Row:
     model: str
     batch: int
+    threads: int = 1
     ours_fp32: Optional[float] = None
     ours_int8: Optional[float] = None
     ort_fp32: Optional[float] = None
@@ -234,11 +253,16 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
 
 def bench_model(name: str, onnx_path: Path, calib: np.ndarray, xeval: np.ndarray,
                 batches: Sequence[int], tools: ck.Tools, variant: str, work: Path,
-                target_s: float, ort_activation: str, log, rounds: int = 1) -> List[Row]:
+                target_s: float, ort_activation: str, log, rounds: int = 1,
+                threads: Sequence[int] = (1,)) -> List[Row]:
+    """One row per batch and thread count. With a thread count other than
+    1 our modules are lowered once with threads=0 and run with
+    --num-threads=N, and ORT runs with intra_op_num_threads=N."""
     from qsim import quantize
 
     mwork = work / name
     mwork.mkdir(parents=True, exist_ok=True)
+    sweep = list(threads) != [1]
     t0 = time.time()
     quantize.require_tools("qsim-opt", "qsim-collect")
     table = mwork / "table.json"
@@ -250,7 +274,8 @@ def bench_model(name: str, onnx_path: Path, calib: np.ndarray, xeval: np.ndarray
     log(f"[{name}] ORT quantize_static: {time.time() - t0:.1f} s")
     rows = []
     for b in batches:
-        row = Row(name, b)
+        brows = {t: Row(name, b, threads=t) for t in threads}
+        first = brows[threads[0]]
         x = xeval[:b]
         if len(x) < b:
             x = np.concatenate([x] * math.ceil(b / len(x)))[:b]
@@ -259,52 +284,81 @@ def bench_model(name: str, onnx_path: Path, calib: np.ndarray, xeval: np.ndarray
         evaluate.import_model(onnx_path, b, fl)
         i8 = mwork / f"int8.b{b}.mlir"
         how = ours_quantize(onnx_path, fl, i8, table, mwork)
-        outs = {}
+        outs: Dict[Tuple[str, int], np.ndarray] = {}
         lowered: Dict[str, Path] = {}
+        team: Dict[str, bool] = {}
         for tag, src in (("fp32", fl), ("int8", i8)):
             low = mwork / f"{tag}.b{b}.llvm.mlir"
             tries = [variant] + (["none"] if variant == "auto" else [])
             for v in tries:
                 try:
-                    ck.compile_module(tools, src, low, v, timeout=3600)
-                    r = time_ours(tools, low, x, mwork, target_s)
+                    lower_ours(tools, src, low, v, sweep)
+                    # A module without a loop worth a team runs on one
+                    # thread at every count (qsim-run refuses
+                    # --num-threads for it).
+                    team[tag] = sweep and "omp.parallel" in low.read_text()
+                    r = time_ours(tools, low, x, mwork, target_s,
+                                  threads[0] if team[tag] else None)
                     break
                 except ck.ToolFailed as e:
-                    row.notes.append(f"ours {tag} microkernels={v} failed: {e.short()}")
+                    first.notes.append(f"ours {tag} microkernels={v} failed: {e.short()}")
             else:
                 continue
-            if v != variant:
-                row.fallback.add(tag)
             lowered[tag] = low
-            setattr(row, f"ours_{tag}", r.ms_per_image)
-            outs[f"ours_{tag}"] = r.output
-            row.notes.append(f"ours {tag} JIT compile {r.compile_s:.1f} s")
-        log(f"[{name}] batch {b}: ours ({how}; {variant}): {time.time() - t0:.1f} s")
-        sessions = {"fp32": evaluate.ort_session(onnx_path), "int8": evaluate.ort_session(ort_int8)}
-        for tag, sess in sessions.items():
-            ms, y = time_ort(sess, x, target_s)
-            setattr(row, f"ort_{tag}", ms)
-            outs[f"ort_{tag}"] = y
-        # Further rounds, interleaved: each measurement keeps its minimum.
-        for _ in range(1, rounds):
-            for tag, low in lowered.items():
-                r = time_ours(tools, low, x, mwork, target_s)
-                setattr(row, f"ours_{tag}", min(getattr(row, f"ours_{tag}"), r.ms_per_image))
-            for tag, sess in sessions.items():
-                ms, _ = time_ort(sess, x, target_s)
-                setattr(row, f"ort_{tag}", min(getattr(row, f"ort_{tag}"), ms))
-        if rounds > 1:
-            row.notes.append(f"times: minimum of {rounds} interleaved rounds")
-        if "ours_fp32" in outs:
-            ref = outs["ort_fp32"]
-            row.checks["ours fp32 vs ORT fp32 max rel err"] = float(
-                np.abs(outs["ours_fp32"] - ref).max() / (np.abs(ref).max() + 1e-30))
-        for who in ("ours", "ort"):
-            if f"{who}_int8" in outs and f"{who}_fp32" in outs:
-                row.checks[f"{who} int8 vs fp32 cosine"] = cosine(outs[f"{who}_int8"],
-                                                                  outs[f"{who}_fp32"])
-        rows.append(row)
-        log(f"[{name}] batch {b}: " + _fmt_row(row))
+            if sweep and not team[tag]:
+                for row in brows.values():
+                    row.notes.append(f"ours {tag}: no loop large enough for threads")
+            for row in brows.values():
+                if v != variant:
+                    row.fallback.add(tag)
+            setattr(first, f"ours_{tag}", r.ms_per_image)
+            outs[("ours_" + tag, threads[0])] = r.output
+            first.notes.append(f"ours {tag} JIT compile {r.compile_s:.1f} s")
+        log(f"[{name}] batch {b}: ours ({how}; {variant}"
+            f"{'; threads=0' if sweep else ''}): {time.time() - t0:.1f} s")
+        sessions = {(tag, t): evaluate.ort_session(path, threads=t)
+                    for t in threads for tag, path in (("fp32", onnx_path), ("int8", ort_int8))}
+
+        def keep(row: Row, attr: str, ms: float) -> None:
+            old = getattr(row, attr)
+            setattr(row, attr, ms if old is None else min(old, ms))
+
+        # Every measurement in each round, the rounds interleaved: each
+        # keeps its minimum, and a slow stretch of a shared host hits all
+        # alike.
+        for rnd in range(rounds):
+            for t, row in brows.items():
+                for tag, low in lowered.items():
+                    if rnd == 0 and t == threads[0]:
+                        continue
+                    r = time_ours(tools, low, x, mwork, target_s,
+                                  t if team[tag] else None)
+                    keep(row, f"ours_{tag}", r.ms_per_image)
+                    outs.setdefault(("ours_" + tag, t), r.output)
+                for tag in ("fp32", "int8"):
+                    ms, y = time_ort(sessions[(tag, t)], x, target_s)
+                    keep(row, f"ort_{tag}", ms)
+                    outs.setdefault(("ort_" + tag, t), y)
+        for t, row in brows.items():
+            if rounds > 1:
+                row.notes.append(f"times: minimum of {rounds} interleaved rounds")
+            if ("ours_fp32", t) in outs:
+                ref = outs[("ort_fp32", t)]
+                row.checks["ours fp32 vs ORT fp32 max rel err"] = float(
+                    np.abs(outs[("ours_fp32", t)] - ref).max() / (np.abs(ref).max() + 1e-30))
+            for who in ("ours", "ort"):
+                if (f"{who}_int8", t) in outs and (f"{who}_fp32", t) in outs:
+                    row.checks[f"{who} int8 vs fp32 cosine"] = cosine(
+                        outs[(f"{who}_int8", t)], outs[(f"{who}_fp32", t)])
+            # Our results are the same bits for every thread count.
+            for tag in lowered:
+                base = outs.get((f"ours_{tag}", threads[0]))
+                mine = outs.get((f"ours_{tag}", t))
+                if base is not None and mine is not None and not np.array_equal(base, mine):
+                    row.notes.append(f"ours {tag}: output differs from {threads[0]} thread(s)")
+                    row.checks[f"ours {tag} bits differ"] = 1.0
+            rows.append(row)
+            log(f"[{name}] batch {b}: " + _fmt_row(row))
     return rows
 
 
@@ -321,17 +375,17 @@ def _fmt_row(r: Row) -> str:
         v = getattr(r, f"ours_{tag}")
         return _f(v, "9.3f") + ("*" if tag in r.fallback else " ")
 
-    return (f"{r.model:14s} {r.batch:5d} {ours('fp32')} {ours('int8')} "
+    return (f"{r.model:14s} {r.batch:5d} {r.threads:7d} {ours('fp32')} {ours('int8')} "
             f"{_f(r.ort_fp32, '10.3f')} {_f(r.ort_int8, '10.3f')} "
             f"{_f(_ratio(r.ours_fp32, r.ours_int8), '14.2f')} "
             f"{_f(_ratio(r.ours_int8, r.ort_int8), '14.2f')}")
 
 
 def table(rows: Sequence[Row]) -> str:
-    head = (f"{'model':14s} {'batch':>5s} {'ours fp32':>10s} {'ours int8':>10s} "
+    head = (f"{'model':14s} {'batch':>5s} {'threads':>7s} {'ours fp32':>10s} {'ours int8':>10s} "
             f"{'ORT fp32':>10s} {'ORT int8':>10s} {'ours fp32/i8':>14s} {'ours/ORT i8':>14s}")
     lines = [head, "-" * len(head)] + [_fmt_row(r) for r in rows]
-    lines.append("(ms per image, one thread; 'ours fp32/i8': int8 speed-up over our fp32; "
+    lines.append("(ms per image; 'ours fp32/i8': int8 speed-up over our fp32; "
                  "'ours/ORT i8': our int8 time over ORT's, > 1 = slower)")
     if any(r.fallback for r in rows):
         lines.append("* microkernels=none: the module did not compile with microkernels=auto "
@@ -339,13 +393,39 @@ def table(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
+def scaling_table(rows: Sequence[Row]) -> str:
+    """Per model, batch and thread count: each time's speed-up over the
+    same configuration on the fewest threads of the sweep, and ours over
+    ORT at that thread count (> 1: we are faster)."""
+    base: Dict[Tuple[str, int], Row] = {}
+    for r in rows:
+        k = (r.model, r.batch)
+        if k not in base or r.threads < base[k].threads:
+            base[k] = r
+    cols = ("ours_fp32", "ours_int8", "ort_fp32", "ort_int8")
+    head = (f"{'model':14s} {'batch':>5s} {'threads':>7s} "
+            + " ".join(f"{c.replace('_', ' ') + ' x':>12s}" for c in cols)
+            + f" {'ORT/ours f32':>13s} {'ORT/ours i8':>12s}")
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        b = base[(r.model, r.batch)]
+        lines.append(f"{r.model:14s} {r.batch:5d} {r.threads:7d} "
+                     + " ".join(_f(_ratio(getattr(b, c), getattr(r, c)), "12.2f")
+                                for c in cols)
+                     + f" {_f(_ratio(r.ort_fp32, r.ours_fp32), '13.2f')}"
+                     + f" {_f(_ratio(r.ort_int8, r.ours_int8), '12.2f')}")
+    lines.append("('x': speed-up over the fewest threads measured; 'ORT/ours': ORT's time "
+                 "over ours at the same thread count, > 1 = we are faster)")
+    return "\n".join(lines)
+
+
 def check_table(rows: Sequence[Row]) -> str:
     keys = ["ours fp32 vs ORT fp32 max rel err", "ours int8 vs fp32 cosine",
             "ort int8 vs fp32 cosine"]
-    head = f"{'model':14s} {'batch':>5s} " + " ".join(f"{k:>34s}" for k in keys)
+    head = f"{'model':14s} {'batch':>5s} {'threads':>7s} " + " ".join(f"{k:>34s}" for k in keys)
     lines = [head, "-" * len(head)]
     for r in rows:
-        lines.append(f"{r.model:14s} {r.batch:5d} " + " ".join(
+        lines.append(f"{r.model:14s} {r.batch:5d} {r.threads:7d} " + " ".join(
             f"{_f(r.checks.get(k), '34.5f') if 'cosine' in k else _f(r.checks.get(k), '34.2e')}"
             for k in keys))
     return "\n".join(lines)
@@ -374,6 +454,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--rounds", type=int, default=3,
                     help="interleaved timing rounds per row, the minimum kept "
                          "(default 3; --quick: 1)")
+    ap.add_argument("--threads", default="1",
+                    help="comma list of thread counts, or 'all' (1 to the host's logical "
+                         "cores); default 1. Other than 1: our modules are lowered with "
+                         "threads=0 and run with --num-threads=N, ORT with "
+                         "intra_op_num_threads=N, and a scaling table is printed")
     ap.add_argument("--keep", type=Path, default=None)
     ap.add_argument("--calibrate-options", default="",
                     help="appended to our --qsim-calibrate options, e.g. "
@@ -407,10 +492,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     if len(depth) == 1:
         depth = depth * 4
     image = args.resnet_image or (64 if quick else 224)
+    try:
+        threads = (list(range(1, host["cores"] + 1)) if args.threads == "all"
+                   else [int(t) for t in args.threads.split(",")])
+    except ValueError:
+        ap.error(f"--threads: {args.threads!r} is not a comma list of counts or 'all'")
+    if not threads or min(threads) < 1:
+        ap.error(f"--threads: {args.threads!r}: every count must be at least 1")
 
     print(f"commit {hostinfo.git_commit()}; CPU: {host['model']}, {host['cores']} logical cores; "
           f"features: " + " ".join(k for k, v in host["features"].items() if v))
-    print(f"onnxruntime {onnxruntime.__version__}, onnx {onnx.__version__}; one thread; "
+    print(f"onnxruntime {onnxruntime.__version__}, onnx {onnx.__version__}; "
+          f"threads {','.join(map(str, threads))}; "
           f"load average at start: {hostinfo.load_average()}")
     print("our pipeline: " + (f'--qsim-cpu-pipeline="microkernels={variant}"'
                               if variant != "default" else
@@ -446,7 +539,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 calib = random_inputs((3, img, img), args.resnet_calib, 0)
                 xeval = random_inputs((3, img, img), 16, 1)
                 rows += bench_model(label, path, calib, xeval, bs, tools, variant, work,
-                                    target, args.ort_activation, print, rounds)
+                                    target, args.ort_activation, print, rounds, threads)
             else:
                 path = ZOO / f"{name}.onnx"
                 if not path.is_file():
@@ -455,10 +548,13 @@ def main(argv: Optional[List[str]] = None) -> int:
                 calib, xeval, what = zoo_inputs(100, max(batches))
                 print(f"\n{name}: calibration: {what}")
                 rows += bench_model(name, path, calib, xeval, batches, tools, variant, work,
-                                    target, args.ort_activation, print, rounds)
+                                    target, args.ort_activation, print, rounds, threads)
         print()
         print(table(rows))
         print()
+        if len(threads) > 1:
+            print(scaling_table(rows))
+            print()
         print(check_table(rows))
         for r in rows:
             for n in r.notes:

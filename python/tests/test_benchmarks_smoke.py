@@ -287,3 +287,43 @@ def test_guard_on_a_forced_vnni_kernel(qtools, caps, tmp_path):
     ck.compile_module(qtools, src, low, caps.forced_vnni)
     rep = ck.hottest_dot_loop(ck.llvm_asm(qtools, low, "znver5", tmp_path), ("vpdpbusd",))
     assert rep.passed, rep.describe()
+
+
+def test_models_threads_sweep(qtools, caps, tiny_resnet, tmp_path):
+    """bench_model over threads 1 and 2: a row per count, our modules lowered
+    once with threads=0 and run with --num-threads (so the same bits at
+    both counts), and the scaling table compares each count with one."""
+    pytest.importorskip("onnxruntime")
+    import cpu_models as cm
+
+    path, _ = tiny_resnet
+    calib = cm.random_inputs((3, 32, 32), 2, 0)
+    x = cm.random_inputs((3, 32, 32), 1, 1)
+    seen = []
+    time_ours = cm.time_ours
+
+    def spy(tools, module, x, work, target_s, threads=None):
+        seen.append((module.name, threads))
+        assert "omp.parallel" in module.read_text() or threads is None
+        return time_ours(tools, module, x, work, target_s, threads)
+
+    # Every loop of the tiny model parallel, so that the team is sized.
+    cm.time_ours, extra, ck.EXTRA_OPTIONS = spy, ck.EXTRA_OPTIONS, "min-parallel-work=1"
+    try:
+        rows = cm.bench_model("tiny", path, calib, x, [1], qtools, caps.variants()[-1],
+                              tmp_path, 0.0, "uint8", lambda *_: None, rounds=1,
+                              threads=(1, 2))
+    finally:
+        cm.time_ours, ck.EXTRA_OPTIONS = time_ours, extra
+    assert [r.threads for r in rows] == [1, 2]
+    assert sorted(t for _, t in seen) == [1, 1, 2, 2]
+    for r in rows:
+        for v in (r.ours_fp32, r.ours_int8, r.ort_fp32, r.ort_int8):
+            assert v is not None and v > 0
+        assert not any("bits differ" in k for k in r.checks), r.notes
+    text = cm.scaling_table(rows)
+    one, two = text.splitlines()[2:4]
+    assert one.split()[:3] == ["tiny", "1", "1"] and two.split()[:3] == ["tiny", "1", "2"]
+    assert one.split()[3:7] == ["1.00"] * 4
+    assert float(two.split()[3]) == pytest.approx(rows[0].ours_fp32 / rows[1].ours_fp32,
+                                                 abs=0.006)
