@@ -39,6 +39,7 @@
 
 #include "qsim/Calibration/Table.h"
 #include "qsim/Dialect/QSim/Transforms/Passes.h"
+#include "qsim/Pipelines/Pipelines.h"
 #include "qsim/Runtime/Files.h"
 #include "qsim/Runtime/JitModule.h"
 #include "qsim/Runtime/Npy.h"
@@ -127,6 +128,13 @@ struct Options {
   llvm::cl::opt<unsigned> optLevel{
       "opt-level", llvm::cl::desc("LLVM optimization level of the JIT, 0-3"),
       llvm::cl::init(2), llvm::cl::cat(category)};
+  // "threads" is taken by one of libLLVM's global options.
+  llvm::cl::opt<unsigned> numThreads{
+      "num-threads",
+      llvm::cl::desc("Threads of the model's parallel loops (OpenMP, as "
+                     "--qsim-cpu-pipeline=\"threads=N\"); the table is the "
+                     "same for every count (default 1)"),
+      llvm::cl::value_desc("N"), llvm::cl::init(1), llvm::cl::cat(category)};
 };
 
 /// The temporary file the table is written to before it is renamed.
@@ -146,6 +154,8 @@ llvm::Error checkOptions(const Options &options) {
     return makeError("--bins must be a power of two in [2, 2^24]");
   if (options.optLevel > 3)
     return makeError("--opt-level must be 0, 1, 2 or 3");
+  if (options.numThreads < 1)
+    return makeError("--num-threads must be at least 1");
   for (const std::string &path :
        {std::string(options.outputFile), getTemporaryPath(options)})
     if (std::string err = rt::checkWritableFile(path); !err.empty())
@@ -247,9 +257,16 @@ llvm::Expected<std::unique_ptr<ExecutionEngine>> compile(ModuleOp module,
     p.loc = d.getAs<StringAttr>("loc").str();
     collector.points.push_back(std::move(p));
   }
-  if (llvm::Error err = rt::lowerWithCPUPipeline(module, filename,
-                                                 /*applyCLOptions=*/false))
+  // threads=0 and the team sized here: the loops that are worth a team are
+  // the same as with threads=N.
+  qsim::QSimCPUPipelineOptions pipeline;
+  pipeline.threads = options.numThreads == 1 ? 1 : 0;
+  if (llvm::Error err = rt::lowerWithCPUPipeline(
+          module, filename, /*applyCLOptions=*/false, pipeline))
     return std::move(err);
+  if (options.numThreads > 1 && rt::usesOpenMP(module))
+    if (llvm::Error err = rt::setOpenMPThreads(options.numThreads))
+      return makeError("--num-threads: " + llvm::toString(std::move(err)));
   return rt::createJitEngine(
       module, filename, entryName, options.optLevel,
       {{"qsim_observe", reinterpret_cast<void *>(&qsimObserve)}});
