@@ -324,7 +324,9 @@ def measure(case: Case, r: Result, out: Path, ort_q: Path, runs: int) -> None:
     """Accuracy and times of the built engines into ``r``."""
     import qsim
 
-    lib8, lib32 = qsim.load(out / "libmodel.so"), qsim.load(out / "libfloat.so")
+    # One thread: the libraries are compiled with threads 0 (the default).
+    lib8, lib32 = (qsim.load(out / "libmodel.so", threads=1),
+                   qsim.load(out / "libfloat.so", threads=1))
     ref_sess = ort_session(case.path, optimize=False)
     s32, s8 = ort_session(case.path), ort_session(ort_q)
 

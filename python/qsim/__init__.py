@@ -14,8 +14,9 @@ __all__ = ["numerics", "tools", "RoundingMode", "load"]
 __version__ = "0.1.0"
 
 
-def load(path):
+def load(path, threads=None):
     """Loads a library made by ``qsim compile``: ``m = qsim.load(path)``,
-    then ``y = m(x)`` with numpy arrays (qsim.deploy.library)."""
+    then ``y = m(x)`` with numpy arrays (qsim.deploy.library); ``threads``:
+    the team size of a library compiled with threads 0."""
     from .deploy.library import load as _load
-    return _load(path)
+    return _load(path, threads)

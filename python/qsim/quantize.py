@@ -58,7 +58,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import calibdata, datasets, evaluate, sqnr as sqnr_mod, tools
+from . import calibdata, datasets, evaluate, hostinfo, sqnr as sqnr_mod, tools
 
 __all__ = ["calibration_images", "collect_table",
            "quantize_pipeline", "QuantizeResult", "quantize_and_evaluate", "format_table",
@@ -123,11 +123,13 @@ def calibration_images(calib: int, seed: int = 0) -> np.ndarray:
     return xtr[pick]
 
 
-def collect_table(float_onnx: Path, x: np.ndarray, table: Path, workdir: Path) -> None:
+def collect_table(float_onnx: Path, x: np.ndarray, table: Path, workdir: Path,
+                  threads: int = 1) -> None:
     """Statistics of ``x`` (docs/Calibration.md): import, ``--qsim-annotate``,
-    ``qsim-collect --data --output``.  The point names are those of the
-    module quantized later (both are annotated from the same import), so the
-    table applies to it whatever its batch."""
+    ``qsim-collect --data --output --num-threads``.  The point names are
+    those of the module quantized later (both are annotated from the same
+    import), so the table applies to it whatever its batch; it is the same
+    for every thread count."""
     calib = workdir / "calib.mlir"
     evaluate.import_model(float_onnx, _calib_batch(len(x)), calib)
     annotated = workdir / "calib.annotated.mlir"
@@ -136,7 +138,8 @@ def collect_table(float_onnx: Path, x: np.ndarray, table: Path, workdir: Path) -
     data = workdir / "calib.npy"
     np.save(data, np.ascontiguousarray(x, dtype=np.float32))
     tools.run_tool("qsim-collect", [str(annotated), f"--data={data}",
-                                    f"--output={table}", "--quiet"], timeout=3600)
+                                    f"--output={table}", "--quiet",
+                                    f"--num-threads={threads}"], timeout=3600)
 
 
 def quantize_pipeline(table: Optional[Path], method: str, per_channel: bool,
@@ -427,9 +430,12 @@ def quantize_user_data(model: ModelInfo, data: str, outdir: Path, workdir: Path,
                        calib: Optional[int] = None, holdout: Optional[int] = None,
                        batch: Optional[int] = None, sqnr: bool = True,
                        plot: Optional[Path] = None, preprocess_items: Sequence[str] = (),
-                       skip_nonfinite: bool = False, log=print) -> dict:
+                       skip_nonfinite: bool = False, threads: Optional[int] = None,
+                       log=print) -> dict:
     """Quantizes ``model`` with statistics of the samples at ``data`` (see the
-    module doc); writes float.mlir, int8.mlir, table.json, report.json,
+    module doc); ``threads``: of the statistics run (default: the host's
+    cores) and of libmodel.so (default 0: chosen at run time); writes
+    float.mlir, int8.mlir, table.json, report.json,
     sqnr.json and sqnr.png to ``outdir``; returns ``{'outdir', 'report'
     (report.json's content), 'sqnr' (sqnr.json's), 'sqnr_result',
     'sqnr_plot', 'sqnr_what'}``."""
@@ -500,7 +506,8 @@ def quantize_user_data(model: ModelInfo, data: str, outdir: Path, workdir: Path,
                    timeout=3600)
     table = outdir / "table.json"
     cargs = [str(annotated), *[f"--data={files[s.name]}" for s in specs],
-             f"--output={table}", "--quiet"]
+             f"--output={table}", "--quiet",
+             f"--num-threads={threads or hostinfo.host_info()['cores'] or 1}"]
     tools.run_tool("qsim-collect", cargs, timeout=None)
     log(f"statistics: {n_cal} samples with qsim-collect (batch {cb}) -> {table} "
         f"({time.time() - t0:.1f} s)")
@@ -543,7 +550,8 @@ def quantize_user_data(model: ModelInfo, data: str, outdir: Path, workdir: Path,
     from .deploy.compile import CompileError, compile_model
     t0 = time.time()
     try:
-        lib = compile_model(int8_mlir, outdir / "libmodel.so", keep=workdir / "compile")
+        lib = compile_model(int8_mlir, outdir / "libmodel.so", keep=workdir / "compile",
+                            threads=threads)
     except CompileError as e:
         raise UsageError(f"compiling {int8_mlir} into a library: {e}") from None
     log(f"qsim compile: {lib.library} for {lib.target.name}, C ABI in {lib.header} "
@@ -844,6 +852,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--keep", type=Path, default=None,
                    metavar="DIR",
                    help="keep the intermediate files in this folder")
+    g.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="user data: threads of the statistics run (default: the host's "
+                   "cores; the table is the same for every count) and of libmodel.so "
+                   "(default 0: the team size at run time, qsim_model_set_num_threads, "
+                   "else OMP_NUM_THREADS, else every core; 1: no OpenMP)")
     g.add_argument("--sqnr-images", "--sqnr-samples", dest="sqnr_images", type=int,
                    default=256,
                    metavar="N",
@@ -893,6 +906,9 @@ def _run(args) -> int:
         v = getattr(args, opt)
         if v is not None and (v < 0 or (v == 0 and opt != "holdout")):
             raise UsageError(f"--{opt} must be positive, not {v}")
+    if args.threads is not None and args.threads < 0:
+        raise UsageError(f"--threads must be 0 (libmodel.so: at run time) or a count, "
+                         f"not {args.threads}")
     if args.calib_data is not None and args.dataset is not None:
         raise UsageError("give --calib-data PATH or --dataset, not both")
     from .onnx_import import load_model
@@ -907,8 +923,9 @@ def _run(args) -> int:
                 f"(it takes {what}): give --calib-data PATH (.npy, .npz, a folder of "
                 f"images or a .py file), with --input-shape for dynamic dimensions")
         for opt, name in ((args.input_shape, "--input-shape"), (args.preprocess, "--preprocess"),
-                          (args.holdout, "--holdout"), (args.skip_nonfinite, "--skip-nonfinite")):
-            if opt:
+                          (args.holdout, "--holdout"), (args.skip_nonfinite, "--skip-nonfinite"),
+                          (args.threads, "--threads")):
+            if opt is not None and opt is not False and opt != []:
                 raise UsageError(f"{name} applies to --calib-data, not to the "
                                  f"Fashion-MNIST demo")
         return _run_fashion(args)
@@ -930,7 +947,7 @@ def _run(args) -> int:
             calibrate_options=args.calibrate_options, calib=args.calib,
             holdout=args.holdout, batch=args.batch, sqnr=args.sqnr_images != 0,
             plot=args.plot, preprocess_items=args.preprocess or (),
-            skip_nonfinite=args.skip_nonfinite)
+            skip_nonfinite=args.skip_nonfinite, threads=args.threads)
 
     if args.keep is not None:
         res = go(args.keep)

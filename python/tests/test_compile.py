@@ -412,8 +412,10 @@ func.func @main(%x: {t_in}) -> {t_out} {{
 }}
 """)
     serial, threaded = tmp_path / "libserial.so", tmp_path / "libthreaded.so"
-    compile_ok(src, serial, "--pipeline-options", "threads=1")
-    compile_ok(src, threaded, "--pipeline-options", "threads=0")
+    fixed = tmp_path / "libfixed.so"
+    compile_ok(src, serial, "--threads", "1")
+    compile_ok(src, threaded)  # threads 0, the default
+    compile_ok(src, fixed, "--pipeline-options", "threads=2")
 
     def ldd(lib):
         proc = subprocess.run(["ldd", str(lib)], capture_output=True, text=True)
@@ -436,6 +438,41 @@ func.func @main(%x: {t_in}) -> {t_out} {{
                               env={**os.environ, "OMP_NUM_THREADS": n})
         assert proc.returncode == 0, proc.stderr
         assert np.array_equal(np.load(out), ref), f"OMP_NUM_THREADS={n} changed the bits"
+    # The run-time count through the C ABI (qsim_model_set_num_threads).
+    code = ("import sys, numpy as np, qsim; m = qsim.load(sys.argv[1], threads=int(sys.argv[4])); "
+            "x = np.load(sys.argv[2]); np.save(sys.argv[3], m(x)); print(m.compiled_threads)")
+    for n in ("1", "2", "3"):
+        out = tmp_path / f"z{n}.npy"
+        proc = subprocess.run([sys.executable, "-c", code, str(threaded), str(tmp_path / "x.npy"),
+                               str(out), n], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.split() == ["0"]
+        assert np.array_equal(np.load(out), ref), f"set_num_threads({n}) changed the bits"
+    # A fixed count: only that count is accepted; no OpenMP: only 1.
+    from qsim.deploy.library import LibraryError
+
+    m2, m1 = qsim.load(fixed), qsim.load(serial)
+    assert (m2.compiled_threads, m1.compiled_threads) == (2, 1)
+    assert np.array_equal(m2(x), ref)
+    m2.set_num_threads(2)
+    m1.set_num_threads(1)
+    with pytest.raises(LibraryError, match="cannot run on 3 threads: the library has "
+                       "a fixed team of 2; compile it with qsim compile --threads 0"):
+        m2.set_num_threads(3)
+    with pytest.raises(LibraryError, match="cannot run on 2 threads: the library has "
+                       "no parallel loops"):
+        m1.set_num_threads(2)
+    with pytest.raises(ValueError, match="at least 1, got 0"):
+        qsim.load(threaded).set_num_threads(0)
+
+
+def test_threads_given_twice(tmp_path):
+    err = compile_error(tmp_path, SMALL_CNN, "--threads", "0", "--pipeline-options", "threads=2")
+    assert "the thread count is given twice" in err
+    err = compile_error(tmp_path, SMALL_CNN, "--pipeline-options", "threads=many")
+    assert "threads=many is not a count" in err
+    err = compile_error(tmp_path, SMALL_CNN, "--threads", "-1")
+    assert "--threads -1" in err
 
 
 def test_error_bad_inputs(tmp_path):

@@ -545,3 +545,26 @@ def test_error_usage(tmp_path):
     expect_error(["quantize", model, "--calib-data", tmp_path / "nothere.npy",
                   "-o", tmp_path / "o"], "nothere.npy", "does not exist")
     expect_error(["compare", tmp_path, "--data", tmp_path / "x.npy"], "float.mlir")
+
+
+def test_threads_option(npy_run, tmp_path):
+    """--threads 1 against the default (the host's cores): the statistics run
+    gives the same table; the library reports how it was compiled."""
+    d, x, _ = npy_run
+    rc, out, err = run_cli(["quantize", d / "tiny.onnx", "--calib-data", d / "x.npy",
+                            "--input-shape", "x=1,3,16,16", "-o", tmp_path / "out",
+                            "--sqnr-samples", "0", "--threads", "1"])
+    assert rc == 0, err
+
+    def statistics(path):
+        t = json.loads(path.read_text())
+        for p in t["points"]:
+            p.pop("location")   # names the temporary work folder
+        return t
+
+    assert statistics(tmp_path / "out" / "table.json") == statistics(d / "out" / "table.json")
+    import qsim
+
+    assert qsim.load(tmp_path / "out" / "libmodel.so").compiled_threads == 1
+    expect_error(["quantize", d / "tiny.onnx", "--calib-data", d / "x.npy", "--input-shape",
+                  "x=1,3,16,16", "-o", tmp_path / "o2", "--threads", "-1"], "--threads")

@@ -269,11 +269,14 @@ def _import_onnx(model: Path, work: Path, input_shapes: Sequence[str],
 def compile_model(model, output, *, target_cpu: str = "host",
                   entry: Optional[str] = None, pipeline_options: str = "",
                   input_shapes: Sequence[str] = (), batch: Optional[int] = None,
-                  llvm_bin=None, keep: Optional[Path] = None) -> CompiledModel:
+                  llvm_bin=None, keep: Optional[Path] = None,
+                  threads: Optional[int] = None) -> CompiledModel:
     """Compiles ``model`` (.mlir or .onnx) into the shared library ``output``
     and writes ``qsim_model.h`` next to it. ``keep``: a folder for the
     intermediate files (model.llvm.mlir, model.ll, model.bc, model.o,
-    wrapper.c), kept."""
+    wrapper.c), kept. ``threads``: the pipeline's ``threads`` option, 0 by
+    default (the team size at run time: qsim_model_set_num_threads, else
+    OMP_NUM_THREADS, else every core); 1 gives a library without OpenMP."""
     model, output = Path(model), Path(output)
     if llvm_bin is None:
         llvm_bin = Path(os.environ.get("QSIM_LLVM_BIN") or DEFAULT_LLVM_BIN)
@@ -297,6 +300,20 @@ def compile_model(model, output, *, target_cpu: str = "host",
     translate, opt, llc, clang = (llvm_tool(t, llvm_bin) for t in
                                   ("mlir-translate", "opt", "llc", "clang"))
     target = resolve_target(target_cpu, llvm_bin)
+    in_options = re.search(r"(?:^|\s)threads=(\S*)", pipeline_options)
+    if in_options and threads is not None:
+        raise CompileError("the thread count is given twice: --threads and threads= in "
+                           "--pipeline-options")
+    if in_options:
+        if not in_options.group(1).isdigit():
+            raise CompileError(f"--pipeline-options: threads={in_options.group(1)} is not "
+                               f"a count (0: at run time)")
+        threads = int(in_options.group(1))
+    elif threads is None:
+        threads = 0
+    if threads < 0:
+        raise CompileError(f"--threads {threads}: give 0 (the team size at run time) "
+                           f"or a count")
 
     def go(work: Path) -> CompiledModel:
         src = _import_onnx(model, work, input_shapes, batch) if is_onnx else model
@@ -309,6 +326,8 @@ def compile_model(model, output, *, target_cpu: str = "host",
                                f"function")
         inputs, outputs = _signature(text, name, str(model))
         opts = pipeline_options.strip()
+        if not in_options and not lowered:
+            opts = f"{opts} threads={threads}".strip()
         if lowered:
             if opts:
                 raise CompileError(f"--pipeline-options has no effect on '{model}', "
@@ -355,9 +374,15 @@ def compile_model(model, output, *, target_cpu: str = "host",
                     f"--pipeline-options), which call LLVM's OpenMP runtime, but "
                     f"{llvm_lib / 'libomp.so'} does not exist (Debian: libomp-22-dev)")
             openmp_libs = [f"-L{llvm_lib}", "-lomp"]
-        version = _version_string(model, name, target, pipeline_options.strip())
+        version = _version_string(model, name, target, opts)
+        # What qsim_model_compiled_threads says: 1 without OpenMP code (no
+        # loop big enough); for a module lowered before, 0 or, with a fixed
+        # team whose size is not known here, -1.
+        compiled = threads if not lowered else (
+            -1 if "num_threads(" in llvm_mlir.read_text() else 0)
         wrapper = work / "wrapper.c"
-        wrapper.write_text(generate_wrapper(name, inputs, outputs, version))
+        wrapper.write_text(generate_wrapper(name, inputs, outputs, version,
+                                            compiled if openmp else 1))
         shutil.copyfile(HEADER, work / HEADER.name)
         wobj = work / "wrapper.o"
         _run([clang, "-std=c11", "-O2", "-fPIC", "-Wall", "-c", wrapper, "-o", wobj],
@@ -399,6 +424,12 @@ def add_arguments(p) -> None:
                    "avx512-vnni)")
     p.add_argument("--entry", default=None, metavar="NAME",
                    help="the function to compile (default: the only public one)")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="threads of the model's parallel loops: 0 (default, for "
+                   "deployment) sizes the team at run time (qsim_model_set_num_threads, "
+                   "else OMP_NUM_THREADS, else every core) and links LLVM's OpenMP "
+                   "runtime (libomp.so.5); 1 gives a library without OpenMP "
+                   "(reproducible timings); N a fixed team. The same bits for every count")
     p.add_argument("--pipeline-options", default="", metavar="OPTIONS",
                    help="options of --qsim-cpu-pipeline, e.g. \"cache-kb=256\"; "
                    "with threads != 1 (0: the team size at run time, "
@@ -423,6 +454,7 @@ def run(args) -> int:
 
     try:
         res = compile_model(args.model, args.output, target_cpu=args.target_cpu,
+                            threads=args.threads,
                             entry=args.entry, pipeline_options=args.pipeline_options,
                             input_shapes=args.input_shape, batch=args.batch,
                             llvm_bin=args.llvm_bin, keep=args.keep)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ctypes
 from pathlib import Path
-from typing import Tuple, Union
+from typing import Optional, Tuple, Union
 
 import numpy as np
 
@@ -18,7 +18,7 @@ __all__ = ["ABI_VERSION", "CompiledLibrary", "LibraryError", "ModelInputError",
            "keep_freed_heap_memory", "load"]
 
 #: QSIM_MODEL_ABI_VERSION of qsim_model.h.
-ABI_VERSION = 1
+ABI_VERSION = 2
 
 #: enum qsim_dtype -> numpy dtype.
 _DTYPES = {1: np.float32, 2: np.float64, 3: np.int8, 4: np.uint8, 5: np.int16,
@@ -41,7 +41,9 @@ def _shape_str(shape) -> str:
 
 class CompiledLibrary:
     """A loaded model library. ``inputs`` and ``outputs`` are lists of
-    ``(shape, numpy dtype)``; ``version`` is ``qsim_model_version()``."""
+    ``(shape, numpy dtype)``; ``version`` is ``qsim_model_version()``;
+    ``compiled_threads`` is ``qsim_model_compiled_threads()`` (0: the team
+    size is chosen at run time, :meth:`set_num_threads`)."""
 
     def __init__(self, path: Union[str, Path]):
         self.path = Path(path)
@@ -64,7 +66,10 @@ class CompiledLibrary:
         lib.qsim_model_version.restype = ctypes.c_char_p
         lib.qsim_model_run.restype = ctypes.c_int
         lib.qsim_model_run.argtypes = [ctypes.POINTER(ctypes.c_void_p)] * 2
+        lib.qsim_model_set_num_threads.argtypes = [ctypes.c_int]
+        lib.qsim_model_set_num_threads.restype = ctypes.c_int
         self.version = lib.qsim_model_version().decode()
+        self.compiled_threads = int(lib.qsim_model_compiled_threads())
         self.inputs = self._specs("input", lib.qsim_model_num_inputs())
         self.outputs = self._specs("output", lib.qsim_model_num_outputs())
 
@@ -83,6 +88,21 @@ class CompiledLibrary:
                                    f"type code {code}")
             out.append((tuple(int(dims[d]) for d in range(r)), np.dtype(_DTYPES[code])))
         return out
+
+    def set_num_threads(self, n: int) -> None:
+        """Runs the following calls on ``n`` threads (process-wide: the OpenMP
+        runtime's team size); only for a library compiled with threads 0 (or
+        ``n`` equal to its fixed count). The results are the same bits."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"{self.path.name}: the thread count must be an int of at "
+                             f"least 1, got {n!r}")
+        if self._lib.qsim_model_set_num_threads(n) != 0:
+            fixed = ("no parallel loops (compiled with threads 1, or every loop is too "
+                     "small for threads)" if self.compiled_threads == 1 else
+                     f"a fixed team of {self.compiled_threads}" if self.compiled_threads > 1
+                     else "a fixed team")
+            raise LibraryError(f"{self.path.name}: cannot run on {n} threads: the library "
+                               f"has {fixed}; compile it with qsim compile --threads 0")
 
     def __call__(self, *arrays) -> Union[np.ndarray, Tuple[np.ndarray, ...]]:
         if len(arrays) != len(self.inputs):
@@ -132,6 +152,11 @@ def keep_freed_heap_memory() -> bool:
     return bool(mallopt(M_MMAP_THRESHOLD, 32 << 20)) and bool(mallopt(M_TRIM_THRESHOLD, 1 << 30))
 
 
-def load(path: Union[str, Path]) -> CompiledLibrary:
-    """Loads a library made by ``qsim compile``: ``m = qsim.load(p); y = m(x)``."""
-    return CompiledLibrary(path)
+def load(path: Union[str, Path], threads: Optional[int] = None) -> CompiledLibrary:
+    """Loads a library made by ``qsim compile``: ``m = qsim.load(p); y = m(x)``;
+    ``threads``: :meth:`CompiledLibrary.set_num_threads` (default: the OpenMP
+    runtime's, OMP_NUM_THREADS or every core)."""
+    lib = CompiledLibrary(path)
+    if threads is not None:
+        lib.set_num_threads(threads)
+    return lib

@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 /** The version of this interface; qsim_model_abi_version() returns it. */
-#define QSIM_MODEL_ABI_VERSION 1
+#define QSIM_MODEL_ABI_VERSION 2
 
 /** Element types of inputs and outputs (0 is never a valid type). */
 enum qsim_dtype {
@@ -78,6 +78,21 @@ int qsim_model_output_dtype(int index);
     such input/output. */
 int64_t qsim_model_input_bytes(int index);
 int64_t qsim_model_output_bytes(int index);
+
+/** The `threads` option the model was compiled with (qsim compile
+    --threads, or threads= in --pipeline-options): 1, no parallel loops (and
+    no OpenMP runtime); N > 1, a team of N threads; 0, the team size chosen
+    at run time: qsim_model_set_num_threads, else OMP_NUM_THREADS, else
+    every core. A model whose loops are all too small for threads reports 1
+    whatever it was compiled with. */
+int qsim_model_compiled_threads(void);
+
+/** Sets the number of threads of the following calls of a library compiled
+    with threads 0 (process-wide: the OpenMP runtime's team size). Returns 0;
+    -1 when n < 1, or when the library's thread count is fixed
+    (qsim_model_compiled_threads() != 0) and n differs from it. The results
+    are the same bits for every thread count. */
+int qsim_model_set_num_threads(int n);
 
 /** Runs the model once. `inputs[i]` points to input i and `outputs[j]` to a
     caller-owned buffer of qsim_model_output_bytes(j) bytes that receives

@@ -196,10 +196,39 @@ QSIM_DEFINE_QUERIES(output, QSIM_NUM_OUTPUTS)
 """
 
 
+def _threads_functions(threads: int) -> List[str]:
+    """qsim_model_compiled_threads and qsim_model_set_num_threads for a
+    library compiled with ``threads`` (0: the OpenMP team size at run time;
+    1: no OpenMP)."""
+    lines = [f"int qsim_model_compiled_threads(void) {{ return {threads}; }}", ""]
+    if threads == 0:
+        lines += [
+            "void omp_set_num_threads(int);",
+            "",
+            "int qsim_model_set_num_threads(int n) {",
+            "  if (n < 1)",
+            "    return -1;",
+            "  omp_set_num_threads(n);",
+            "  return 0;",
+            "}",
+        ]
+    else:
+        lines += [
+            "int qsim_model_set_num_threads(int n) {",
+            f"  return n == {threads} ? 0 : -1;",
+            "}",
+        ]
+    return lines + [""]
+
+
 def generate_wrapper(entry: str, inputs: Sequence[TensorSpec],
-                     outputs: Sequence[TensorSpec], version: str) -> str:
+                     outputs: Sequence[TensorSpec], version: str,
+                     threads: int = 1) -> str:
     """C source implementing ``qsim_model.h`` around ``_mlir_ciface_<entry>``
-    of a function taking ``inputs`` and returning ``outputs``."""
+    of a function taking ``inputs`` and returning ``outputs``, compiled with
+    ``threads`` (0: the OpenMP team size at run time; 1: no OpenMP)."""
+    if threads < 0:
+        raise ValueError(f"threads must be 0 or more, got {threads}")
     for s in (*inputs, *outputs):
         if s.element_type not in DTYPES:
             raise ValueError(f"unsupported element type {s.element_type}")
@@ -222,6 +251,7 @@ def generate_wrapper(entry: str, inputs: Sequence[TensorSpec],
         *_tables("input", inputs),
         *_tables("output", outputs),
         _RUNTIME,
+        *_threads_functions(threads),
     ]
     params = (["int64_t *results"] if outputs else []) + [
         f"int64_t *input{i}" for i in range(len(inputs))]
