@@ -708,3 +708,36 @@ def test_grouped_conv_many_groups(group, cg, mg, stride, bn, tmp_path):
         assert mlir.count("tosa.reduce_sum") == 1
     else:
         assert mlir.count("tosa.conv2d") == group
+
+
+def test_softmax_and_norms_stay_float(tmp_path):
+    """The ops of a LayerNormalization and a Softmax carry qsim.keep_float
+    (constants do not), --qsim-annotate leaves them float saying why, and
+    the matmul between them is quantized."""
+    import json
+
+    rng = np.random.default_rng(44)
+    nodes = [h.make_node("LayerNormalization", ["x", "s", "b"], ["l"], name="ln", axis=-1),
+             h.make_node("MatMul", ["l", "w"], ["m"], name="mm"),
+             h.make_node("Softmax", ["m"], ["y"], name="sm", axis=-1)]
+    m = _model(nodes, [_vi("x", (1, 4, 8))], [_vi("y")],
+               [_init("s", rng.normal(size=8)), _init("b", rng.normal(size=8)),
+                _init("w", rng.normal(size=(8, 8)))], opset=17)
+    text = oi.import_onnx(m)
+    marked = [l for l in text.splitlines() if "qsim.keep_float" in l]
+    assert any('"ln/rsqrt"' in l and 'qsim.keep_float = "LayerNormalization"' in l
+               for l in marked), marked
+    assert any('"sm/exp"' in l and 'qsim.keep_float = "Softmax"' in l for l in marked)
+    assert not any("tosa.const" in l or "tosa.matmul" in l for l in marked)
+    src = tmp_path / "m.mlir"
+    src.write_text(text)
+    report = tmp_path / "r.json"
+    tools.run_tool("qsim-opt", [str(src), f"--qsim-annotate=report={report}", "-o",
+                                str(tmp_path / "a.mlir")])
+    ops = {o["point"]: o for f in json.loads(report.read_text())["functions"]
+           for o in f["ops"]}
+    # The quantizable ones (mul, add) say why they stay float.
+    assert ops["ln/square"]["status"] == "float"
+    assert "part of a LayerNormalization" in ops["ln/square"]["reason"]
+    assert "part of a Softmax" in ops["sm"]["reason"]
+    assert ops["mm"]["status"] == "quantized"

@@ -4,6 +4,7 @@ handler (the handlers live in ``ops/``, one file per family)."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -21,6 +22,21 @@ CONSTANT_OPERANDS = {"Reshape": (1,), "Clip": (1, 2), "Dropout": (1, 2),
                      "Expand": (1,), "Squeeze": (1,), "Unsqueeze": (1,),
                      "Split": (1,)}
 
+
+
+def _with_keep_float(text: str, why: str) -> str:
+    """``text`` (one op, its type signature last) with the discardable
+    attribute ``qsim.keep_float = "why"``, which qsim-annotate reads: merged
+    into the op's attribute dictionary when it has one before the
+    signature, else added as one."""
+    at = text.rfind(" : (")
+    if at < 0 or text.startswith(('"tosa.const"', "tosa.const_shape")):
+        return text
+    head, tail = text[:at], text[at:]
+    attr = f"qsim.keep_float = {_quote(why)}"
+    if head.endswith("}") and not head.endswith("}>"):
+        return f"{head[:-1]}, {attr}}}{tail}"
+    return f"{head} {{{attr}}}{tail}"
 
 class ImporterBase:
     def __init__(self, model, batch: Optional[int], fold_bn: bool,
@@ -44,6 +60,9 @@ class ImporterBase:
         self._zp: Optional[str] = None
         self._shift: Optional[str] = None
         self.skipped: set = set()  # names of nodes folded into others
+        # While set, the ops emitted carry qsim.keep_float = <this>: a
+        # decomposition whose statistics need float (softmax, layer norm).
+        self.keep_float: Optional[str] = None
 
     @classmethod
     def supported_ops(cls) -> List[str]:
@@ -68,9 +87,23 @@ class ImporterBase:
     def emit(self, text: str, loc: str, prelude: bool = False,
              ssa: Optional[str] = None) -> str:
         ssa = ssa or self.fresh()
+        if self.keep_float is not None and not prelude:
+            text = _with_keep_float(text, self.keep_float)
         line = f"    {ssa} = {text} loc({_quote(loc)})"
         (self.prelude if prelude else self.lines).append(line)
         return ssa
+
+    @contextlib.contextmanager
+    def keeping_float(self, why: str):
+        """The ops emitted inside carry ``qsim.keep_float = why``: qsim-annotate
+        leaves them in float (a softmax's or a normalization's statistics lose
+        everything on an 8-bit grid: the squares of a layer norm span 10^-11 to
+        10^5)."""
+        old, self.keep_float = self.keep_float, why
+        try:
+            yield
+        finally:
+            self.keep_float = old
 
     def zp(self) -> str:
         if self._zp is None:

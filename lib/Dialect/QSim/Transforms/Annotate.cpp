@@ -10,6 +10,7 @@
 #include "qsim/Dialect/QSim/IR/QSimInterfaces.h"
 #include "qsim/Dialect/QSim/Transforms/InputChecks.h"
 #include "qsim/Dialect/QSim/Transforms/Passes.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Regex.h"
@@ -36,6 +37,17 @@ struct OpRecord {
   std::string reason;
   SmallVector<std::string> markers;
 };
+
+/// The discardable attribute by which a frontend keeps an op in float
+/// (the ONNX importer marks softmax and normalization decompositions).
+constexpr StringLiteral kKeepFloatAttrName = "qsim.keep_float";
+
+/// Quantizable ops whose output point only adds a rounding (and a range of
+/// its own) when every consumer stays float: arithmetic elementwise ops.
+bool isElementwiseArithmetic(QuantOpCategory cat) {
+  return cat == QuantOpCategory::Add || cat == QuantOpCategory::Mul ||
+         cat == QuantOpCategory::Elementwise;
+}
 
 /// Ops that carry no computation worth reporting.
 bool isBookkeeping(Operation *op) {
@@ -115,6 +127,9 @@ AnnotatePass::skipReason(Operation *op, QuantizableOpInterface qop,
       cat == QuantOpCategory::Conv || cat == QuantOpCategory::DepthwiseConv;
   // Count every convolution, quantized or not, so "first k" is positional.
   unsigned thisConv = isConv ? convIndex++ : 0;
+  if (auto why = op->getAttrOfType<StringAttr>(kKeepFloatAttrName))
+    return "kept float by the importer: part of a " + why.getValue().str() +
+           ", whose statistics an 8-bit grid would lose";
   if (llvm::is_contained(denyOps, name))
     return std::string("op is in deny-ops");
   if (!allowOps.empty() && !llvm::is_contained(allowOps, name))
@@ -191,12 +206,53 @@ void AnnotatePass::annotateFunction(func::FuncOp func,
   });
 
   OpBuilder b(func.getContext());
-  unsigned convIndex = 0;
   SmallVector<Operation *> ops;
   func.walk([&](Operation *op) {
     if (op != func.getOperation())
       ops.push_back(op);
   });
+
+  // Which ops stay float, and why, before any marker is placed.
+  DenseMap<Operation *, std::string> floatReason;
+  DenseSet<Operation *> quantized;
+  unsigned convIndex = 0;
+  for (Operation *op : ops) {
+    if (isBookkeeping(op))
+      continue;
+    auto qop = dyn_cast<QuantizableOpInterface>(op);
+    if (!qop)
+      floatReason[op] = "no quantization rule for this op";
+    else if (auto reason = skipReason(op, qop, convIndex))
+      floatReason[op] = *reason;
+    else
+      quantized.insert(op);
+  }
+  // An elementwise op whose every result feeds only ops that stay float
+  // stays float too: its output point would round a value no int8 op reads,
+  // on a range that is its own (an attention mask's -10000 added to the
+  // scores before a float softmax leaves the scores no step of the grid).
+  // Function results count as int8 readers. Users come later in the block,
+  // so a backward sweep settles chains; repeat for what regions reorder.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (Operation *op : llvm::reverse(ops)) {
+      if (!quantized.contains(op) ||
+          !isElementwiseArithmetic(
+              cast<QuantizableOpInterface>(op).getQuantCategory()) ||
+          op->use_empty())
+        continue;
+      bool allFloat = llvm::all_of(op->getUsers(), [&](Operation *u) {
+        return floatReason.contains(u) && !floatReason[u].empty() &&
+               !u->hasTrait<OpTrait::IsTerminator>();
+      });
+      if (!allFloat)
+        continue;
+      quantized.erase(op);
+      floatReason[op] = "its results feed only ops that stay float";
+      changed = true;
+    }
+  }
+
   for (Operation *op : ops) {
     if (isBookkeeping(op))
       continue;
@@ -207,14 +263,14 @@ void AnnotatePass::annotateFunction(func::FuncOp func,
     auto qop = dyn_cast<QuantizableOpInterface>(op);
     if (!qop) {
       rec.category = "none";
-      rec.reason = "no quantization rule for this op";
+      rec.reason = floatReason[op];
       ++numSkipped;
       records.push_back(std::move(rec));
       continue;
     }
     rec.category = stringifyQuantOpCategory(qop.getQuantCategory()).str();
-    if (auto reason = skipReason(op, qop, convIndex)) {
-      rec.reason = *reason;
+    if (!quantized.contains(op)) {
+      rec.reason = floatReason[op];
       ++numSkipped;
       records.push_back(std::move(rec));
       continue;

@@ -74,10 +74,12 @@ class NormalizationOps:
         return [y]
 
     def op_Softmax(self, node, ins):
-        return self._softmax(node, ins, log=False)
+        with self.keeping_float("Softmax"):
+            return self._softmax(node, ins, log=False)
 
     def op_LogSoftmax(self, node, ins):
-        return self._softmax(node, ins, log=True)
+        with self.keeping_float("LogSoftmax"):
+            return self._softmax(node, ins, log=True)
 
     def _norm_stats(self, x: Val, phys: Sequence[int], count: int, eps: float):
         """(x - mean) * rsqrt(var + eps), mean, rsqrt(var + eps) over the
@@ -106,6 +108,10 @@ class NormalizationOps:
         return self.to_layout(v, x.layout) if x.layout == "nhwc" else v
 
     def op_LayerNormalization(self, node, ins):
+        with self.keeping_float("LayerNormalization"):
+            return self._layer_norm(node, ins)
+
+    def _layer_norm(self, node, ins):
         self.check_attrs(node, ("axis", "epsilon", "stash_type"))
         st = int(node.attrs.get("stash_type", 1))
         if st != 1:
@@ -137,6 +143,10 @@ class NormalizationOps:
         return [y, mean, inv]
 
     def op_InstanceNormalization(self, node, ins):
+        with self.keeping_float("InstanceNormalization"):
+            return self._instance_norm(node, ins)
+
+    def _instance_norm(self, node, ins):
         self.check_attrs(node, ("epsilon",))
         if len(ins) < 3 or ins[1] is None or ins[2] is None:
             raise node.error("needs inputs input, scale and B")

@@ -31,6 +31,18 @@ def QSimAnnotate : Pass<"qsim-annotate", "ModuleOp"> {
     the op's point name, its op name and its printed location, and
     `allow-ops`/`deny-ops` restrict by op name (e.g. `tosa.conv2d`).
 
+    Two rules keep ops float without options. An op carrying the
+    discardable attribute `qsim.keep_float = "<what>"` stays float: a
+    frontend marks the ops of a decomposition whose statistics an 8-bit grid
+    would lose (the ONNX importer marks those of Softmax, LogSoftmax,
+    LayerNormalization and InstanceNormalization: a layer norm's squares
+    span 10^-11 to 10^5). And an elementwise op (add, mul, elementwise
+    categories) whose every result feeds only ops that stay float stays
+    float: its point would only round a value no int8 op reads, on a range
+    of its own (an attention mask's -10000 added to the scores before a
+    float softmax would leave the scores no step of the grid); function
+    results count as int8 readers.
+
     Every op of a function is reported: quantized, left float (and why), or
     not quantizable. With `report=<file>` the report is written as JSON
     (schema `qsim-annotate-report/1`, `-` for stdout); with
