@@ -34,6 +34,8 @@ struct Rule {
   int bias = -1;
   bool preservesScale = false;
   RealizeFn realize = nullptr;
+  /// Whether `realize` also computes a float result (a null `out`).
+  bool floatResult = false;
 };
 
 template <typename OpTy>
@@ -69,6 +71,7 @@ struct RuleModel
     return std::nullopt;
   }
   bool preservesScale(Operation *) const { return rule.preservesScale; }
+  bool canRealizeWithFloatResult(Operation *) const { return rule.floatResult; }
   LogicalResult realize(Operation *op, RealizeContext &ctx,
                         SimQuantizeOp out) const {
     if (rule.realize)
@@ -94,14 +97,16 @@ void mlir::qsim::registerTosaQuantizableOpInterfaceExternalModels(
     DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *ctx, tosa::TosaDialect *) {
     // conv2d: input, weight [OC, KH, KW, IC], bias [OC], then zero points.
-    attach<tosa::Conv2DOp>(ctx, {C::Conv, 1, 1, 0, 2, false, realizeTosaConv});
+    attach<tosa::Conv2DOp>(ctx,
+                           {C::Conv, 1, 1, 0, 2, false, realizeTosaConv, true});
     // depthwise weight [KH, KW, C, M]: output channel c*M+m; per-channel
     // scales run along C (exact when M == 1).
     attach<tosa::DepthwiseConv2DOp>(
-        ctx, {C::DepthwiseConv, 1, 1, 2, 2, false, realizeTosaConv});
+        ctx, {C::DepthwiseConv, 1, 1, 2, 2, false, realizeTosaConv, true});
     // matmul a [N, H, C] x b [N, C, W]: b's output channels are dim 2.
     attach<tosa::MatMulOp>(ctx,
-                           {C::Dense, 1, 1, 2, -1, false, realizeTosaMatmul});
+                           {C::Dense, 1, 1, 2, -1, false, realizeTosaMatmul,
+                            true});
     attach<tosa::AddOp>(ctx, {C::Add, 2, -1, -1, -1, false, realizeTosaAdd});
     // The third operand of tosa.mul is its shift.
     attach<tosa::MulOp>(ctx, {C::Mul, 2, -1, -1, -1, false, realizeTosaMul});

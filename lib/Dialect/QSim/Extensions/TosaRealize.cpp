@@ -26,6 +26,25 @@ namespace nm = mlir::qsim::numerics;
 // Convolutions and matmul
 //===----------------------------------------------------------------------===//
 
+/// The float result of an integer accumulator `acc` whose last dimension
+/// has the per-channel `scales`: f32(acc) * f32(scale[c]), for a
+/// contraction realized without an output point.
+static Value accumulatorToFloat(OpBuilder &b, Location loc, Value acc,
+                                ArrayRef<double> scales,
+                                RankedTensorType floatType) {
+  auto cast = tosa::CastOp::create(b, loc, floatType, acc);
+  SmallVector<int64_t> shape(floatType.getRank(), 1);
+  shape.back() = static_cast<int64_t>(scales.size());
+  SmallVector<float> values(scales.begin(), scales.end());
+  auto scaleType = RankedTensorType::get(shape, floatType.getElementType());
+  Value scale = RealizeContext::tosaConst(
+      b, loc, DenseElementsAttr::get(scaleType, ArrayRef<float>(values)));
+  auto shiftType = RankedTensorType::get({1}, b.getI8Type());
+  Value shift = RealizeContext::tosaConst(
+      b, loc, DenseElementsAttr::get(shiftType, ArrayRef<int8_t>{0}));
+  return tosa::MulOp::create(b, loc, floatType, cast, scale, shift);
+}
+
 LogicalResult mlir::qsim::realizeTosaConv(Operation *op, RealizeContext &ctx,
                                           SimQuantizeOp out) {
   std::optional<IntValue> in = ctx.getInt(op->getOperand(0));
@@ -60,6 +79,11 @@ LogicalResult mlir::qsim::realizeTosaConv(Operation *op, RealizeContext &ctx,
   SmallVector<double> scales;
   for (int64_t c = 0; c < numOut; ++c)
     scales.push_back(accScale(c));
+  if (!out) {
+    ctx.finishFloat(op, accumulatorToFloat(b, loc, conv->getResult(0), scales,
+                                           resTy));
+    return success();
+  }
   QuantParamsAttr p = out.getParams();
   Value r =
       ctx.requantize(b, loc, conv->getResult(0), scales, 0, resTy.getRank() - 1,
@@ -97,6 +121,10 @@ LogicalResult mlir::qsim::realizeTosaMatmul(Operation *operation,
   for (int64_t c = 0; c < numOut; ++c)
     scales.push_back(static_cast<double>(a->params.getScale()) *
                      w->params.getScale(w->params.isPerChannel() ? c : 0));
+  if (!out) {
+    ctx.finishFloat(op, accumulatorToFloat(b, loc, mm, scales, resTy));
+    return success();
+  }
   QuantParamsAttr p = out.getParams();
   Value r = ctx.requantize(b, loc, mm, scales, 0, resTy.getRank() - 1, p,
                            ctx.intType(p.getBits()), out.getRounding());

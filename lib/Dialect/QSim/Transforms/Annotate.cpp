@@ -34,6 +34,8 @@ struct OpRecord {
   std::string loc;
   std::string category;
   bool quantized = false;
+  /// Quantized inputs, float result (no output point).
+  bool floatResult = false;
   std::string reason;
   SmallVector<std::string> markers;
 };
@@ -253,6 +255,24 @@ void AnnotatePass::annotateFunction(func::FuncOp func,
     }
   }
 
+  // A contraction whose results feed only float ops keeps its int8 inputs
+  // but gets no output point: realize computes its float result from the
+  // integer accumulator (rounding it to 8 bits would only lose what the
+  // float consumer keeps, e.g. a transformer's outlier features before a
+  // float residual add).
+  DenseSet<Operation *> floatResult;
+  for (Operation *op : ops) {
+    if (!quantized.contains(op) || op->use_empty() ||
+        !cast<QuantizableOpInterface>(op).canRealizeWithFloatResult())
+      continue;
+    if (llvm::all_of(op->getUsers(), [&](Operation *u) {
+          auto it = floatReason.find(u);
+          return it != floatReason.end() && !it->second.empty() &&
+                 !u->hasTrait<OpTrait::IsTerminator>();
+        }))
+      floatResult.insert(op);
+  }
+
   for (Operation *op : ops) {
     if (isBookkeeping(op))
       continue;
@@ -301,8 +321,11 @@ void AnnotatePass::annotateFunction(func::FuncOp func,
       Value marked = markOperand(b, v, *kind, name, rec);
       operand.set(marked);
     }
+    rec.floatResult = floatResult.contains(op);
     b.setInsertionPointAfter(op);
     for (OpResult result : op->getResults()) {
+      if (rec.floatResult)
+        break;
       std::optional<QuantKind> kind =
           qop.getResultQuantKind(result.getResultNumber());
       if (!kind)
@@ -382,6 +405,8 @@ void AnnotatePass::writeReport(
                 j.attribute("status", r.quantized ? "quantized" : "float");
                 if (!r.quantized)
                   j.attribute("reason", r.reason);
+                if (r.floatResult)
+                  j.attribute("result", "float: it feeds only float ops");
                 j.attributeArray("markers", [&] {
                   for (const std::string &m : r.markers)
                     j.value(m);

@@ -53,7 +53,15 @@ static std::pair<unsigned, unsigned> realizeFunction(func::FuncOp func) {
   func.walk([&](QuantizableOpInterface op) { ops.push_back(op); });
   for (QuantizableOpInterface op : ops) {
     SimQuantizeOp out = outputOf(op);
-    if (!out || failed(op.realize(ctx, out)))
+    // No output point (annotate placed none: only float ops read the
+    // result): a contraction computes its float result from the integer
+    // accumulator.
+    bool floatResult = !out && op.canRealizeWithFloatResult() &&
+                       op->getNumResults() == 1 &&
+                       llvm::none_of(op->getResult(0).getUsers(), [](Operation *u) {
+                         return isa<SimQuantizeOp>(u);
+                       });
+    if ((!out && !floatResult) || failed(op.realize(ctx, out)))
       ++left;
   }
 

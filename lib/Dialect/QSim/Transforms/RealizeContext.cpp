@@ -58,6 +58,11 @@ void RealizeContext::finish(Operation *op, SimQuantizeOp out, IntValue result) {
   realized.insert(op);
 }
 
+void RealizeContext::finishFloat(Operation *op, Value value) {
+  op->getResult(0).replaceAllUsesWith(value);
+  realized.insert(op);
+}
+
 Value RealizeContext::requantize(OpBuilder &b, Location loc, Value acc,
                                  ArrayRef<double> inScales, int64_t inZp,
                                  std::optional<int64_t> axis,

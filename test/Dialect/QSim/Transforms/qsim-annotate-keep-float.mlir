@@ -2,23 +2,38 @@
 // the ops of a softmax or a normalization), and so does an elementwise op
 // whose results feed only float ops: the attention mask's add before a
 // float softmax would otherwise get a point whose range (the mask's -10000)
-// leaves the scores no step of the 8-bit grid.
+// leaves the scores no step of the 8-bit grid. The matmul, whose result
+// now feeds only float ops, keeps its int8 inputs but gets no output point:
+// realize computes its float result from the i32 accumulator.
 // RUN: qsim-opt %s --qsim-annotate="report=%t.json" | FileCheck %s
 // RUN: FileCheck %s --check-prefix=REPORT < %t.json
+// RUN: qsim-opt %s --qsim-quantize="global-scale=4" | FileCheck %s --check-prefix=REAL
 
 // CHECK-LABEL: func.func @attention
+// CHECK-DAG: qsim.annotate %arg0 input "attention.arg0"
+// CHECK-DAG: qsim.annotate %arg1 input "attention.arg1"
 // CHECK: tosa.matmul
-// CHECK: qsim.annotate %{{.*}} activation "scores.out"
+// CHECK-NOT: "scores.out"
 // CHECK-NOT: "masked.out"
 // CHECK-NOT: "sm/sub.out"
 // CHECK-NOT: "sm/exp.out"
 // CHECK: return
+// REPORT: "point": "scores"
+// REPORT: "status": "quantized"
+// REPORT: "result": "float: it feeds only float ops"
 // REPORT: "point": "masked"
 // REPORT: "status": "float"
 // REPORT: "reason": "its results feed only ops that stay float"
 // REPORT: "point": "sm/sub"
 // REPORT: "status": "float"
 // REPORT: "reason": "kept float by the importer: part of a Softmax, whose statistics an 8-bit grid would lose"
+// REAL-LABEL: func.func @attention
+// REAL: %[[ACC:.*]] = tosa.matmul %{{.*}} -> tensor<1x4x4xi32>
+// REAL: %[[F:.*]] = tosa.cast %[[ACC]] : (tensor<1x4x4xi32>) -> tensor<1x4x4xf32>
+// REAL: %[[S:.*]] = tosa.mul %[[F]], %{{.*}} : (tensor<1x4x4xf32>, tensor<1x1x4xf32>, tensor<1xi8>)
+// REAL: tosa.add %[[S]], %arg2
+// REAL-NOT: qsim.dequantize
+// REAL-LABEL: func.func @read_by_int8
 func.func @attention(%q: tensor<1x4x8xf32>, %k: tensor<1x8x4xf32>, %mask: tensor<1x4x4xf32>) -> tensor<1x4x4xf32> {
   %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
   %shift = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>

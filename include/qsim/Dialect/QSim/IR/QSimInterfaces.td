@@ -68,9 +68,19 @@ def QSim_QuantizableOpInterface : OpInterface<"QuantizableOpInterface"> {
       }],
       "bool", "preservesScale", (ins), "", [{ return false; }]>,
     InterfaceMethod<[{
+        True when `realize` can also take a null `out` and compute the op's
+        float result from its integer accumulator (convolutions, matmuls):
+        `--qsim-annotate` then places no output point on an op whose every
+        result feeds only ops that stay float (the rounding to 8 bits would
+        only lose precision a float consumer keeps).
+      }],
+      "bool", "canRealizeWithFloatResult", (ins), "", [{ return false; }]>,
+    InterfaceMethod<[{
         Rewrites the op into integer code. `out` is the `qsim.sim_quantize`
         that is the single user of the op's single result: the parameters
-        the integer result must end up with. A rule reads its operands'
+        the integer result must end up with; null only for an op whose
+        `canRealizeWithFloatResult` is true and that has no output point,
+        whose rule then ends with `ctx.finishFloat(op, value)`. A rule reads its operands'
         integer forms with `ctx.getInt`, builds the integer op before the
         float one, and calls `ctx.finish(op, out, result)`; it returns
         failure without calling `finish` when it cannot realize this

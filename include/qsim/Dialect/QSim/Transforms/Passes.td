@@ -41,7 +41,12 @@ def QSimAnnotate : Pass<"qsim-annotate", "ModuleOp"> {
     float: its point would only round a value no int8 op reads, on a range
     of its own (an attention mask's -10000 added to the scores before a
     float softmax would leave the scores no step of the grid); function
-    results count as int8 readers.
+    results count as int8 readers. A contraction in the same position
+    (conv, depthwise, matmul: `canRealizeWithFloatResult`) keeps its int8
+    operands but gets no output point; `--qsim-realize` computes its float
+    result from the i32 accumulator (a transformer's feed-forward output,
+    with outliers 100x its typical values, then reaches the float residual
+    add unrounded). The report says `"result": "float: ..."` for it.
 
     Every op of a function is reported: quantized, left float (and why), or
     not quantizable. With `report=<file>` the report is written as JSON

@@ -70,6 +70,10 @@ public:
   /// requantizing when the parameters of `result` differ from `out`'s. Call
   /// it once, last, from a rule that succeeds.
   void finish(Operation *op, SimQuantizeOp out, IntValue result);
+  /// Replaces the float result of `op` (realized with a null `out`) by
+  /// `value`, computed in integers and converted back, and records `op` as
+  /// realized.
+  void finishFloat(Operation *op, Value value);
 
   //===--------------------------------------------------------------------===//
   // Integer building blocks
