@@ -38,6 +38,12 @@ using namespace mlir;
 
 void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
                                       const QSimCPUPipelineOptions &options) {
+  buildQSimCPUPipeline(pm, options, /*emulateDots=*/false);
+}
+
+void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
+                                      const QSimCPUPipelineOptions &options,
+                                      bool emulateDots) {
   QSimMarkEntryPointsOptions entry;
   entry.emitCInterface = options.emitCInterface;
   pm.addPass(createQSimMarkEntryPoints(entry));
@@ -46,16 +52,14 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
     if (microkernels == "none")
       return;
     ConvertLinalgToCPUKernelsOptions kernels;
-    // "emulate-<target>": the target's kernels with the dot instructions in
-    // generic vector ops (tests a target's kernels on any host).
-    StringRef target = microkernels;
-    kernels.emulate = target.consume_front("emulate-");
-    kernels.target = target.str();
+    kernels.target = microkernels;
     kernels.reportInt32 = options.reportInt32;
     kernels.cacheKB = options.cacheKB;
     kernels.maddubs = options.maddubs;
     kernels.reportKernels = options.reportKernels;
-    funcPm.addPass(createConvertLinalgToCPUKernels(kernels));
+    funcPm.addPass(emulateDots
+                       ? createConvertLinalgToCPUKernelsEmulatingDots(kernels)
+                       : createConvertLinalgToCPUKernels(kernels));
     funcPm.addPass(createCanonicalizerPass());
     funcPm.addPass(createCSEPass());
     // The pads the kernels read (convolution borders): border-only fills.
@@ -123,5 +127,7 @@ void mlir::qsim::registerQSimCPUPipeline() {
       "qsim-cpu-pipeline",
       "Lower TOSA/linalg/arith/math/tensor on static tensors to the LLVM "
       "dialect for the CPU (mlir::ExecutionEngine, qsim-run)",
-      buildQSimCPUPipeline);
+      [](OpPassManager &pm, const QSimCPUPipelineOptions &options) {
+        buildQSimCPUPipeline(pm, options);
+      });
 }

@@ -64,9 +64,8 @@ void mlir::qsim::addGPUParallelLoopPasses(OpPassManager &funcPm,
     funcPm.addPass(createQSimGPUFuseParallelLoops());
   funcPm.addPass(createQSimGPUPromoteAccumulators());
   if (options.dp4a && (emulateDot4 || chipHasDot4(options.chip))) {
-    QSimGPUInt8Dot4Options dot4;
-    dot4.emulate = emulateDot4;
-    funcPm.addPass(createQSimGPUInt8Dot4(dot4));
+    funcPm.addPass(emulateDot4 ? createQSimGPUInt8Dot4EmulatingDots()
+                               : createQSimGPUInt8Dot4());
   }
   funcPm.addPass(createCanonicalizerPass());
 }

@@ -22,9 +22,13 @@ from qsim import hostinfo, tools
 
 QSIM_OPT = tools.find_tool("qsim-opt")
 QSIM_RUN = tools.find_tool("qsim-run")
+# The test driver: its --qsim-cpu-emulation-pipeline runs a target's kernels
+# with the dot instructions as generic vector arithmetic (test/lib).
+QSIM_TEST_OPT = tools.find_tool("qsim-test-opt")
 
 pytestmark = pytest.mark.skipif(
-    QSIM_OPT is None or QSIM_RUN is None, reason="qsim tools not built")
+    QSIM_OPT is None or QSIM_RUN is None or QSIM_TEST_OPT is None,
+    reason="qsim tools not built")
 
 
 def host_targets():
@@ -294,8 +298,12 @@ def run(tmp_path, name, text, inputs, microkernels, threads=1, extra=""):
     src.write_text(text)
     tag = extra.replace("=", "").replace(" ", "_")
     low = tmp_path / f"{name}.{microkernels}.t{threads}{tag}.llvm.mlir"
-    subprocess.run([str(QSIM_OPT), str(src),
-                    f"--qsim-cpu-pipeline=microkernels={microkernels} "
+    # "emulate-<target>": that target's kernels on any host.
+    target = microkernels.removeprefix("emulate-")
+    opt, pipeline = ((QSIM_TEST_OPT, "qsim-cpu-emulation-pipeline")
+                     if target != microkernels else (QSIM_OPT, "qsim-cpu-pipeline"))
+    subprocess.run([str(opt), str(src),
+                    f"--{pipeline}=microkernels={target} "
                     f"threads={threads} {extra}",
                     "-o", str(low)], check=True)
     args = [str(QSIM_RUN), str(low)]

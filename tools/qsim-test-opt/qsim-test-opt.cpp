@@ -19,12 +19,14 @@
 namespace mlir {
 namespace qsim {
 namespace test {
+void registerTestCPUEmulationPipeline();
 void registerTestGPUEmulationPipeline();
 } // namespace test
 } // namespace qsim
 } // namespace mlir
 
 static void registerTestPasses() {
+  mlir::qsim::test::registerTestCPUEmulationPipeline();
   mlir::qsim::test::registerTestGPUEmulationPipeline();
 }
 

@@ -173,9 +173,6 @@ def ConvertLinalgToCPUKernels
     Option<"reportKernels", "report-kernels", "bool", /*default=*/"false",
            "Emit a remark for every op turned into a micro-kernel: its dot "
            "step, lanes, the input bounds that chose it, epilogue fusion">,
-    Option<"emulate", "emulate", "bool", /*default=*/"false",
-           "Write the int8 dot instructions as generic vector arithmetic "
-           "(the target's kernel structure, runnable on any host; testing)">,
     Option<"cacheKB", "cache-kb", "unsigned", /*default=*/"128",
            "Cache budget in KiB for the weights of a group of channel blocks "
            "that share one pass over an input larger than it (0: one block "

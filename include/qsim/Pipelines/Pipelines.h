@@ -41,10 +41,7 @@ struct QSimCPUPipelineOptions
                      "and matmuls (--convert-linalg-to-cpu-kernels): auto "
                      "(the host's best: avx512-vnni, avx512, avx2; none "
                      "without AVX2), none (plain loops), a named target "
-                     "(code for inspection; it runs only on such a CPU), or "
-                     "emulate-<target> (that target's kernels with the dot "
-                     "instructions in generic vector ops: runs anywhere, "
-                     "for tests)"),
+                     "(code for inspection; it runs only on such a CPU)"),
       llvm::cl::init("auto")};
   PassOptions::Option<unsigned> threads{
       *this, "threads",
@@ -100,6 +97,12 @@ struct QSimCPUPipelineOptions
 /// LLVM dialect ops and runs in mlir::ExecutionEngine.
 void buildQSimCPUPipeline(OpPassManager &pm,
                           const QSimCPUPipelineOptions &options);
+/// The same, with the micro-kernels' int8 dot instructions as generic vector
+/// arithmetic when `emulateDots` (the test pipeline of test/lib, which runs
+/// a target's kernels on hosts without its instructions).
+void buildQSimCPUPipeline(OpPassManager &pm,
+                          const QSimCPUPipelineOptions &options,
+                          bool emulateDots);
 
 /// Registers `--qsim-cpu-pipeline` with the global pass pipeline registry.
 void registerQSimCPUPipeline();

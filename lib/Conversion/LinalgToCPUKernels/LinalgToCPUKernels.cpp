@@ -111,11 +111,17 @@ struct ConvertLinalgToCPUKernelsPass
     : public qsim::impl::ConvertLinalgToCPUKernelsBase<
           ConvertLinalgToCPUKernelsPass> {
   using Base::Base;
+  ConvertLinalgToCPUKernelsPass(const ConvertLinalgToCPUKernelsOptions &options,
+                                bool emulateDots)
+      : Base(options), emulateDots(emulateDots) {}
 
   void getDependentDialects(DialectRegistry &registry) const override {
     Base::getDependentDialects(registry);
     registerCPUKernelInterfaces(registry);
   }
+
+  /// The dot instructions as generic vector ops (test pipeline only).
+  bool emulateDots = false;
 
   void runOnOperation() override {
     bool known = true;
@@ -136,7 +142,7 @@ struct ConvertLinalgToCPUKernelsPass
       CPUKernelOptions options;
       options.isa = *kernelISA;
       options.fp32 = fp32;
-      options.emulate = emulate;
+      options.emulate = emulateDots;
       options.cacheBytes = int64_t(cacheKB) * 1024;
       options.maddubs = maddubs;
       options.reportKernels = reportKernels;
@@ -166,6 +172,12 @@ struct ConvertLinalgToCPUKernelsPass
 };
 
 } // namespace
+
+std::unique_ptr<Pass> mlir::qsim::createConvertLinalgToCPUKernelsEmulatingDots(
+    const ConvertLinalgToCPUKernelsOptions &options) {
+  return std::make_unique<ConvertLinalgToCPUKernelsPass>(options,
+                                                         /*emulateDots=*/true);
+}
 
 void mlir::qsim::populateLinalgToCPUKernelsPatterns(
     RewritePatternSet &patterns, const CPUKernelOptions &options,

@@ -51,6 +51,10 @@ namespace {
 /// instead of the NVVM op, so the rewrite can run on the CPU (tests).
 struct Int8Dot4Pass : public qsim::impl::QSimGPUInt8Dot4Base<Int8Dot4Pass> {
   using Base::Base;
+  explicit Int8Dot4Pass(bool emulate) : emulate(emulate) {}
+
+  /// The dot product as vector arithmetic (the test driver's variant).
+  bool emulate = false;
 
   /// One operand of the product: (ext(load) - zeroPoint).
   struct Operand {
@@ -319,3 +323,7 @@ struct Int8Dot4Pass : public qsim::impl::QSimGPUInt8Dot4Base<Int8Dot4Pass> {
   }
 };
 } // namespace
+
+std::unique_ptr<Pass> mlir::qsim::createQSimGPUInt8Dot4EmulatingDots() {
+  return std::make_unique<Int8Dot4Pass>(/*emulate=*/true);
+}

@@ -1,7 +1,7 @@
 // RUN: qsim-opt %s --split-input-file --qsim-gpu-fuse-parallel-loops | FileCheck %s --check-prefix=FUSE
 // RUN: qsim-opt %s --split-input-file --qsim-gpu-fuse-parallel-loops --qsim-gpu-promote-accumulators | FileCheck %s --check-prefix=PROMOTE
 // RUN: qsim-opt %s --split-input-file --qsim-gpu-fuse-parallel-loops --qsim-gpu-promote-accumulators --qsim-gpu-int8-dot4 | FileCheck %s --check-prefix=DOT4
-// RUN: qsim-opt %s --split-input-file --qsim-gpu-fuse-parallel-loops --qsim-gpu-promote-accumulators --qsim-gpu-int8-dot4=emulate | FileCheck %s --check-prefix=EMU
+// RUN: qsim-test-opt %s --split-input-file --qsim-gpu-fuse-parallel-loops --qsim-gpu-promote-accumulators --qsim-test-gpu-int8-dot4-emulated | FileCheck %s --check-prefix=EMU
 
 // The loop passes of --qsim-gpu-pipeline on their own, on the forms that
 // convert-linalg-to-parallel-loops produces: what they rewrite and what they

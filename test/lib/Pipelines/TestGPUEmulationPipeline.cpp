@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qsim/Pipelines/Pipelines.h"
+#include "qsim/Transforms/GPU/Passes.h"
 #include "qsim/Transforms/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
@@ -44,6 +45,13 @@ namespace mlir {
 namespace qsim {
 namespace test {
 void registerTestGPUEmulationPipeline() {
+  PassPipelineRegistration<>(
+      "qsim-test-gpu-int8-dot4-emulated",
+      "Test pass: --qsim-gpu-int8-dot4 with the dot product as vector "
+      "arithmetic (runs on the CPU)",
+      [](OpPassManager &pm) {
+        pm.addNestedPass<func::FuncOp>(createQSimGPUInt8Dot4EmulatingDots());
+      });
   PassPipelineRegistration<QSimGPUPipelineOptions>(
       "qsim-gpu-emulation-pipeline",
       "Test pipeline: the parallel loop nests of --qsim-gpu-pipeline (fusion, "

@@ -28,6 +28,13 @@ namespace qsim {
 #define GEN_PASS_DECL_PADTOBORDERFILL
 #include "qsim/Conversion/Passes.h.inc"
 
+/// --convert-linalg-to-cpu-kernels with the int8 dot instructions written as
+/// generic vector arithmetic: the target's kernel structure, runnable on
+/// any host. For the test pipeline of test/lib (qsim-test-opt), which checks
+/// the AVX-512 kernels bit for bit on hosts without them.
+std::unique_ptr<Pass> createConvertLinalgToCPUKernelsEmulatingDots(
+    const ConvertLinalgToCPUKernelsOptions &options);
+
 /// The unit attribute the kernels put on their loop over output pixel tiles,
 /// whose iterations write disjoint parts of the output; after bufferization
 /// a pipeline may turn such a loop into scf.parallel.

@@ -15,6 +15,11 @@ namespace qsim {
 #define GEN_PASS_DECL
 #include "qsim/Transforms/GPU/Passes.h.inc"
 
+/// --qsim-gpu-int8-dot4 with the dot product as vector arithmetic of the
+/// same i32 semantics and no alignment claims: runs on the CPU. For the test
+/// driver (test/lib), which checks the rewrite bit for bit without a GPU.
+std::unique_ptr<Pass> createQSimGPUInt8Dot4EmulatingDots();
+
 #define GEN_PASS_REGISTRATION
 #include "qsim/Transforms/GPU/Passes.h.inc"
 

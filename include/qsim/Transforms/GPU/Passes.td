@@ -134,17 +134,14 @@ def QSimGPUInt8Dot4 : Pass<"qsim-gpu-int8-dot4", "func::FuncOp"> {
     is, so the result is bit for bit that of the scalar loop (and of the CPU
     path). The last (ub - lb) mod 4 iterations stay in the original loop.
 
-    With `emulate`, the dot product is vector arithmetic (`ext`, `muli`,
-    `vector.reduction <add>`) of the same i32 semantics instead of the NVVM
-    op, and no load claims an alignment, so the rewrite runs on the CPU:
-    the test pipeline `--qsim-gpu-emulation-pipeline` (qsim-test-opt)
-    checks it bit for bit against the CPU pipeline.
+    The test driver (qsim-test-opt) has a variant that writes the dot
+    product as vector arithmetic (`ext`, `muli`, `vector.reduction <add>`)
+    of the same i32 semantics instead of the NVVM op, with no load claiming
+    an alignment, so that the rewrite runs on the CPU:
+    `--qsim-test-gpu-int8-dot4-emulated`, and the test pipeline
+    `--qsim-gpu-emulation-pipeline`, which checks it bit for bit against
+    the CPU pipeline.
   }];
-  let options = [
-    Option<"emulate", "emulate", "bool", /*default=*/"false",
-           "Emit vector arithmetic instead of nvvm.dot.accumulate.4way "
-           "(runs on any target; for tests)">
-  ];
   let dependentDialects = [
     "::mlir::NVVM::NVVMDialect",
     "::mlir::vector::VectorDialect",
