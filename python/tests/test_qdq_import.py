@@ -21,6 +21,8 @@ ONNX Runtime's own kernels are not the reference: its fused QLinearConv on
 x86 without VNNI saturates (docs/Interop.md).
 """
 
+import re
+
 import numpy as np
 import pytest
 
@@ -231,12 +233,17 @@ def test_qlinear_ops_realize_within_one_step(tmp_path):
     ref = ReferenceEvaluator(m19).run(None, {"x": x})[0]
     src = tmp_path / "q.mlir"
     src.write_text(onnx_import.import_onnx(model))
-    assert src.read_text().count("qsim.sim_quantize") == 3
+    text = src.read_text()
+    # The three pairs, and the file's int8 weights as weight points (what
+    # --qsim-realize needs to compute the conv and the matmul in integers).
+    assert all(f'point = "{p}.out"' in text for p in ("q", "conv", "mm"))
+    assert text.count("#qsim<kind weight>") == 2
     real = tmp_path / "r.mlir"
     tools.run_tool("qsim-opt", [str(src), "--qsim-realize", "--canonicalize", "--cse",
                                 "--convert-qsim-to-linalg", "--canonicalize", "-o",
                                 str(real)], timeout=600)
     assert "qsim.sim_quantize" not in real.read_text()
+    assert re.search(r"= tosa\.conv2d .*-> tensor<[0-9x]+xi32>", real.read_text())
     for path in (src, real):
         low = tmp_path / f"{path.stem}.llvm.mlir"
         tools.run_tool("qsim-opt", [str(path), "--qsim-cpu-pipeline", "-o", str(low)],

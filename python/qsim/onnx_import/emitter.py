@@ -22,6 +22,10 @@ CONSTANT_OPERANDS = {"Reshape": (1,), "Clip": (1, 2), "Dropout": (1, 2),
                      "Expand": (1,), "Squeeze": (1,), "Unsqueeze": (1,),
                      "Split": (1,)}
 
+#: onnxruntime's contrib-op domain: its nodes dispatch to ``ms_<Type>``
+#: handlers (ops/quant.py: the QOperator ops of ``quantize_static``); any
+#: other of its ops is refused by name.
+MS_DOMAIN = "com.microsoft"
 
 
 def _with_keep_float(text: str, why: str) -> str:
@@ -68,6 +72,15 @@ class ImporterBase:
     def supported_ops(cls) -> List[str]:
         """Every op type with an ``op_<Type>`` handler."""
         return sorted(n[3:] for n in dir(cls) if n.startswith("op_"))
+
+    @classmethod
+    def supported_ms_ops(cls) -> List[str]:
+        """Every com.microsoft op type with an ``ms_<Type>`` handler."""
+        return sorted(n[3:] for n in dir(cls) if n.startswith("ms_"))
+
+    def pass_pairs(self, node: _Node, first: int):
+        """Called after each node's handler, which emitted the lines from
+        ``first`` (ops/quant.py overrides it)."""
 
     # -- emission ----------------------------------------------------------
 
@@ -320,10 +333,17 @@ class ImporterBase:
 
         g = self.graph
         for imp in self.model.opset_import:
-            if imp.domain not in ("", "ai.onnx") and any(
+            if imp.domain not in ("", "ai.onnx", MS_DOMAIN) and any(
                     n.domain == imp.domain for n in g.node):
                 raise OnnxImportError(f"operator set domain '{imp.domain}' is not "
                                       f"supported")
+        for k, n in enumerate(g.node):
+            if n.domain == MS_DOMAIN and n.op_type not in self.supported_ms_ops():
+                name = n.name or (n.output[0] if n.output else f"node{k}")
+                raise OnnxImportError(
+                    f"node '{name}' ({n.op_type}): operator '{MS_DOMAIN}.{n.op_type}' is "
+                    f"not supported (supported in domain '{MS_DOMAIN}': "
+                    f"{', '.join(self.supported_ms_ops())})")
 
         # Constants: initializers, then bound inputs.
         for init in g.initializer:
@@ -381,7 +401,8 @@ class ImporterBase:
             self.node = node
             if k in self.skipped:
                 continue
-            if node.proto.domain not in ("", "ai.onnx"):
+            contrib = node.proto.domain == MS_DOMAIN
+            if node.proto.domain not in ("", "ai.onnx") and not contrib:
                 raise node.error(f"operator domain '{node.proto.domain}' is not supported")
             required = self._required_inputs(node)
             ins = []
@@ -403,12 +424,13 @@ class ImporterBase:
                 ins.append(v)
             # Constant inputs fold whatever the op (ConstantOfShape, Range,
             # ... of static shapes need no handler).
-            handler = getattr(self, f"op_{node.op_type}", None)
+            handler = getattr(self, f"{'ms' if contrib else 'op'}_{node.op_type}", None)
             if handler is None and not self.foldable(node, ins):
                 raise node.error(f"operator '{node.op_type}' is not supported "
                                  f"(supported: {', '.join(self.supported_ops())})")
             # The last line of defence: whatever a handler did not check
             # becomes an error naming the node, flagged as the importer's bug.
+            first = len(self.lines)
             try:
                 outs = self.fold(node, ins) if self.foldable(node, ins) \
                     else handler(node, ins)
@@ -421,6 +443,12 @@ class ImporterBase:
                     if v.name is None:
                         v.name = name
                     self.values[name] = v
+            try:
+                self.pass_pairs(node, first)
+            except OnnxImportError:
+                raise
+            except Exception as e:  # noqa: BLE001 - see OnnxImportBug
+                raise node.bug(e) from e
             for pos, name in enumerate(node.outputs[len(outs):], start=len(outs)):
                 if name and (name in self.consumers or name in self.graph_outputs):
                     raise node.error(f"output #{pos} '{name}' is not supported "
@@ -566,6 +594,7 @@ class ImporterBase:
         static shapes, weight transposes, ...)."""
         present = [v for v in ins if v is not None]
         return (node.op_type not in self.NO_FOLD and bool(present)
+                and node.proto.domain in ("", "ai.onnx")
                 and all(v.is_const for v in present))
 
     def fold(self, node: _Node, ins) -> List[Val]:

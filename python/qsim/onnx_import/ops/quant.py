@@ -1,6 +1,8 @@
-"""QuantizeLinear / DequantizeLinear and QLinearConv / QLinearMatMul of a
-model quantized by another tool (QDQ ONNX, e.g. onnxruntime's
-``quantize_static`` or ``qsim export-onnx``, and the QOperator format).
+"""QuantizeLinear / DequantizeLinear and the QOperator ops of a model
+quantized by another tool (QDQ ONNX, e.g. onnxruntime's ``quantize_static``
+or ``qsim export-onnx``, and the QOperator format: QLinearConv,
+QLinearMatMul and onnxruntime's ``com.microsoft`` QLinearAdd, QLinearMul,
+QLinearGlobalAveragePool and QGemm).
 
 The importer's values are float tensors, so an integer tensor is imported
 as its dequantized value: a ``QuantizeLinear`` (or a QLinear op's output)
@@ -10,12 +12,43 @@ int8, zero point - 128), which is ``dequantize(quantize(x))`` in float32
 as ONNX defines it (round half to even, saturate).  A DequantizeLinear of
 such a tensor is the identity; of constant integers (a weight, an int32
 bias) it folds like any constant node (``ImporterBase.fold``,
-onnx.reference).  QLinearConv and QLinearMatMul are the float Conv / MatMul
-(the importer's own handlers) on the dequantized input and constants
-(weights ``(w - w_zp) * w_scale`` per tensor or per output channel, an
-int32 bias times ``x_scale * w_scale``), then the output's
-``qsim.sim_quantize``.  The module is then at the calibrate stage:
-``--qsim-realize`` takes it directly.
+onnx.reference).  The QLinear ops are the importer's float handler on the
+dequantized operands (constants ``(q - zp) * scale`` per tensor or per
+output channel, an int32 bias times ``x_scale * w_scale``), then the
+output's ``qsim.sim_quantize``:
+
+* QLinearConv, QLinearMatMul: Conv / MatMul;
+* com.microsoft QLinearAdd, QLinearMul (A, A_scale, A_zero_point, B,
+  B_scale, B_zero_point, C_scale, C_zero_point; either operand may be
+  constant integers): Add / Mul;
+* com.microsoft QLinearGlobalAveragePool (channels_last = 0 only):
+  GlobalAveragePool;
+* com.microsoft QGemm (A, a_scale, a_zero_point, B, b_scale, b_zero_point,
+  C, y_scale, y_zero_point; alpha, transA, transB): onnxruntime computes
+  ``alpha * a_scale * b_scale * (A'B' + C)``, so the float matmul of A and
+  the constant B (per tensor or per column) with alpha folded into B, plus
+  the int32 C times ``alpha * a_scale * b_scale``; without y_scale and
+  y_zero_point its output is float (no pair).
+
+Shape-only ops of a pair's integers (``PASS_THROUGH``: Flatten, Reshape,
+Transpose, Squeeze, Unsqueeze, MaxPool) are their float handler on the
+dequantized value, and their output is a pair with the same scale and zero
+point (one more ``qsim.sim_quantize``, the identity on grid values).
+
+For ``--qsim-realize`` (which rewrites an op into integers only when its
+operands and result are simulated-quantized), the import adds what the
+file says implicitly: a weight point (``qsim.sim_quantize`` kind weight,
+``"<node>.weight"``, the file's scales per output channel) on the int8
+symmetric weights of the one convolution or matmul a QLinearConv,
+QLinearMatMul or QGemm emits, which quantizes back to the file's integers
+exactly; and the pair's point again after each reshape, transpose or
+slice the float handler put between a pair and the op (a layout change,
+a strided 1x1 convolution's crop; ``"<op's location>.out"``).  The
+module is then at the calibrate stage: ``--qsim-realize`` takes it
+directly.  Weights with nonzero zero points, uint8 weights, grouped
+convolutions (other than depthwise ones, whose per-channel scales need
+channel multiplier 1) get no weight point: that op stays float after
+realize, with the same values.
 
 Integers at the graph's boundary (int8/uint8 graph inputs read only by
 DequantizeLinear / QLinearConv / QLinearMatMul, a QuantizeLinear whose
@@ -29,19 +62,22 @@ reference: the integer Conv / MatMul of the centered operands (exact:
 refused when the accumulator could pass 2**24), times ``x_scale * w_scale
 / y_scale``, plus the output zero point, rounded half to even, saturated.
 uint8 tensors go through ``tosa.rescale`` by 1 (tosa.cast has no unsigned
-types).
+types).  The com.microsoft ops have no such boundary form: their integer
+operands must be pairs (or constants).
 
-Refused, with the node named: integer tensors used by other ops, an
-integer tensor read with other parameters than its producer's, per-axis
-or blocked parameters on a pair, integer types other than int8/uint8,
-non-constant QLinear weights of a conv, a non-positive scale.
+Refused, with the node named: integer tensors used by other ops (the
+message names the reader), an integer tensor read with other parameters
+than its producer's, per-axis or blocked parameters on a pair, integer
+types other than int8/uint8, non-constant QLinear weights of a conv or of
+QGemm, a non-positive scale; any other com.microsoft op (emitter.py,
+before the import starts).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..emitter import CONSTANT_OPERANDS
+from ..emitter import CONSTANT_OPERANDS, MS_DOMAIN
 from ..values import Val, _Node, _ty
 
 _TYPES = {np.dtype(np.int8): "s8", np.dtype(np.uint8): "u8"}
@@ -51,10 +87,30 @@ _INT = {"i8": (np.int8, -128, 127), "ui8": (np.uint8, 0, 255)}
 _EXACT = float(2 ** 24)
 
 # Scales and zero points are constants (test harnesses and bind= make
-# graph inputs of them constants); QLinearConv's weights too.
+# graph inputs of them constants); QLinearConv's and QGemm's weights and
+# biases too.  (The com.microsoft op types are no default-domain ones:
+# ONNX's checker refuses a default-domain QGemm.)
 CONSTANT_OPERANDS.update({"QuantizeLinear": (1, 2), "DequantizeLinear": (1, 2),
                           "QLinearMatMul": (1, 2, 4, 5, 6, 7),
-                          "QLinearConv": (1, 2, 3, 4, 5, 6, 7, 8)})
+                          "QLinearConv": (1, 2, 3, 4, 5, 6, 7, 8),
+                          "QLinearAdd": (1, 2, 4, 5, 6, 7),
+                          "QLinearMul": (1, 2, 4, 5, 6, 7),
+                          "QLinearGlobalAveragePool": (1, 2, 3, 4),
+                          "QGemm": (1, 2, 3, 4, 5, 6, 7, 8)})
+
+#: Ops that only move or select values: on the integers of a pair they are
+#: the float op on the dequantized value, and their output is a pair with
+#: the same scale and zero point (MaxPool: the maximum of integers is the
+#: integer of the maximum, the grid being increasing; it pads with the
+#: lowest value, which never wins a window holding one real element).
+PASS_THROUGH = ("Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "MaxPool")
+
+#: Where each op reads integers of a pair (input positions); the integers
+#: of a pair may feed these only.
+_INTEGER_READS = {"DequantizeLinear": (0,), "QLinearConv": (0,), "QLinearMatMul": (0, 3),
+                  "QLinearAdd": (0, 3), "QLinearMul": (0, 3),
+                  "QLinearGlobalAveragePool": (0,), "QGemm": (0,),
+                  **{op: (0,) for op in PASS_THROUGH}}
 
 
 class QuantOps:
@@ -96,7 +152,9 @@ class QuantOps:
         # file states them (uint8 zero points unshifted).
         return self.__dict__.setdefault("_qdq_pairs", {})
 
-    def _sim_quantize(self, node: _Node, x, s: float, zp: int, ty: str, out: str):
+    def _sim_quantize(self, node: _Node, x, s: float, zp: int, ty: str, out: str,
+                      point: str = "out"):
+        self.__dict__.setdefault("_qdq_types", {})[out] = ty
         if ty == "u8":
             # The same grid on int8: q - 128 with zero point zp - 128 gives
             # the same dequantized values and clamps at the same reals;
@@ -107,7 +165,7 @@ class QuantOps:
         params = f"<{ty}, scale = {float(np.float32(s))!r}" + (
             f", zero_point = {zp_s8}>" if zp_s8 else ">")
         text = (f"qsim.sim_quantize {self.ssa(x)} {params} "
-                f"{{kind = #qsim<kind activation>, point = \"{_esc(node.name)}.out\"}} "
+                f"{{kind = #qsim<kind activation>, point = \"{_esc(node.name)}.{point}\"}} "
                 f": {_ty(x.shape)}")
         y = self.new(x.shape, x.layout, text, self.loc())
         self._pairs()[out] = (float(np.float32(s)), zp)
@@ -143,12 +201,35 @@ class QuantOps:
     def _check_integer_users(self, node: _Node):
         out = node.outputs[0]
         users = [self.nodes[k] for k in self.consumers.get(out, [])]
-        reads = {"DequantizeLinear": (0,), "QLinearConv": (0,), "QLinearMatMul": (0, 3)}
-        if not users or out in self.graph_outputs or any(
-                out not in [u.inputs[p] for p in reads.get(u.op_type, ())]
-                for u in users):
-            raise node.error("its integers must feed DequantizeLinear, QLinearConv or "
-                             "QLinearMatMul nodes only; integer tensors are not imported")
+        bad = next((u for u in users if out not in [
+            u.inputs[p] for p in _INTEGER_READS.get(u.op_type, ()) if p < len(u.inputs)]),
+            None)
+        if not users or out in self.graph_outputs or bad is not None:
+            why = (f" (node '{bad.name}' ({bad.op_type}) reads them)" if bad is not None
+                   else " (they are a graph output)" if out in self.graph_outputs else "")
+            raise node.error(f"its integers must feed DequantizeLinear, QLinearConv or "
+                             f"QLinearMatMul nodes, com.microsoft {', '.join(_MS_READS)}, "
+                             f"or {', '.join(PASS_THROUGH)} only{why}; integer tensors are "
+                             f"not imported")
+
+    def pass_pairs(self, node: _Node, first: int):
+        """After ``node`` ran (its lines from ``first``): a shape-only op
+        (``PASS_THROUGH``) of the integers of a pair makes a pair with the
+        same scale and zero point (its float handler ran on the dequantized
+        value)."""
+        if node.op_type in PASS_THROUGH and node.proto.domain in ("", "ai.onnx") \
+                and node.inputs and node.inputs[0] in self._pairs():
+            self._check_integer_users(node)
+            self._repoint(node, first, self._pair_ssas(node.inputs[:1]),
+                          keep=(self.values[node.outputs[0]].ssa,))
+            # The same point again: the identity on the values (they are on
+            # the grid already), and what --qsim-realize needs to keep the op
+            # on integers (a scale-preserving op is realized when its result
+            # is simulated-quantized).
+            s, zp = self._pairs()[node.inputs[0]]
+            ty = self._qdq_types[node.inputs[0]]
+            out = node.outputs[0]
+            self.values[out] = self._sim_quantize(node, self.values[out], s, zp, ty, out)
 
     def op_DequantizeLinear(self, node: _Node, ins):
         if node.inputs[0] not in self._pairs() and ins[0].dtype in _INT:
@@ -186,18 +267,144 @@ class QuantOps:
              .astype(np.float32) * s.reshape(shape))
         return w.astype(np.float32), s
 
-    def _qlinear(self, node: _Node, op_type: str, inputs, vals, y_ins):
-        """The float op ``op_type`` on dequantized ``vals``, then the output
-        pair with the scale and zero point ``y_ins``."""
+    def _qlinear(self, node: _Node, op_type: str, inputs, vals, y_ins, attrs=None,
+                 weight=None):
+        """The float op ``op_type`` (with ``node``'s attributes, or
+        ``attrs``) on dequantized ``vals``, then the output pair with the
+        scale and zero point ``y_ins`` (no pair where ``y_ins`` is None: a
+        float output).  ``weight``: (scales, zero points) of its constant
+        weight, which gets a weight point where it can (``_weight_point``)."""
         from onnx import helper
 
         proto = helper.make_node(op_type, inputs, [node.outputs[0]], name=node.name)
-        proto.attribute.extend(node.proto.attribute)
+        if attrs is None:
+            proto.attribute.extend(node.proto.attribute)
+        else:
+            proto.attribute.extend(helper.make_attribute(k, v) for k, v in attrs.items())
         fake = _Node(proto, node.name)
+        first = len(self.lines)
         y = getattr(self, f"op_{op_type}")(fake, vals)[0]
+        self._repoint(node, first, self._pair_ssas(inputs), keep=(y.ssa,))
+        if weight is not None:
+            self._weight_point(node, first, *weight)
+        if y_ins is None:
+            return [y]
         s, zp, ty = self._qdq_params(node, [None, *y_ins])
         self._check_integer_users(node)
         return [self._sim_quantize(node, y, s, zp, ty, node.outputs[0])]
+
+    def _pair_ssas(self, names):
+        """SSA name -> tensor of the pairs among ``names``: their values
+        (the qsim.sim_quantize) and those in other layouts."""
+        out = {}
+        for name in names:
+            v = self.values.get(name) if name in self._pairs() else None
+            for w in ([v, *v.alt.values()] if v is not None else ()):
+                if w.ssa is not None and not w.is_const:
+                    out[w.ssa] = name
+        return out
+
+    def _repoint(self, node: _Node, first: int, roots, keep=()):
+        """The float handler's reshapes, transposes and slices (a layout
+        change, a strided 1x1 convolution's crop) of the pairs' values
+        ``roots`` (SSA name -> pair tensor), in the lines from ``first``:
+        each gets the pair's point again, and its later uses read that.
+        The values are on the grid already, so this is the identity; it is
+        what --qsim-realize needs to keep them integers up to the op
+        (a scale-preserving op is realized when its result is
+        simulated-quantized).  Not the values ``keep`` (the handler's
+        result, which gets its own point)."""
+        import re
+
+        grid = dict(roots)
+        i = first
+        while i < len(self.lines):
+            m = re.match(r"    (%[\w.]+) = tosa\.(?:slice|transpose|reshape) (%[\w.]+)[ ,]"
+                         r".*-> (tensor<[0-9x]*f32>) loc\(\"(.*)\"\)$", self.lines[i])
+            if m is None or m.group(2) not in grid or m.group(1) in keep:
+                i += 1
+                continue
+            r, src, t, where = m.group(1), m.group(2), m.group(3), m.group(4)
+            name = grid[src]
+            sc, zp = self._pairs()[name]
+            ty = self._qdq_types[name]
+            zp_s8 = zp - 128 if ty == "u8" else zp
+            params = f"<s8, scale = {sc!r}" + (f", zero_point = {zp_s8}>" if zp_s8 else ">")
+            # Named after the op's location (escaped already): unique.
+            rq = self.emit(f"qsim.sim_quantize {r} {params} {{kind = #qsim<kind "
+                           f"activation>, point = \"{where}.out\"}} : {t}",
+                           self.loc("repoint"))
+            line = self.lines.pop()
+            use = re.compile(re.escape(r) + r"(?![\w.])")
+            for j in range(i + 1, len(self.lines)):
+                head, sep, rest = self.lines[j].partition(" = ")
+                self.lines[j] = head + sep + use.sub(rq, rest)
+            self.lines.insert(i + 1, line)
+            # A layout change is cached on the pair's value: later
+            # consumers read the re-pointed one too.
+            pair = self.values.get(name)
+            for alt in (pair.alt.values() if pair is not None else ()):
+                if alt.ssa == r:
+                    alt.ssa = rq
+            grid[rq] = name
+            i += 2
+
+    @staticmethod
+    def _symmetric_int8(ins, pos: int, scales):
+        """(scales, zero points) of the constant weight at ``pos`` for a
+        weight point, or None: int8 weights only (uint8 ones are no s8
+        grid)."""
+        if np.asarray(ins[pos].const).dtype != np.int8:
+            return None
+        zv = ins[pos + 2] if len(ins) > pos + 2 else None
+        return scales, (np.asarray(zv.const) if zv is not None else 0)
+
+    def _weight_point(self, node: _Node, first: int, scales, zps):
+        """A ``qsim.sim_quantize`` of kind weight with the file's scales on
+        the constant weight of the one convolution or matmul that the float
+        handler emitted (lines from ``first``), so that ``--qsim-realize``
+        computes it on the file's int8 weights (it realizes a contraction
+        only when both operands are simulated-quantized).  The constant is
+        ``w * scale`` in float32, which quantizes back to ``w`` exactly.
+        No point where realize could not use it (nonzero weight zero points,
+        per-channel scales along no single axis of the emitted weight,
+        several contractions such as a grouped convolution): the op then
+        stays float after realize, with the same values."""
+        import re
+
+        scales = np.asarray(scales, np.float32).reshape(-1)
+        if np.any(np.asarray(zps) != 0) or not np.all(np.isfinite(scales) & (scales > 0)):
+            return
+        ops = [(i, m) for i, line in enumerate(self.lines[first:], start=first)
+               for m in [re.match(r"    (%\S+) = (tosa\.conv2d|tosa\.depthwise_conv2d|"
+                                  r"tosa\.matmul) (%[\w.]+), (%[\w.]+), ", line)] if m]
+        if len(ops) != 1:
+            return
+        i, m = ops[0]
+        op, w = m.group(2), m.group(4)
+        defs = [line for line in self.lines[first:i] if line.startswith(f"    {w} = ")]
+        d = re.match(r'    \S+ = "tosa\.const"\(\) <\{values = .* : tensor<([0-9x]+)xf32>\}>',
+                     defs[0]) if len(defs) == 1 else None
+        if d is None:
+            return
+        shape = [int(k) for k in d.group(1).split("x")]
+        # The output channels: OHWI, HWCM (multiplier 1), (1, K, N).
+        axis = {"tosa.conv2d": 0, "tosa.depthwise_conv2d": 2, "tosa.matmul": 2}[op]
+        if scales.size == 1:
+            params = f"<s8, scale = {float(scales[0])!r}>"
+        elif shape[axis] == scales.size and (op != "tosa.depthwise_conv2d"
+                                              or shape[3] == 1):
+            params = (f"<s8, scales = [{', '.join(repr(float(v)) for v in scales)}], "
+                      f"axis = {axis}>")
+        else:
+            return
+        t = _ty(tuple(shape))
+        self.emit(f"qsim.sim_quantize {w} {params} {{kind = #qsim<kind weight>, "
+                  f"point = \"{_esc(node.name)}.weight\"}} : {t}", self.loc("weight"))
+        line = self.lines.pop()
+        wq = line.split(" = ", 1)[0].strip()
+        self.lines[i] = self.lines[i].replace(f" {w}, ", f" {wq}, ", 1)
+        self.lines.insert(i, line)
 
     def op_QLinearConv(self, node: _Node, ins):
         if node.inputs[0] not in self._pairs():
@@ -216,21 +423,173 @@ class QuantOps:
                   * (xs * ws).astype(np.float64)).astype(np.float32)
             vals.append(Val(bf.shape, const=bf, name=node.inputs[8]))
             names.append(node.inputs[8])
-        return self._qlinear(node, "Conv", names, vals, ins[6:8])
+        return self._qlinear(node, "Conv", names, vals, ins[6:8],
+                             weight=self._symmetric_int8(ins, 3, ws))
 
     def op_QLinearMatMul(self, node: _Node, ins):
         if not any(node.inputs[p] in self._pairs() for p in (0, 3)):
             return self._exact_qlinear(node, ins, "MatMul")
         vals = []
+        weight = None
         for pos in (0, 3):
             if node.inputs[pos] in self._pairs():
                 vals.append(self._read_pair(node, ins, pos, pos + 1))
             else:
                 axis = -1 if pos == 3 else -2
-                w, _ = self._dequantized_const(node, ins, pos, axis)
+                w, ws = self._dequantized_const(node, ins, pos, axis)
                 vals.append(Val(w.shape, const=w, name=node.inputs[pos]))
+                if pos == 3 and w.ndim == 2:
+                    weight = self._symmetric_int8(ins, 3, ws)
         return self._qlinear(node, "MatMul", [node.inputs[0], node.inputs[3]], vals,
-                             ins[6:8])
+                             ins[6:8], weight=weight)
+
+    # -- com.microsoft QOperator ops (onnxruntime's contrib ops) -----------------
+    # Dispatched as ms_<Type> for nodes of domain com.microsoft only.
+
+    def _pair_or_const(self, node: _Node, ins, pos: int):
+        """Input ``pos`` (scale and zero point at ``pos + 1``, ``pos + 2``)
+        as a float value: the integers of a pair, or per-tensor constant
+        integers dequantized."""
+        if node.inputs[pos] in self._pairs():
+            return self._read_pair(node, ins, pos, pos + 1)
+        v = ins[pos]
+        if v is None or not v.is_const:
+            raise node.error(f"input #{pos} '{node.inputs[pos]}' must be the integers of a "
+                             f"QuantizeLinear or of a QLinear op, or constant integers "
+                             f"(integer graph inputs are not imported for this op)")
+        zv = ins[pos + 2]
+        w, s = self._dequantized_const(node, ins, pos, 0)
+        if s.size != 1 or (zv is not None and np.asarray(zv.const).size != 1):
+            raise node.error(f"input #{pos} '{node.inputs[pos]}': only a per-tensor scale "
+                             f"and zero point are supported")
+        return Val(w.shape, const=w, name=node.inputs[pos])
+
+    def _ms_binary(self, node: _Node, ins, op_type: str):
+        """QLinearAdd / QLinearMul (A, A_scale, A_zero_point, B, B_scale,
+        B_zero_point, C_scale, C_zero_point): the float op of the
+        dequantized operands, then the output pair."""
+        self.check_attrs(node, ())
+        ins = list(ins) + [None] * (8 - len(ins))
+        if any(ins[p] is None for p in (0, 1, 3, 4, 6)):
+            raise node.error("needs A, A_scale, B, B_scale and C_scale")
+        if not any(node.inputs[p] in self._pairs() for p in (0, 3)):
+            raise node.error("neither A nor B is the integers of a QuantizeLinear or of "
+                             "a QLinear op (integer graph inputs are not imported for "
+                             "this op)")
+        vals = [self._pair_or_const(node, ins, p) for p in (0, 3)]
+        return self._qlinear(node, op_type, [node.inputs[0], node.inputs[3]], vals,
+                             ins[6:8], attrs={})
+
+    def ms_QLinearAdd(self, node: _Node, ins):
+        return self._ms_binary(node, ins, "Add")
+
+    def ms_QLinearMul(self, node: _Node, ins):
+        return self._ms_binary(node, ins, "Mul")
+
+    def ms_QLinearGlobalAveragePool(self, node: _Node, ins):
+        """(X, x_scale, x_zero_point, y_scale, y_zero_point): the float
+        GlobalAveragePool of the dequantized input, then the output pair."""
+        self.check_attrs(node, ("channels_last",))
+        if node.attrs.get("channels_last", 0):
+            raise node.attr_error("channels_last", node.attrs["channels_last"],
+                                  "only channels-first (NCHW) inputs are imported")
+        ins = list(ins) + [None] * (5 - len(ins))
+        if any(ins[p] is None for p in (0, 1, 3)):
+            raise node.error("needs X, x_scale, y_scale (and zero points)")
+        x = self._read_pair_or_refuse(node, ins, 0)
+        return self._qlinear(node, "GlobalAveragePool", [node.inputs[0]], [x], ins[3:5],
+                             attrs={})
+
+    def _read_pair_or_refuse(self, node: _Node, ins, pos: int):
+        if node.inputs[pos] not in self._pairs():
+            raise node.error(f"input #{pos} '{node.inputs[pos]}' must be the integers of "
+                             f"a QuantizeLinear or of a QLinear op (integer graph inputs "
+                             f"and constants are not imported for this op)")
+        return self._read_pair(node, ins, pos, pos + 1)
+
+    def ms_QGemm(self, node: _Node, ins):
+        """(A, a_scale, a_zero_point, B, b_scale, b_zero_point, C, y_scale,
+        y_zero_point): onnxruntime computes ``alpha * a_scale * b_scale *
+        (A' B' + C)`` of the centered integers, then the output's
+        requantize (float without y_scale).  Imported as the float matmul
+        of the dequantized A and the constant B (per tensor or per column,
+        alpha folded in), plus C times ``alpha * a_scale * b_scale``; A
+        after its reshape to 3-D gets the pair's point again, and B a weight
+        point, so that --qsim-realize computes the matmul in integers."""
+        self.check_attrs(node, ("alpha", "transA", "transB"))
+        ins = list(ins) + [None] * (9 - len(ins))
+        if any(ins[p] is None for p in (0, 1, 3, 4)):
+            raise node.error("needs A, a_scale, B, b_scale (and zero points)")
+        name_a = node.inputs[0]
+        a = self.plain(self._read_pair_or_refuse(node, ins, 0))
+        trans_b = int(node.attrs.get("transB", 0))
+        w, ws = self._dequantized_const(node, ins, 3, 0 if trans_b else 1)
+        if a.rank != 2 or w.ndim != 2:
+            raise node.error(f"A and B must be 2-D, got {list(a.shape)} and "
+                             f"{list(w.shape)}")
+        if int(node.attrs.get("transA", 0)):
+            a = self.transpose(a, (1, 0), tag="transA")
+        if trans_b:
+            w = np.ascontiguousarray(w.T)
+        (m, k), (k2, n) = a.shape, w.shape
+        if k != k2:
+            raise node.error(f"inner dimensions differ: A {list(a.shape)}, B' "
+                             f"{list(w.shape)}")
+        alpha = np.float32(node.attrs.get("alpha", 1.0))
+        s, zp = self._pairs()[name_a]
+        # (A's point again after the reshape: realize keeps integers through
+        # a scale-preserving op whose result is simulated-quantized.)
+        a3 = self._sim_quantize(node, self.reshape(a, (1, m, k), tag="a3"), s, zp,
+                                self._qdq_types[name_a], f"{node.name}/a3", point="a3")
+        self._pairs().pop(f"{node.name}/a3")
+        wv = Val((1, k, n), const=(w * alpha).astype(np.float32).reshape(1, k, n),
+                 name=node.inputs[3])
+        # A weight point where realize can use it: symmetric int8 (with
+        # alpha folded into the scales, which must stay positive).
+        weight = self._symmetric_int8(ins, 3, ws)
+        if weight is not None and alpha > 0 and not np.any(np.asarray(weight[1]) != 0):
+            wv = self._weight_value(node, wv, ws * alpha, 2)
+        y = self.matmul(a3, wv, self.loc())
+        c = ins[6]
+        if c is not None:
+            if not c.is_const or np.asarray(c.const).dtype != np.int32:
+                raise node.error("C must be a constant int32 tensor")
+            cq = np.asarray(c.const)
+            if cq.ndim > 2 or np.broadcast_shapes(cq.shape, (m, n)) != (m, n):
+                raise node.error(f"C {list(cq.shape)} does not broadcast to {[m, n]}")
+            a_s = np.float32(np.asarray(ins[1].const).reshape(-1)[0])
+            # The int32 bias is on the accumulator's grid, a_scale * b_scale
+            # (per column: along the last dimension).
+            cf = (cq.astype(np.float64) * (a_s * ws * alpha).astype(np.float64))
+            cf = np.broadcast_to(cf, np.broadcast_shapes(cf.shape, (1, n))) \
+                if cf.ndim < 2 else cf
+            cf = cf.astype(np.float32).reshape((1,) * (3 - cf.ndim) + cf.shape)
+            y = self.binary("add", y, Val(cf.shape, const=np.ascontiguousarray(cf),
+                                          name=node.inputs[6]), "plain", self.loc("bias"))
+        y = self.reshape(y, (m, n), tag="reshape_out")
+        ys, yz = ins[7], ins[8]
+        if ys is None and yz is None:
+            return [y]
+        if ys is None or yz is None:
+            raise node.error("y_scale and y_zero_point must be given together (without "
+                             "both the output is float)")
+        s, zp, ty = self._qdq_params(node, [None, ys, yz])
+        self._check_integer_users(node)
+        return [self._sim_quantize(node, y, s, zp, ty, node.outputs[0])]
+
+    def _weight_value(self, node: _Node, w: Val, scales, axis: int) -> Val:
+        """The constant ``w`` under a weight point with ``scales`` (per
+        tensor, or along ``axis``)."""
+        scales = np.asarray(scales, np.float32).reshape(-1)
+        if scales.size == 1:
+            params = f"<s8, scale = {float(scales[0])!r}>"
+        else:
+            params = (f"<s8, scales = [{', '.join(repr(float(v)) for v in scales)}], "
+                      f"axis = {axis}>")
+        return self.new(w.shape, w.layout,
+                        f"qsim.sim_quantize {self.ssa(w)} {params} {{kind = #qsim<kind "
+                        f"weight>, point = \"{_esc(node.name)}.weight\"}} : {_ty(w.shape)}",
+                        self.loc("weight"))
 
     # -- integer tensors at the graph's boundary -------------------------------
     # A standalone op whose integers are graph inputs or outputs computes
@@ -415,6 +774,10 @@ class QuantOps:
         y = self._tosa("mul", [acc, self._fconst(m.reshape(shape))], self.loc("rescale"))
         y = self._tosa("add", [y, self._fconst(yz)], self.loc("zero_point"))
         return [self._round_saturate(y, ty)]
+
+
+#: The com.microsoft ops imported (their ``ms_<Type>`` handlers).
+_MS_READS = tuple(sorted(n[3:] for n in dir(QuantOps) if n.startswith("ms_")))
 
 
 def _esc(s: str) -> str:
