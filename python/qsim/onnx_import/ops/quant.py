@@ -43,12 +43,23 @@ symmetric weights of the one convolution or matmul a QLinearConv,
 QLinearMatMul or QGemm emits, which quantizes back to the file's integers
 exactly; and the pair's point again after each reshape, transpose or
 slice the float handler put between a pair and the op (a layout change,
-a strided 1x1 convolution's crop; ``"<op's location>.out"``).  The
-module is then at the calibrate stage: ``--qsim-realize`` takes it
-directly.  Weights with nonzero zero points, uint8 weights, grouped
-convolutions (other than depthwise ones, whose per-channel scales need
-channel multiplier 1) get no weight point: that op stays float after
-realize, with the same values.
+a strided 1x1 convolution's crop; ``"<op's location>.out"``).  The QDQ
+form gets the same (``_qdq_points``): a Conv, MatMul or Gemm whose weight
+(input 1) is a folded DequantizeLinear of constant int8 integers with zero
+point 0, per tensor or per output channel (Conv axis 0, MatMul axis 1,
+Gemm axis 0 with transB, else 1), gets a weight point with the file's
+scales; and the reshapes, transposes and crops any op's float handler
+puts on a DequantizeLinear of a pair get the pair's point again.  A
+conv's int32 bias stays the folded float constant: realize quantizes it
+at ``x_scale * w_scale``, which gives the file's int32 back when the file
+used that scale (onnxruntime and ``qsim export-onnx`` do).  The module is
+then at the calibrate stage: ``--qsim-realize`` takes it directly.
+Weights with nonzero zero points, uint8 weights, per-channel scales along
+another axis, grouped convolutions (other than depthwise ones, whose
+per-channel scales need channel multiplier 1), a constant that is not the
+file's integers times its scales any more (a BatchNormalization folded
+into the conv) and ConvTranspose get no weight point: that op stays float
+after realize, with the same values.
 
 Integers at the graph's boundary (int8/uint8 graph inputs read only by
 DequantizeLinear / QLinearConv / QLinearMatMul, a QuantizeLinear whose
@@ -216,9 +227,15 @@ class QuantOps:
         """After ``node`` ran (its lines from ``first``): a shape-only op
         (``PASS_THROUGH``) of the integers of a pair makes a pair with the
         same scale and zero point (its float handler ran on the dequantized
-        value)."""
-        if node.op_type in PASS_THROUGH and node.proto.domain in ("", "ai.onnx") \
-                and node.inputs and node.inputs[0] in self._pairs():
+        value); in QDQ form, a float op on dequantized pairs and constant
+        weights gets what --qsim-realize needs (``_qdq_points``)."""
+        if node.proto.domain not in ("", "ai.onnx"):
+            return
+        if node.op_type == "DequantizeLinear":
+            self._note_dequantized_weight(node)
+        elif node.outputs and node.outputs[0] in self.values:
+            self._qdq_points(node, first)
+        if node.op_type in PASS_THROUGH and node.inputs and node.inputs[0] in self._pairs():
             self._check_integer_users(node)
             self._repoint(node, first, self._pair_ssas(node.inputs[:1]),
                           keep=(self.values[node.outputs[0]].ssa,))
@@ -231,6 +248,74 @@ class QuantOps:
             out = node.outputs[0]
             self.values[out] = self._sim_quantize(node, self.values[out], s, zp, ty, out)
 
+    # -- QDQ form: the float op between DequantizeLinears ------------------------
+
+    def _qdq_reads(self):
+        # Output of a DequantizeLinear of a pair -> the pair's integer tensor.
+        return self.__dict__.setdefault("_qdq_dq_reads", {})
+
+    def _qdq_weights(self):
+        # Output of a folded DequantizeLinear of constant integers ->
+        # (integers, scales, zero points or None, axis).
+        return self.__dict__.setdefault("_qdq_dq_weights", {})
+
+    def _note_dequantized_weight(self, node: _Node):
+        """A DequantizeLinear of constant integers folded to a float
+        constant (``ImporterBase.fold``): remember the file's integers and
+        scales, for a weight point where a Conv / MatMul / Gemm reads it."""
+        out = self.values.get(node.outputs[0])
+        vals = [self.values.get(n) if n else None for n in node.inputs[:3]]
+        if out is None or not out.is_const or len(vals) < 2 or any(
+                v is not None and (not v.is_const or v.layout != "plain") for v in vals) \
+                or vals[0] is None or vals[1] is None or node.attrs.get("block_size", 0):
+            return
+        z = np.asarray(vals[2].const) if len(vals) > 2 and vals[2] is not None else None
+        self._qdq_weights()[node.outputs[0]] = (
+            np.asarray(vals[0].const), np.asarray(vals[1].const), z,
+            int(node.attrs.get("axis", 1)))
+
+    def _qdq_points(self, node: _Node, first: int):
+        """A float op of the QDQ form (``node``, which emitted the lines from
+        ``first``): the reshapes, transposes and slices its handler put on
+        dequantized pairs get the pair's point again (``_repoint``), and a
+        Conv / MatMul / Gemm whose weight is a DequantizeLinear of constant
+        int8 integers gets a weight point with the file's scales
+        (``_weight_point``): so that --qsim-realize computes it on the
+        file's integers.  Where the weight has nonzero zero points, uint8
+        integers, blocked parameters or per-channel scales along another
+        axis than the output channels', it stays the folded float constant
+        (the op stays float after realize, with the same values)."""
+        reads = self._qdq_reads()
+        pairs = [reads[n] for n in node.inputs if n in reads]
+        if pairs:
+            self._repoint(node, first, self._pair_ssas(pairs),
+                          keep=(self.values[node.outputs[0]].ssa,))
+        if node.op_type not in ("Conv", "MatMul", "Gemm") or len(node.inputs) < 2:
+            return
+        rec = self._qdq_weights().get(node.inputs[1])
+        if rec is None:
+            return
+        q, scales, zps, axis = rec
+        if q.dtype != np.int8 or scales.dtype != np.float32 or scales.ndim > 1 \
+                or q.ndim == 0 or (node.op_type == "MatMul" and q.ndim != 2):
+            return
+        scales = scales.reshape(-1)
+        # The ONNX weight's output-channel axis: Conv OIHW, MatMul (K, N),
+        # Gemm B (K, N) or, transposed, (N, K).
+        out_axis = {"Conv": 0, "MatMul": 1,
+                    "Gemm": 0 if node.attrs.get("transB", 0) else 1}[node.op_type]
+        if scales.size > 1 and (not -q.ndim <= axis < q.ndim or axis % q.ndim != out_axis
+                                or q.shape[out_axis] != scales.size):
+            return
+        if node.op_type == "Gemm":
+            # alpha is folded into the constant; the grid check of
+            # _weight_point refuses it where that is not exact.
+            alpha = np.float32(node.attrs.get("alpha", 1.0))
+            if not alpha > 0:
+                return
+            scales = (scales * alpha).astype(np.float32)
+        self._weight_point(node, first, scales, zps if zps is not None else 0)
+
     def op_DequantizeLinear(self, node: _Node, ins):
         if node.inputs[0] not in self._pairs() and ins[0].dtype in _INT:
             return [self._exact_dequantize(node, ins)]
@@ -240,6 +325,7 @@ class QuantOps:
                              "or a QLinear op")
         # The pair is the producer's qsim.sim_quantize, whose result is
         # already the dequantized float tensor.
+        self._qdq_reads()[node.outputs[0]] = node.inputs[0]
         return [self._read_pair(node, ins, 0, 1)]
 
     def _dequantized_const(self, node: _Node, ins, pos: int, axis: int):
@@ -368,8 +454,11 @@ class QuantOps:
         ``w * scale`` in float32, which quantizes back to ``w`` exactly.
         No point where realize could not use it (nonzero weight zero points,
         per-channel scales along no single axis of the emitted weight,
-        several contractions such as a grouped convolution): the op then
-        stays float after realize, with the same values."""
+        several contractions such as a grouped convolution, a constant
+        that is not ``q * scale`` in float32 for int8 ``q``: a
+        BatchNormalization folded into the convolution, an inexact Gemm
+        alpha): the op then stays float after realize, with the same
+        values."""
         import re
 
         scales = np.asarray(scales, np.float32).reshape(-1)
@@ -397,6 +486,8 @@ class QuantOps:
             params = (f"<s8, scales = [{', '.join(repr(float(v)) for v in scales)}], "
                       f"axis = {axis}>")
         else:
+            return
+        if not _on_grid(defs[0], shape, scales, axis):
             return
         t = _ty(tuple(shape))
         self.emit(f"qsim.sim_quantize {w} {params} {{kind = #qsim<kind weight>, "
@@ -778,6 +869,28 @@ class QuantOps:
 
 #: The com.microsoft ops imported (their ``ms_<Type>`` handlers).
 _MS_READS = tuple(sorted(n[3:] for n in dir(QuantOps) if n.startswith("ms_")))
+
+
+def _on_grid(line: str, shape, scales: np.ndarray, axis: int) -> bool:
+    """Whether the float32 constant that ``line`` defines (``shape``) is
+    ``q * scale`` in float32 for int8 integers ``q`` (per tensor, or
+    per channel along ``axis``): then a weight point with these scales is
+    the identity on it, and realize gets ``q`` back."""
+    import re
+
+    from ... import tools
+
+    m = re.search(r"values = (dense<.*>) : (tensor<[0-9x]+xf32>)\}>", line)
+    if m is None:
+        return False
+    w = tools.parse_dense_elements(m.group(1), m.group(2)).astype(np.float32)
+    bshape = [1] * len(shape)
+    if scales.size > 1:
+        bshape[axis] = scales.size
+    s = scales.astype(np.float32).reshape(bshape)
+    q = np.rint(w.astype(np.float64) / s)
+    return bool(np.all((q >= -128) & (q <= 127))
+                and np.array_equal((q.astype(np.float32) * s).astype(np.float32), w))
 
 
 def _esc(s: str) -> str:
