@@ -379,7 +379,7 @@ def compile_model(model, output, *, target_cpu: str = "host",
         # loop big enough); for a module lowered before, 0 or, with a fixed
         # team whose size is not known here, -1.
         compiled = threads if not lowered else (
-            -1 if "num_threads(" in llvm_mlir.read_text() else 0)
+            -1 if "num_threads(" in text else 0)
         wrapper = work / "wrapper.c"
         wrapper.write_text(generate_wrapper(name, inputs, outputs, version,
                                             compiled if openmp else 1))

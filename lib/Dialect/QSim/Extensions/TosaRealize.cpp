@@ -39,9 +39,8 @@ static Value accumulatorToFloat(OpBuilder &b, Location loc, Value acc,
   auto scaleType = RankedTensorType::get(shape, floatType.getElementType());
   Value scale = RealizeContext::tosaConst(
       b, loc, DenseElementsAttr::get(scaleType, ArrayRef<float>(values)));
-  auto shiftType = RankedTensorType::get({1}, b.getI8Type());
-  Value shift = RealizeContext::tosaConst(
-      b, loc, DenseElementsAttr::get(shiftType, ArrayRef<int8_t>{0}));
+  // tosa.mul's shift operand: a one-element i8 zero.
+  Value shift = RealizeContext::zeroPointTensor(b, loc, 0, b.getI8Type());
   return tosa::MulOp::create(b, loc, floatType, cast, scale, shift);
 }
 

@@ -229,6 +229,14 @@ void AnnotatePass::annotateFunction(func::FuncOp func,
     else
       quantized.insert(op);
   }
+  // Whether every user of `op` stays float (a function result counts as
+  // an int8 reader).
+  auto feedsOnlyFloatOps = [&](Operation *op) {
+    return !op->use_empty() && llvm::all_of(op->getUsers(), [&](Operation *u) {
+      return floatReason.contains(u) &&
+             !u->hasTrait<OpTrait::IsTerminator>();
+    });
+  };
   // An elementwise op whose every result feeds only ops that stay float
   // stays float too: its output point would round a value no int8 op reads,
   // on a range that is its own (an attention mask's -10000 added to the
@@ -241,13 +249,7 @@ void AnnotatePass::annotateFunction(func::FuncOp func,
       if (!quantized.contains(op) ||
           !isElementwiseArithmetic(
               cast<QuantizableOpInterface>(op).getQuantCategory()) ||
-          op->use_empty())
-        continue;
-      bool allFloat = llvm::all_of(op->getUsers(), [&](Operation *u) {
-        return floatReason.contains(u) && !floatReason[u].empty() &&
-               !u->hasTrait<OpTrait::IsTerminator>();
-      });
-      if (!allFloat)
+          !feedsOnlyFloatOps(op))
         continue;
       quantized.erase(op);
       floatReason[op] = "its results feed only ops that stay float";
@@ -261,17 +263,11 @@ void AnnotatePass::annotateFunction(func::FuncOp func,
   // float consumer keeps, e.g. a transformer's outlier features before a
   // float residual add).
   DenseSet<Operation *> floatResult;
-  for (Operation *op : ops) {
-    if (!quantized.contains(op) || op->use_empty() ||
-        !cast<QuantizableOpInterface>(op).canRealizeWithFloatResult())
-      continue;
-    if (llvm::all_of(op->getUsers(), [&](Operation *u) {
-          auto it = floatReason.find(u);
-          return it != floatReason.end() && !it->second.empty() &&
-                 !u->hasTrait<OpTrait::IsTerminator>();
-        }))
+  for (Operation *op : ops)
+    if (quantized.contains(op) &&
+        cast<QuantizableOpInterface>(op).canRealizeWithFloatResult() &&
+        feedsOnlyFloatOps(op))
       floatResult.insert(op);
-  }
 
   for (Operation *op : ops) {
     if (isBookkeeping(op))
