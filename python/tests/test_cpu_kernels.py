@@ -102,10 +102,28 @@ EPILOGUE_CLAMP_I32_BODY = """\
     %n = arith.trunci %bb : i32 to i8"""
 
 
-def epilogue_i8(rng, clamp, **fmt):
+# A 256-entry lookup of the narrowed byte, as qsim.lut's lowering writes it
+# (the kernels run it on the narrowed bytes with vpshufb).
+EPILOGUE_LUT_BODY = """
+    %ne = arith.extsi %n : i8 to i32
+    %c128 = arith.constant 128 : i32
+    %ix = arith.addi %ne, %c128 : i32
+    %ii = arith.index_cast %ix : i32 to index
+    %lv = tensor.extract %table[%ii] : tensor<256xi8>"""
+
+
+def epilogue_i8(rng, clamp, lut=False, **fmt):
     """The int8 epilogue: EPILOGUE_I8_BODY (i64, not narrowed by the
-    kernels), or with clamp = (lo, hi, max_first) EPILOGUE_CLAMP_I32_BODY."""
+    kernels), or with clamp = (lo, hi, max_first) EPILOGUE_CLAMP_I32_BODY;
+    with lut, followed by a lookup in a random table (EPILOGUE_LUT_BODY)."""
     shifts = fmt.pop("shifts")
+    if lut:
+        table = rng.integers(-128, 128, 256).astype(np.int8)
+        text = epilogue_i8(rng, clamp, **fmt, shifts=shifts)
+        text = text.replace("    linalg.yield %n : i8",
+                            EPILOGUE_LUT_BODY.lstrip("\n") + "\n    linalg.yield %lv : i8")
+        return (f"  %table = arith.constant {dense(table)} : tensor<256xi8>"
+                + text)
     if clamp is None:
         body = EPILOGUE_I8_BODY.format(shift=int(rng.integers(*shifts)))
     else:
@@ -120,7 +138,7 @@ def epilogue_i8(rng, clamp, **fmt):
 
 def conv_module(rng, n, h, w, c, f, k, stride, pad, izp=0, fp=False,
                 epilogue=True, relu_input=False, wlim=128, pad_after=None,
-                clamp=None):
+                clamp=None, lut=False):
     """A tosa.conv2d with random weights in [-wlim, wlim) and the int8
     epilogue (or a ReLU in f32). With relu_input, the int8 input is first
     clamped to [0, 127] (a ReLU's output: the kernels may read it as
@@ -187,7 +205,7 @@ def conv_module(rng, n, h, w, c, f, k, stride, pad, izp=0, fp=False,
             mult = rng.integers(1, 1 << 15, f).astype(np.int32)
             lines.append(f"  %mult = arith.constant {dense(mult)} : {ttype((f,), 'i32')}")
             epi = epilogue_i8(
-                rng, clamp, out8=ttype((n, oh, ow, f), "i8"), acc=acc_t,
+                rng, clamp, lut, out8=ttype((n, oh, ow, f), "i8"), acc=acc_t,
                 idm=idm, chm=chm, its=its, cht=ttype((f,), "i32"),
                 shifts=(20, 26))
             if pad_after:
@@ -215,7 +233,7 @@ def conv_module(rng, n, h, w, c, f, k, stride, pad, izp=0, fp=False,
 
 
 def dw_module(rng, n, h, w, c, k, stride, pad, izp=0, fp=False,
-              relu_input=False, dilation=1, clamp=None, kw=None):
+              relu_input=False, dilation=1, clamp=None, kw=None, lut=False):
     """A depthwise convolution (tosa.depthwise_conv2d, multiplier 1) with
     the int8 epilogue of conv_module, or a ReLU in f32. With relu_input
     the input is first clamped to [0, 127] (the kernels pair taps on
@@ -260,7 +278,7 @@ def dw_module(rng, n, h, w, c, k, stride, pad, izp=0, fp=False,
         mult = rng.integers(1, 1 << 15, c).astype(np.int32)
         lines.append(f"  %mult = arith.constant {dense(mult)} : {ttype((c,), 'i32')}")
         lines.append(epilogue_i8(
-            rng, clamp, out8=out_t, acc=acc_t, idm=idm, chm=chm, its=its,
+            rng, clamp, lut, out8=out_t, acc=acc_t, idm=idm, chm=chm, its=its,
             cht=ttype((c,), "i32"), shifts=(16, 20)))
     lines.append("}")
     x = (rng.standard_normal((n, h, w, c)).astype(np.float32) if fp else
@@ -359,6 +377,14 @@ CASES = {
     "depthwise1x2_relu_input": (dw_module, dict(n=2, h=4, w=5, c=64, k=1, kw=2, stride=1, pad=0, relu_input=True, clamp=(0, 127, True))),
     "depthwise7x7_relu_input": (dw_module, dict(n=1, h=9, w=9, c=32, k=7, stride=1, pad=3, relu_input=True)),
     "depthwise8x8_relu_input": (dw_module, dict(n=1, h=9, w=9, c=32, k=8, stride=1, pad=0, relu_input=True)),
+    # A lookup after the narrowing (hard-swish, sigmoid, ... as qsim.lut):
+    # on all pixels' bytes at once (32-byte and 16-byte chunks, padded
+    # rests), or per vector where the last one is partial.
+    "conv3x3_lut": (conv_module, dict(n=1, h=6, w=7, c=8, f=32, k=3, stride=1, pad=1, clamp=(-128, 127, True), lut=True)),
+    "conv1x1_lut_relu_tail": (conv_module, dict(n=1, h=5, w=7, c=16, f=20, k=1, stride=1, pad=0, clamp=(0, 127, False), lut=True)),
+    "conv1x1_lut_24": (conv_module, dict(n=2, h=5, w=5, c=16, f=24, k=1, stride=1, pad=0, clamp=(-50, 127, True), lut=True)),
+    "depthwise3x3_lut": (dw_module, dict(n=1, h=7, w=9, c=40, k=3, stride=1, pad=1, clamp=(-128, 127, True), lut=True)),
+    "depthwise5x5_relu_input_lut": (dw_module, dict(n=1, h=9, w=9, c=80, k=5, stride=2, pad=2, relu_input=True, clamp=(0, 127, True), lut=True)),
 }
 
 
@@ -376,6 +402,10 @@ def test_int8_kernels_bit_exact(tmp_path, case):
         assert got.dtype == ref.dtype and got.shape == ref.shape
         diff = np.flatnonzero(got != ref)
         assert diff.size == 0, f"{target}: {diff.size} of {ref.size} differ"
+        if kwargs.get("lut"):
+            # The lookup ran in the kernel's epilogue, not in a loop after.
+            low = (tmp_path / f"{case}.{target}.t1.llvm.mlir").read_text()
+            assert "pshuf.b" in low, target
 
 
 @pytest.mark.parametrize("budget", [1, 2, 4])

@@ -56,3 +56,54 @@ func.func @chain(%x: tensor<4x8xi32>) -> tensor<4x8xi8> {
   } -> tensor<4x8xi8>
   return %t : tensor<4x8xi8>
 }
+
+// -----
+
+// A producer read through a broadcast (an SE block's channel scale, read at
+// every pixel) is not fused when its body has more than one op: it would be
+// recomputed per pixel. A one-op producer (a cast) still is. Upstream fuses
+// both.
+// CHECK-LABEL: func.func @broadcast_producer
+// CHECK:         %[[S:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<8xi32>)
+// CHECK:           arith.muli
+// CHECK:           arith.shrsi
+// CHECK:         linalg.generic {{.*}} ins(%{{.*}}, %[[S]], %{{.*}} : tensor<4x8xi8>, tensor<8xi32>, tensor<8xi8>)
+// CHECK:           arith.extsi %{{.*}} : i8 to i32
+// CHECK-NOT:       arith.shrsi
+// CHECK:           arith.muli
+// CHECK:           arith.addi
+// UPSTREAM-LABEL: func.func @broadcast_producer
+// UPSTREAM:       linalg.generic
+// UPSTREAM-NOT:   linalg.generic
+#id2b = affine_map<(d0, d1) -> (d0, d1)>
+#ch = affine_map<(d0, d1) -> (d1)>
+#id1 = affine_map<(d0) -> (d0)>
+func.func @broadcast_producer(%x: tensor<4x8xi8>, %g: tensor<8xi32>, %h: tensor<8xi8>) -> tensor<4x8xi32> {
+  %e = tensor.empty() : tensor<8xi32>
+  %s = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%g : tensor<8xi32>) outs(%e : tensor<8xi32>) {
+  ^bb0(%in: i32, %out: i32):
+    %c7 = arith.constant 7 : i32
+    %m = arith.muli %in, %c7 : i32
+    %c2 = arith.constant 2 : i32
+    %v = arith.shrsi %m, %c2 : i32
+    linalg.yield %v : i32
+  } -> tensor<8xi32>
+  %e1 = tensor.empty() : tensor<8xi32>
+  %hw = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%h : tensor<8xi8>) outs(%e1 : tensor<8xi32>) {
+  ^bb0(%in: i8, %out: i32):
+    %v = arith.extsi %in : i8 to i32
+    linalg.yield %v : i32
+  } -> tensor<8xi32>
+  %e2 = tensor.empty() : tensor<4x8xi32>
+  %t = linalg.generic {indexing_maps = [#id2b, #ch, #ch, #id2b], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s, %hw : tensor<4x8xi8>, tensor<8xi32>, tensor<8xi32>) outs(%e2 : tensor<4x8xi32>) {
+  ^bb0(%a: i8, %b: i32, %c: i32, %out: i32):
+    %w = arith.extsi %a : i8 to i32
+    %p = arith.muli %w, %b : i32
+    %q = arith.addi %p, %c : i32
+    linalg.yield %q : i32
+  } -> tensor<4x8xi32>
+  return %t : tensor<4x8xi32>
+}

@@ -15,6 +15,7 @@
 #include "Epilogue.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
@@ -65,6 +66,88 @@ std::pair<Value, Value> EpilogueEmitter::mulExtendedEvenOdd(Value a, Value c) {
   return {low, high};
 }
 
+/// Problem::lookup on a vector of n bytes. x86's vpshufb looks up 16-entry
+/// tables and gives 0 where an index byte has its top bit set, so the 256
+/// entries are 16 tables D_k read at j_k = x + 128 - 16k: wrapping for k <= 8,
+/// then with signed saturation (a lane that passes -128 stays there). Lane
+/// x + 128 = 16h + l reads D_k[l] for k = max(0, h - 7) .. h and nothing
+/// else, so with D_h = T_h ^ D_max(0,h-7) ^ ... ^ D_h-1 (T_h: entries 16h ..
+/// 16h + 15) the XOR of the reads is T_h[l]: XNNPACK's x8-lut form, three
+/// instructions per table and 32 bytes. AVX2's 32-byte vpshufb (every kernel
+/// family's targets have it) on 32-byte chunks, SSSE3's on a 16-byte rest;
+/// n is padded to a multiple of 16 with zero lanes.
+Value EpilogueEmitter::lookup(Value bytes) {
+  Type i8 = b.getI8Type();
+  int64_t n = cast<VectorType>(bytes.getType()).getNumElements();
+  int64_t padded = llvm::alignTo(n, 16);
+  if (padded != n) {
+    Value zero = arith::ConstantOp::create(
+        b, loc, SplatElementsAttr::get(vecType(i8, padded - n),
+                                       b.getIntegerAttr(i8, 0)));
+    SmallVector<int64_t> mask = llvm::to_vector(llvm::seq<int64_t>(0, padded));
+    bytes = vector::ShuffleOp::create(b, loc, bytes, zero, mask);
+  }
+  SmallVector<uint8_t> d;
+  for (APInt v : p.lookup->table.getValues<APInt>())
+    d.push_back(static_cast<uint8_t>(v.getZExtValue()));
+  for (int64_t h = 1; h < 16; ++h)
+    for (int64_t k = std::max<int64_t>(0, h - 7); k < h; ++k)
+      for (int64_t l = 0; l < 16; ++l)
+        d[16 * h + l] ^= d[16 * k + l];
+  auto splat = [&](int64_t w, int64_t c) -> Value {
+    return arith::ConstantOp::create(
+        b, loc, SplatElementsAttr::get(vecType(i8, w), b.getIntegerAttr(i8, c)));
+  };
+  auto chunkLookup = [&](Value x, int64_t w) -> Value {
+    StringRef pshufb =
+        w == 32 ? "llvm.x86.avx2.pshuf.b" : "llvm.x86.ssse3.pshuf.b.128";
+    Value sixteen = splat(w, 16);
+    Value j = arith::XOrIOp::create(b, loc, x, splat(w, -128));
+    Value result;
+    for (int64_t k = 0; k < 16; ++k) {
+      if (k > 8)
+        j = LLVM::SSubSat::create(b, loc, j, sixteen);
+      else if (k > 0)
+        j = arith::SubIOp::create(b, loc, j, sixteen);
+      SmallVector<APInt> table;
+      for (int64_t i = 0; i < w; ++i)
+        table.push_back(APInt(8, d[16 * k + i % 16]));
+      Value t = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(vecType(i8, w), table));
+      Value found = LLVM::CallIntrinsicOp::create(b, loc, vecType(i8, w),
+                                                  b.getStringAttr(pshufb),
+                                                  ValueRange{t, j})
+                        .getResult(0);
+      result = result ? arith::XOrIOp::create(b, loc, result, found).getResult()
+                      : found;
+    }
+    return result;
+  };
+  SmallVector<Value> parts;
+  for (int64_t at = 0; at < padded;) {
+    int64_t w = padded - at >= 32 ? 32 : 16;
+    Value x = vector::ShuffleOp::create(
+        b, loc, bytes, bytes, llvm::to_vector(llvm::seq<int64_t>(at, at + w)));
+    parts.push_back(chunkLookup(x, w));
+    at += w;
+  }
+  Value all;
+  for (Value v : parts) {
+    if (!all) {
+      all = v;
+      continue;
+    }
+    int64_t k = cast<VectorType>(all.getType()).getNumElements();
+    int64_t j = cast<VectorType>(v.getType()).getNumElements();
+    all = vector::ShuffleOp::create(
+        b, loc, all, v, llvm::to_vector(llvm::seq<int64_t>(0, k + j)));
+  }
+  if (padded != n)
+    all = vector::ShuffleOp::create(b, loc, all, all,
+                                    llvm::to_vector(llvm::seq<int64_t>(0, n)));
+  return all;
+}
+
 Value EpilogueEmitter::apply(Value acc, Value m, Value f, int64_t valid,
                              bool beforeNarrowing) {
   if (!p.epilogue)
@@ -106,6 +189,8 @@ Value EpilogueEmitter::apply(Value acc, Value m, Value f, int64_t valid,
   for (Operation &op : body->without_terminator()) {
     if (beforeNarrowing && llvm::is_contained(p.narrowing->ops, &op))
       continue;
+    if (p.lookup && llvm::is_contained(p.lookup->ops, &op))
+      continue;
     if (auto c = dyn_cast<arith::ConstantOp>(op)) {
       auto t = vecType(c.getType(), L);
       map.map(c.getResult(),
@@ -132,6 +217,8 @@ Value EpilogueEmitter::apply(Value acc, Value m, Value f, int64_t valid,
   }
   Value yielded = beforeNarrowing ? p.narrowing->input
                                   : body->getTerminator()->getOperand(0);
+  if (p.lookup && !beforeNarrowing)
+    return lookup(map.lookup(p.lookup->ops.front()->getOperand(0)));
   if (!map.contains(yielded)) // a value from outside or a block argument
     return vector::BroadcastOp::create(b, loc, vecType(yielded.getType(), L),
                                        yielded);
@@ -143,7 +230,7 @@ Value EpilogueEmitter::apply(Value acc, Value m, Value f, int64_t valid,
 /// truncated (LLVM's x86 backend makes it vpackssdw / vpacksswb across the
 /// registers), then clamped to [lo, hi] on bytes. Per 8 lanes that is
 /// about 2.5 instructions less than clamping and packing each vector.
-Value EpilogueEmitter::narrow(ArrayRef<Value> vectors) {
+Value EpilogueEmitter::narrow(ArrayRef<Value> vectors, bool withLookup) {
   Value all = vectors.front();
   for (Value v : vectors.drop_front()) {
     int64_t n = cast<VectorType>(all.getType()).getNumElements();
@@ -166,5 +253,30 @@ Value EpilogueEmitter::narrow(ArrayRef<Value> vectors) {
     bytes = arith::MaxSIOp::create(b, loc, bytes, splat(i8, p.narrowing->lo));
   if (p.narrowing->hi < 127)
     bytes = arith::MinSIOp::create(b, loc, bytes, splat(i8, p.narrowing->hi));
-  return bytes;
+  return p.lookup && withLookup ? lookup(bytes) : bytes;
+}
+
+SmallVector<Value> EpilogueEmitter::lookupEach(ArrayRef<Value> byteVectors) {
+  Value all;
+  SmallVector<int64_t> sizes;
+  for (Value v : byteVectors) {
+    int64_t k = cast<VectorType>(v.getType()).getNumElements();
+    sizes.push_back(k);
+    if (!all) {
+      all = v;
+      continue;
+    }
+    int64_t n = cast<VectorType>(all.getType()).getNumElements();
+    all = vector::ShuffleOp::create(
+        b, loc, all, v, llvm::to_vector(llvm::seq<int64_t>(0, n + k)));
+  }
+  all = lookup(all);
+  SmallVector<Value> parts;
+  int64_t at = 0;
+  for (int64_t k : sizes) {
+    parts.push_back(vector::ShuffleOp::create(
+        b, loc, all, all, llvm::to_vector(llvm::seq<int64_t>(at, at + k))));
+    at += k;
+  }
+  return parts;
 }

@@ -33,13 +33,19 @@ public:
               bool beforeNarrowing = false);
 
   /// The narrowing clamp of one pixel's i32 vectors, as one vector of their
-  /// concatenated lanes.
-  Value narrow(ArrayRef<Value> vectors);
+  /// concatenated lanes; then, `withLookup`, the lookup (Problem::lookup) if
+  /// the problem has one.
+  Value narrow(ArrayRef<Value> vectors, bool withLookup = true);
+
+  /// The lookup (Problem::lookup) on several byte vectors at once (one
+  /// concatenation in full-width chunks), split back.
+  SmallVector<Value> lookupEach(ArrayRef<Value> byteVectors);
 
 private:
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   VectorType vecType(Type elt, int64_t n) { return VectorType::get({n}, elt); }
   std::pair<Value, Value> mulExtendedEvenOdd(Value a, Value c);
+  Value lookup(Value bytes);
 
   OpBuilder &b;
   Location loc;

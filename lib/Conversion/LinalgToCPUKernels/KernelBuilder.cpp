@@ -276,16 +276,23 @@ Value KernelBuilder::tile(Value out, Value m0, int64_t mr, Value f0, int64_t nv,
 
   if (p.epilogue && p.narrowing && fValid == L) {
     // One narrowing and one write per pixel for its nv vectors (a partial
-    // last vector keeps its own masked write below).
+    // last vector keeps its own masked write below); a lookup runs once on
+    // the bytes of all mr pixels, in full-width chunks.
+    SmallVector<Value> bytes;
     for (int64_t i = 0; i < mr; ++i) {
       SmallVector<Value> vs;
       for (int64_t j = 0; j < nv; ++j)
         vs.push_back(epilogue->apply(accs[i * nv + j], ms[i], fs[j], L,
                                      /*beforeNarrowing=*/true));
+      bytes.push_back(epilogue->narrow(vs, /*withLookup=*/false));
+    }
+    if (p.lookup)
+      bytes = epilogue->lookupEach(bytes);
+    for (int64_t i = 0; i < mr; ++i) {
       SmallVector<Value> at = outPixels[i];
       at.push_back(fs[0]);
-      out = vector::TransferWriteOp::create(b, loc, epilogue->narrow(vs), out,
-                                            at, ArrayRef<bool>{true})
+      out = vector::TransferWriteOp::create(b, loc, bytes[i], out, at,
+                                            ArrayRef<bool>{true})
                 .getResult();
     }
     return out;

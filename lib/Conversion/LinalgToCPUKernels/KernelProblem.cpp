@@ -18,6 +18,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 
 using namespace mlir;
@@ -173,8 +174,7 @@ static bool isFullMap(AffineMap map, ArrayRef<int64_t> shape) {
 /// [-128, 127] is what x86's packs (vpackssdw, vpacksswb) do for several
 /// vectors at once, and the remaining clamp runs on bytes.
 static std::optional<Problem::NarrowingClamp>
-matchNarrowingClamp(linalg::GenericOp g) {
-  Value yielded = g.getBody()->getTerminator()->getOperand(0);
+matchNarrowingClamp(linalg::GenericOp g, Value yielded) {
   auto trunc = yielded.getDefiningOp<arith::TruncIOp>();
   if (!trunc || !trunc.getType().isInteger(8) ||
       !trunc.getIn().getType().isInteger(32) ||
@@ -210,6 +210,44 @@ matchNarrowingClamp(linalg::GenericOp g) {
   if (lo > hi || lo < -128 || hi > 127)
     return std::nullopt;
   return Problem::NarrowingClamp{x, {inner, outer, trunc}, lo, hi};
+}
+
+/// `tensor.extract %table[index_cast(extsi(t : i8 to i32) + 128)]`, the
+/// value `yielded` by the epilogue, with %table a constant tensor<256xi8>
+/// from outside the body and each op of the chain used only by the next:
+/// qsim.lut on int8, lowered. Sets `byte` to t.
+static std::optional<Problem::Lookup> matchLookup(linalg::GenericOp g,
+                                                  Value yielded, Value &byte) {
+  Block *body = g.getBody();
+  auto extract = yielded.getDefiningOp<tensor::ExtractOp>();
+  if (!extract || extract->getBlock() != body || extract.getIndices().size() != 1)
+    return std::nullopt;
+  DenseIntElementsAttr table;
+  auto tableType = dyn_cast<RankedTensorType>(extract.getTensor().getType());
+  if (!tableType || tableType.getShape() != ArrayRef<int64_t>{256} ||
+      !tableType.getElementType().isInteger(8) ||
+      !matchPattern(extract.getTensor(), m_Constant(&table)))
+    return std::nullopt;
+  auto cast = extract.getIndices()[0].getDefiningOp<arith::IndexCastOp>();
+  if (!cast || cast->getBlock() != body || !cast->hasOneUse())
+    return std::nullopt;
+  auto add = cast.getIn().getDefiningOp<arith::AddIOp>();
+  if (!add || add->getBlock() != body || !add->hasOneUse() ||
+      !add.getType().isInteger(32))
+    return std::nullopt;
+  APInt offset;
+  Value x;
+  for (int i = 0; i < 2; ++i)
+    if (matchPattern(add->getOperand(i), m_ConstantInt(&offset)))
+      x = add->getOperand(1 - i);
+  if (!x || offset != 128)
+    return std::nullopt;
+  auto ext = x.getDefiningOp<arith::ExtSIOp>();
+  if (!ext || ext->getBlock() != body || !ext->hasOneUse() ||
+      !ext.getIn().getType().isInteger(8))
+    return std::nullopt;
+  byte = ext.getIn();
+  return Problem::Lookup{table, {ext, add, cast, extract}};
 }
 
 /// The elementwise consumer that can run on the accumulators: the only user
@@ -265,7 +303,18 @@ static void matchEpilogue(Value result, Problem &p) {
   if (!accArg)
     return;
   auto isScalar = [](Type t) { return t.isIntOrFloat(); };
+  // A trailing lookup is taken when a narrowing clamp precedes it; the rest
+  // of the body must be scalar arith/math.
+  Value yielded = body->getTerminator()->getOperand(0);
+  Value byte;
+  std::optional<Problem::Lookup> lookup = matchLookup(g, yielded, byte);
+  std::optional<Problem::NarrowingClamp> narrowing =
+      matchNarrowingClamp(g, lookup ? byte : yielded);
+  if (lookup && !narrowing)
+    return;
   for (Operation &op : body->without_terminator()) {
+    if (lookup && llvm::is_contained(lookup->ops, &op))
+      continue;
     Dialect *dialect = op.getDialect();
     if (!dialect || (!isa<arith::ArithDialect>(dialect) &&
                      !isa<math::MathDialect>(dialect)))
@@ -278,7 +327,8 @@ static void matchEpilogue(Value result, Problem &p) {
   p.epilogue = g;
   p.accArg = *accArg;
   p.argKinds = std::move(kinds);
-  p.narrowing = matchNarrowingClamp(g);
+  p.narrowing = narrowing;
+  p.lookup = lookup;
 }
 
 /// Strides, dilations and the NHWC output geometry of a 2-D convolution of

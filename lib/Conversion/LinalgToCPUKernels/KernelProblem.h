@@ -69,6 +69,14 @@ struct Problem {
     int64_t lo, hi;
   };
   std::optional<NarrowingClamp> narrowing;
+  // After the narrowing clamp, a 256-entry lookup (qsim.lut's lowering:
+  // `tensor.extract %table[index_cast(extsi(t) + 128)]` of the truncated
+  // byte t, the yielded value), which the tile applies to the narrowed bytes.
+  struct Lookup {
+    DenseIntElementsAttr table;      // tensor<256xi8>
+    SmallVector<Operation *, 4> ops; // extsi, addi, index_cast, extract
+  };
+  std::optional<Lookup> lookup;
 
   int64_t M() const { return N * OH * OW; }
   /// The accumulator element type: f32, i32, or i8 for an int8 max pool

@@ -65,3 +65,26 @@ func.func @conv_residual_batch1(%x: tensor<1x6x6x16xi8>, %skip: tensor<1x6x6x16x
   } -> tensor<1x6x6x16xi8>
   return %1 : tensor<1x6x6x16xi8>
 }
+
+// A lookup after the requantize (qsim.lut: hard-swish, sigmoid, ...) runs in
+// the epilogue too, on the narrowed bytes of the tile's pixels: 16 vpshufb
+// per 32 bytes on tables indexed at x + 128 - 16k (wrapping, then
+// saturating), XORed; no loop after the kernel reads the table.
+// CHECK-LABEL: func.func @conv_requantize_lut
+// CHECK: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// CHECK: arith.trunci %{{.*}} : vector<16xi32> to vector<16xi8>
+// CHECK: arith.xori %{{.*}}, %{{.*}} : vector<32xi8>
+// CHECK-COUNT-16: llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"
+// CHECK: llvm.intr.ssub.sat
+// CHECK: vector.transfer_write %{{.*}} : vector<16xi8>
+// CHECK-NOT: tensor.extract
+// CHECK-NOT: linalg.generic
+func.func @conv_requantize_lut(%x: tensor<1x6x6x16xi8>) -> tensor<1x6x6x16xi8> {
+  %w = arith.constant dense<5> : tensor<16x1x1x16xi8>
+  %b = arith.constant dense<-300> : tensor<16xi32>
+  %z = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %0 = tosa.conv2d %x, %w, %b, %z, %z {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x6x6x16xi8>, tensor<16x1x1x16xi8>, tensor<16xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x6x6x16xi32>
+  %1 = qsim.requantize %0 multiplier [1518500250] shift [39] : tensor<1x6x6x16xi32> -> tensor<1x6x6x16xi8>
+  %2 = qsim.lut %1 table dense<"0x000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F606162636465666768696A6B6C6D6E6F707172737475767778797A7B7C7D7E7F808182838485868788898A8B8C8D8E8F909192939495969798999A9B9C9D9E9FA0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBFC0C1C2C3C4C5C6C7C8C9CACBCCCDCECFD0D1D2D3D4D5D6D7D8D9DADBDCDDDEDFE0E1E2E3E4E5E6E7E8E9EAEBECEDEEEFF0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF"> : tensor<256xi8> : tensor<1x6x6x16xi8> -> tensor<1x6x6x16xi8>
+  return %2 : tensor<1x6x6x16xi8>
+}

@@ -448,6 +448,23 @@ func.func @mul(%x: tensor<1x4xi32>, %g: tensor<4xi32>) -> tensor<1x4xi32> {
 
 // -----
 
+// Operands widened from int8 (an SE block's feature map times its channel
+// scale): the exact product fits 32 bits, so it is an i32 multiply with no
+// saturation.
+// CHECK-LABEL: func.func @mul_int8_operands
+// CHECK: linalg.generic
+// CHECK: ^bb0(%[[L:.*]]: i32, %[[R:.*]]: i32, %{{.*}}: i32):
+// CHECK-NEXT: %[[P:.*]] = arith.muli %[[L]], %[[R]] : i32
+// CHECK-NEXT: linalg.yield %[[P]] : i32
+func.func @mul_int8_operands(%x: tensor<1x2x2x4xi8>, %g: tensor<1x1x1x4xi8>) -> tensor<1x2x2x4xi32> {
+  %a = qsim.cast %x : tensor<1x2x2x4xi8> to tensor<1x2x2x4xi32>
+  %b = qsim.cast %g : tensor<1x1x1x4xi8> to tensor<1x1x1x4xi32>
+  %0 = qsim.mul %a, %b scales([0.5], [0.25] -> [0.125]) : tensor<1x2x2x4xi32>, tensor<1x1x1x4xi32> -> tensor<1x2x2x4xi32>
+  return %0 : tensor<1x2x2x4xi32>
+}
+
+// -----
+
 // A lookup reads its constant table at the input plus 2^(bits - 1) (the
 // numbers: bitexact-lut.mlir).
 // CHECK-DAG: #[[$ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>

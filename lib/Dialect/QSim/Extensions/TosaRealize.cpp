@@ -178,21 +178,32 @@ LogicalResult mlir::qsim::realizeTosaAvgPool(Operation *operation,
   OpBuilder b(op);
   Location loc = op.getLoc();
   Type i32 = ctx.intType(32);
-  Value x32 = ctx.widen(b, loc, *x);
+  int64_t count = kernel[0] * kernel[1];
+  // linalg.pooling_nhwc_sum sign-extends its input to the accumulator type,
+  // so int8 input is summed as it is, without an i32 copy of the feature
+  // map (the CPU kernels' int8 pooling form), and the window's zero points,
+  // count * zp, are taken off by the requantize. Exact while the sum cannot
+  // leave i32; otherwise (and for unsigned storage, which the sign extension
+  // would misread) the input is widened, minus zp, first.
+  unsigned bits = x->params.getBits();
+  int64_t zp = x->params.getZeroPoint();
+  bool direct = x->params.getIsSigned() && bits <= 16 &&
+                count < (int64_t(1) << (31 - bits));
+  Value in = direct ? x->value : ctx.widen(b, loc, *x);
   auto accTy = RealizeContext::withElementType(resTy, i32);
   Value init = RealizeContext::zeroAccumulator(b, loc, accTy);
   Value window = tensor::EmptyOp::create(b, loc, kernel, i32);
   auto sum = linalg::PoolingNhwcSumOp::create(
-      b, loc, TypeRange{accTy}, ValueRange{x32, window}, ValueRange{init},
+      b, loc, TypeRange{accTy}, ValueRange{in, window}, ValueRange{init},
       ArrayRef<NamedAttribute>{
           b.getNamedAttr("strides", b.getI64TensorAttr(stride)),
           b.getNamedAttr("dilations", b.getI64TensorAttr({1, 1}))});
-  double count = static_cast<double>(kernel[0] * kernel[1]);
   QuantParamsAttr p = out.getParams();
-  Value r = ctx.requantize(b, loc, sum.getResult(0),
-                           {static_cast<double>(x->params.getScale()) / count},
-                           0, std::nullopt, p, ctx.intType(p.getBits()),
-                           out.getRounding());
+  Value r = ctx.requantize(
+      b, loc, sum.getResult(0),
+      {static_cast<double>(x->params.getScale()) / static_cast<double>(count)},
+      direct ? count * zp : 0, std::nullopt, p, ctx.intType(p.getBits()),
+      out.getRounding());
   if (!r)
     return failure();
   ctx.finish(op, out, IntValue{r, p});

@@ -112,15 +112,33 @@ func.func @batchnorm_affine(%x: tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32> {
 
 // -----
 
-// Average pool (2x2, no padding): int32 sum and a requantize by 1/4.
+// Average pool (2x2, no padding): int32 sum of the int8 input as it is (the
+// pooling op sign-extends; no i32 copy) and a requantize by 1/4.
 // CHECK-LABEL: func.func @avg_pool
-// CHECK: linalg.pooling_nhwc_sum {{.*}} -> tensor<1x1x1x1xi32>
+// CHECK-NOT: qsim.cast
+// CHECK: linalg.pooling_nhwc_sum {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x2x2x1xi8>, tensor<2x2xi32>) {{.*}} -> tensor<1x1x1x1xi32>
 // CHECK: qsim.requantize %{{.*}} multiplier [1] shift [2] : tensor<1x1x1x1xi32> -> tensor<1x1x1x1xi8>
 func.func @avg_pool(%x: tensor<1x2x2x1xf32>) -> tensor<1x1x1x1xf32> {
   %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
   %0 = qsim.sim_quantize %x <s8, scale = 0.0625> : tensor<1x2x2x1xf32>
   %p = tosa.avg_pool2d %0, %zp, %zp {acc_type = f32, kernel = array<i64: 2, 2>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>} : (tensor<1x2x2x1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x1x1x1xf32>
   %1 = qsim.sim_quantize %p <s8, scale = 0.0625> : tensor<1x1x1x1xf32>
+  return %1 : tensor<1x1x1x1xf32>
+}
+
+// -----
+
+// A nonzero input zero point: the window's 4 x (-128) is taken off by the
+// requantize (its input zero point), not by a widened copy of the input.
+// CHECK-LABEL: func.func @avg_pool_zero_point
+// CHECK-NOT: qsim.cast
+// CHECK: %[[S:.*]] = linalg.pooling_nhwc_sum {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x2x2x1xi8>, tensor<2x2xi32>)
+// CHECK: qsim.requantize %[[S]] multiplier [1] shift [2] {input_zero_point = -512 : i64, output_zero_point = -128 : i64}
+func.func @avg_pool_zero_point(%x: tensor<1x2x2x1xf32>) -> tensor<1x1x1x1xf32> {
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %0 = qsim.sim_quantize %x <s8, scale = 0.0625, zero_point = -128> : tensor<1x2x2x1xf32>
+  %p = tosa.avg_pool2d %0, %zp, %zp {acc_type = f32, kernel = array<i64: 2, 2>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>} : (tensor<1x2x2x1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x1x1x1xf32>
+  %1 = qsim.sim_quantize %p <s8, scale = 0.0625, zero_point = -128> : tensor<1x1x1x1xf32>
   return %1 : tensor<1x1x1x1xf32>
 }
 
