@@ -451,17 +451,20 @@ def pool_module(rng, kind, elt, n, h, w, c, k, stride, pad):
     return text, [x]
 
 
-@pytest.mark.parametrize("kind,elt", [("max", "i8"), ("max", "f32"),
-                                      ("avg", "i8"), ("avg", "f32")])
-def test_pooling_kernels_bit_exact(tmp_path, kind, elt):
+@pytest.mark.parametrize("kind,elt,c", [("max", "i8", 20), ("max", "f32", 20),
+                                        ("avg", "i8", 20), ("avg", "f32", 20),
+                                        ("max", "i8", 24), ("max", "i8", 48),
+                                        ("max", "i8", 8)])
+def test_pooling_kernels_bit_exact(tmp_path, kind, elt, c):
     """Max and sum pooling through the depthwise kernels (no weights, max or
-    add per tap in 32-bit lanes, the avg division as epilogue): the same
-    bits as the plain loops, f32 included (the same ops in the same order),
-    with padding, stride 2 and a channel tail."""
-    rng = np.random.default_rng(zlib.crc32(f"{kind}{elt}".encode()))
-    text, inputs = pool_module(rng, kind, elt, n=2, h=13, w=11, c=20, k=3,
+    add per tap in 32-bit lanes, an int8 max on byte lanes: 4, 2 or 1
+    vectors' worth, whichever divides the channels; the avg division as
+    epilogue): the same bits as the plain loops, f32 included (the same ops
+    in the same order), with padding, stride 2 and a channel tail."""
+    rng = np.random.default_rng(zlib.crc32(f"{kind}{elt}{c}".encode()))
+    text, inputs = pool_module(rng, kind, elt, n=2, h=13, w=11, c=c, k=3,
                                stride=2, pad=1)
-    name = f"pool_{kind}_{elt}"
+    name = f"pool_{kind}_{elt}_{c}"
     ref = run(tmp_path, name, text, inputs, "none")
     assert len(np.unique(ref)) > 10
     for target in host_targets():

@@ -134,8 +134,20 @@ KernelConfig cpu::selectKernel(const Problem &p,
   c.xBias = choice.xBias;
   c.why = std::move(choice.why);
   c.shape = c.dot->getShape();
-  if (p.pool == Problem::Pool::Max && !p.isFloat)
-    c.shape.lanes *= 4; // an int8 max is exact on i8 lanes
+  if (p.pool == Problem::Pool::Max && !p.isFloat) {
+    // An int8 max is exact on i8 lanes: four vectors' worth per register,
+    // or fewer where that divides the channels and four times does not. A
+    // partial vector of bytes is a masked load per tap, which AVX2 has
+    // only for 32- and 64-bit lanes: LLVM loads it byte by byte (24
+    // channels on 32 lanes made ShuffleNet's max pool 25x slower than f32).
+    int64_t lanes = c.shape.lanes;
+    c.shape.lanes = 4 * lanes;
+    for (int64_t k : {4, 2, 1})
+      if (p.F % (k * lanes) == 0) {
+        c.shape.lanes = k * lanes;
+        break;
+      }
+  }
   c.tapGroups = p.depthwise && p.pool == Problem::Pool::None && !p.isFloat &&
                 c.dot->getTapsPerGroup() > 0;
   if (c.tapGroups)
