@@ -23,7 +23,7 @@ func.func @signed_input(%x: tensor<1x4x4x8xi8>) -> tensor<1x4x4x16xi32> {
 }
 
 func.func @depthwise_and_pool(%x: tensor<1x6x6x8xi8>) -> tensor<1x3x3x8xi8> {
-  // expected-remark @below {{micro-kernel: max, 32 lanes}}
+  // expected-remark @below {{micro-kernel: max, 8 lanes}}
   %p = tosa.max_pool2d %x {kernel = array<i64: 2, 2>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>} : (tensor<1x6x6x8xi8>) -> tensor<1x3x3x8xi8>
   return %p : tensor<1x3x3x8xi8>
 }
