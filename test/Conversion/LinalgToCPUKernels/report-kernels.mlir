@@ -32,4 +32,4 @@ func.func @depthwise_and_pool(%x: tensor<1x6x6x8xi8>) -> tensor<1x3x3x8xi8> {
 // RUN: qsim-opt %s --qsim-cpu-pipeline="microkernels=avx2 report-kernels" -o /dev/null 2>&1 | FileCheck %s --check-prefix=PIPE
 // PIPE: remark: micro-kernel: vpmaddubsw, 8 lanes (input in [0, 127]: read as unsigned)
 // PIPE: remark: micro-kernel: vpmaddwd, 8 lanes (input in [-128, 127]: vpmaddubsw could saturate)
-// PIPE: remark: micro-kernel: max, 32 lanes
+// PIPE: remark: micro-kernel: max, 8 lanes
