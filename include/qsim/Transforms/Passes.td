@@ -78,7 +78,11 @@ def QSimFuseElementwiseKeepNamed
     global pool (`tosa.matmul` between two reshapes) became a generic with
     the pool's requantize folded in and ran as plain loops.
 
-    Only producers with one use are fused, as upstream's default control.
+    Only producers with one use are fused, as upstream's default control,
+    and a producer read through a broadcast (a map that is no permutation)
+    only when its body is one op (a cast): otherwise fusion would recompute
+    it for every element it broadcasts to (a squeeze-and-excitation block's
+    channel scale, requantize and lookup included, once per pixel).
     `--qsim-cpu-pipeline` runs this pass; the GPU pipeline keeps upstream's.
 
     Example:
