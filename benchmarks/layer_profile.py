@@ -12,8 +12,9 @@ Takes a ``qsim quantize`` OUTDIR (float.mlir, table.json, report.json) and:
    thread) and upstream's ``--ensure-debug-info-scope-on-llvm-func``, and
    compiles both with ``qsim compile``;
 3. runs each library under ``perf record`` (linux-perf) on one input
-   (``--input``: an .npy of the model's input shape, the first sample;
-   otherwise a standard normal one, seeded), then reads the samples per
+   (``--input``: an .npy of the input's samples, or an .npz of each input's
+   keyed by name, the first sample of each; without it, seeded standard
+   normal float inputs), then reads the samples per
    source line with ``perf report --sort srcline``.
 
 Prints the time per op kind (the node name's last part: Conv, Mul,
@@ -137,24 +138,26 @@ import qsim
 from qsim.deploy import keep_freed_heap_memory
 keep_freed_heap_memory()
 m = qsim.load({lib!r}, threads=1)
-x = np.load({x!r})
+with np.load({x!r}) as z:
+    xs = [z[k] for k in {names!r}]
 for _ in range(3):
-    m(x)
+    m(*xs)
 best = float("inf")
 for _ in range({calls}):
-    t = time.perf_counter(); m(x); best = min(best, time.perf_counter() - t)
+    t = time.perf_counter(); m(*xs); best = min(best, time.perf_counter() - t)
 print(best * 1e3)
 """
 
 
-def profile(lib: Path, x: Path, calls: int, work: Path) -> Tuple[float, Dict[str, float]]:
+def profile(lib: Path, x: Path, names, calls: int,
+            work: Path) -> Tuple[float, Dict[str, float]]:
     perf = shutil.which("perf")
     if perf is None:
         raise ProfileError("perf (linux-perf) is not installed; it samples the libraries")
     data = work / f"{lib.stem}.perf.data"
     script = work / f"{lib.stem}.run.py"
     script.write_text(_RUNNER.format(python=str(ROOT / "python"), lib=str(lib), x=str(x),
-                                     calls=calls))
+                                     names=list(names), calls=calls))
     out = _run([perf, "record", "-q", "-o", data, sys.executable, script],
                f"perf record of {lib.name} (perf_event_paranoid at most 2?)")
     best = float(out.strip().splitlines()[-1])
@@ -173,7 +176,8 @@ def profile(lib: Path, x: Path, calls: int, work: Path) -> Tuple[float, Dict[str
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("outdir", type=Path, help="a qsim quantize OUTDIR")
-    ap.add_argument("--input", type=Path, help="an .npy of inputs (the first sample is used)")
+    ap.add_argument("--input", type=Path,
+                    help="an .npy of samples, or an .npz keyed by input name (first sample)")
     ap.add_argument("--calls", type=int, default=200, help="calls per library (default 200)")
     ap.add_argument("--top", type=int, default=15, help="layers listed (default 15)")
     ap.add_argument("--keep", type=Path, help="keep the built files there")
@@ -183,23 +187,37 @@ def main(argv=None) -> int:
         report = json.loads((args.outdir / "report.json").read_text()) \
             if (args.outdir / "report.json").is_file() else {}
         inputs = report.get("inputs") or []
-        if len(inputs) != 1:
-            raise ProfileError("only models with one input are profiled "
-                               f"(report.json lists {len(inputs)})")
-        shape = inputs[0]["shape"]
+        if not inputs:
+            raise ProfileError(f"{args.outdir / 'report.json'} lists no inputs "
+                               f"(not written by qsim quantize?)")
         work = args.keep or Path(tempfile.mkdtemp(prefix="qsim-profile-"))
         work.mkdir(parents=True, exist_ok=True)
-        if args.input:
-            x = np.load(args.input)[:1].astype(np.float32)
-        else:
-            x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
-        if list(x.shape) != list(shape):
-            raise ProfileError(f"--input sample shape {list(x.shape)} is not the model's {shape}")
-        xpath = work / "x.npy"
-        np.save(xpath, np.ascontiguousarray(x))
+        xs = {}
+        given = None
+        if args.input and args.input.suffix == ".npz":
+            given = dict(np.load(args.input))
+        elif args.input:
+            given = {inputs[0]["name"]: np.load(args.input)}
+        for spec in inputs:
+            name, shape = spec["name"], list(spec["shape"])
+            dtype = np.dtype(spec.get("dtype", "float32"))
+            if given is not None and name not in given:
+                raise ProfileError(f"--input {args.input} has no array '{name}' "
+                                   f"(inputs: {[i['name'] for i in inputs]})")
+            if given is None and dtype.kind != "f":
+                raise ProfileError(f"input '{name}' is {dtype}: give samples with --input "
+                                   f"(an .npz keyed by input name)")
+            x = (given[name][:1] if given is not None else
+                 np.random.default_rng(0).standard_normal(shape)).astype(dtype)
+            if list(x.shape) != shape:
+                raise ProfileError(f"--input '{name}': sample shape {list(x.shape)} is not "
+                                   f"the model's {shape}")
+            xs[name] = np.ascontiguousarray(x)
+        xpath = work / "x.npz"
+        np.savez(xpath, **xs)
         i8, f32 = build(args.outdir, work)
-        t8, s8 = profile(i8, xpath, args.calls, work)
-        tf, sf = profile(f32, xpath, args.calls, work)
+        t8, s8 = profile(i8, xpath, list(xs), args.calls, work)
+        tf, sf = profile(f32, xpath, list(xs), args.calls, work)
     except (ProfileError, OSError, ValueError) as e:
         print(f"layer_profile: {e}", file=sys.stderr)
         return 1

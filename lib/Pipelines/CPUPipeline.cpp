@@ -64,6 +64,10 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
     funcPm.addPass(createCSEPass());
     // The pads the kernels read (convolution borders): border-only fills.
     funcPm.addPass(createPadToBorderFill());
+    // Contractions no kernel took (attention's activation matmuls): their
+    // reduction outside the contiguous output dimension, for LLVM's
+    // vectorizer.
+    funcPm.addPass(createQSimCPUInterchangeContractions());
   }, /*keepNamedContractions=*/true);
 
   // Threads: the micro-kernels' marked tile loops and the loops of every
