@@ -66,6 +66,19 @@ std::pair<Value, Value> EpilogueEmitter::mulExtendedEvenOdd(Value a, Value c) {
   return {low, high};
 }
 
+/// The vectors' lanes one after another, as one vector (one shuffle per
+/// vector after the first).
+static Value concatVectors(OpBuilder &b, Location loc, ArrayRef<Value> vectors) {
+  Value all = vectors.front();
+  for (Value v : vectors.drop_front()) {
+    int64_t n = cast<VectorType>(all.getType()).getNumElements();
+    int64_t k = cast<VectorType>(v.getType()).getNumElements();
+    all = vector::ShuffleOp::create(
+        b, loc, all, v, llvm::to_vector(llvm::seq<int64_t>(0, n + k)));
+  }
+  return all;
+}
+
 /// Problem::lookup on a vector of n bytes. x86's vpshufb looks up 16-entry
 /// tables and gives 0 where an index byte has its top bit set, so the 256
 /// entries are 16 tables D_k read at j_k = x + 128 - 16k: wrapping for k <= 8,
@@ -131,17 +144,7 @@ Value EpilogueEmitter::lookup(Value bytes) {
     parts.push_back(chunkLookup(x, w));
     at += w;
   }
-  Value all;
-  for (Value v : parts) {
-    if (!all) {
-      all = v;
-      continue;
-    }
-    int64_t k = cast<VectorType>(all.getType()).getNumElements();
-    int64_t j = cast<VectorType>(v.getType()).getNumElements();
-    all = vector::ShuffleOp::create(
-        b, loc, all, v, llvm::to_vector(llvm::seq<int64_t>(0, k + j)));
-  }
+  Value all = concatVectors(b, loc, parts);
   if (padded != n)
     all = vector::ShuffleOp::create(b, loc, all, all,
                                     llvm::to_vector(llvm::seq<int64_t>(0, n)));
@@ -231,13 +234,7 @@ Value EpilogueEmitter::apply(Value acc, Value m, Value f, int64_t valid,
 /// registers), then clamped to [lo, hi] on bytes. Per 8 lanes that is
 /// about 2.5 instructions less than clamping and packing each vector.
 Value EpilogueEmitter::narrow(ArrayRef<Value> vectors, bool withLookup) {
-  Value all = vectors.front();
-  for (Value v : vectors.drop_front()) {
-    int64_t n = cast<VectorType>(all.getType()).getNumElements();
-    int64_t k = cast<VectorType>(v.getType()).getNumElements();
-    all = vector::ShuffleOp::create(
-        b, loc, all, v, llvm::to_vector(llvm::seq<int64_t>(0, n + k)));
-  }
+  Value all = concatVectors(b, loc, vectors);
   int64_t n = cast<VectorType>(all.getType()).getNumElements();
   auto splat = [&](Type elt, int64_t c) -> Value {
     return arith::ConstantOp::create(
@@ -257,23 +254,11 @@ Value EpilogueEmitter::narrow(ArrayRef<Value> vectors, bool withLookup) {
 }
 
 SmallVector<Value> EpilogueEmitter::lookupEach(ArrayRef<Value> byteVectors) {
-  Value all;
-  SmallVector<int64_t> sizes;
-  for (Value v : byteVectors) {
-    int64_t k = cast<VectorType>(v.getType()).getNumElements();
-    sizes.push_back(k);
-    if (!all) {
-      all = v;
-      continue;
-    }
-    int64_t n = cast<VectorType>(all.getType()).getNumElements();
-    all = vector::ShuffleOp::create(
-        b, loc, all, v, llvm::to_vector(llvm::seq<int64_t>(0, n + k)));
-  }
-  all = lookup(all);
+  Value all = lookup(concatVectors(b, loc, byteVectors));
   SmallVector<Value> parts;
   int64_t at = 0;
-  for (int64_t k : sizes) {
+  for (Value v : byteVectors) {
+    int64_t k = cast<VectorType>(v.getType()).getNumElements();
     parts.push_back(vector::ShuffleOp::create(
         b, loc, all, all, llvm::to_vector(llvm::seq<int64_t>(at, at + k))));
     at += k;
