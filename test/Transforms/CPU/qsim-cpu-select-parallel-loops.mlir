@@ -103,3 +103,25 @@ func.func @one_trip(%buf: memref<1x4096xi32>) {
   }
   return
 }
+
+// -----
+
+// Leading dimensions stay parallel only until they give 64 iterations to
+// share (n x h = 128 here): w and c run in each thread as loops, without a
+// division per pixel to recover them from one collapsed index.
+// CHECK-LABEL: func.func @rows
+// CHECK:         scf.parallel (%{{.*}}, %{{.*}}) = (%c0, %c0) to (%c1, %c128) step (%c1, %c1) {
+// CHECK:           scf.for %{{.*}} = %c0 to %c128 step %c1 {
+// CHECK:             scf.for %{{.*}} = %c0 to %c3 step %c1 {
+// CHECK-NOT:     scf.parallel
+func.func @rows(%buf: memref<1x128x128x3xi8>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %c128 = arith.constant 128 : index
+  %v = arith.constant 7 : i8
+  scf.parallel (%n, %h, %w, %c) = (%c0, %c0, %c0, %c0) to (%c1, %c128, %c128, %c3) step (%c1, %c1, %c1, %c1) {
+    memref.store %v, %buf[%n, %h, %w, %c] : memref<1x128x128x3xi8>
+  }
+  return
+}

@@ -110,7 +110,10 @@ def QSimCPUSelectParallelLoops
     - of a multi-dimensional loop, the leading dimensions stay parallel
       (OpenMP collapses them into one iteration space), the innermost one
       becomes an inner `scf.for` so that LLVM can still vectorize it; a
-      one-dimensional loop keeps its dimension;
+      one-dimensional loop keeps its dimension. Of the leading dimensions,
+      only as many stay parallel as give 64 iterations to share (the rows
+      of an image, not its pixels): the collapsed index costs a division
+      per dimension per iteration;
     - `scf.parallel` nested in a kept one (a copy inside a micro-kernel's
       tile) becomes `scf.for`.
 
