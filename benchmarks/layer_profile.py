@@ -106,17 +106,23 @@ def _quantize_pass(report: dict, table: Path) -> str:
     return re.sub(r"table=\S+", f"table={table}", pipe)
 
 
-def build(outdir: Path, work: Path) -> Tuple[Path, Path]:
+def _require(outdir: Path, name: str) -> Path:
+    path = outdir / name
+    if not path.is_file():
+        raise ProfileError(f"{path} does not exist (a qsim quantize OUTDIR has it)")
+    return path
+
+
+def build(outdir: Path, report: dict, work: Path) -> Tuple[Path, Path]:
+    """The int8 and fp32 libraries of OUTDIR (its report.json read as
+    ``report``), with node-named line tables."""
     qsim_opt = tools.find_tool("qsim-opt")
     if qsim_opt is None:
         raise ProfileError("qsim-opt not found: build the project first")
-    for f in ("float.mlir", "table.json", "report.json"):
-        if not (outdir / f).is_file():
-            raise ProfileError(f"{outdir / f} does not exist (a qsim quantize OUTDIR has it)")
+    float_mlir = _require(outdir, "float.mlir")
+    quantize = _quantize_pass(report, _require(outdir, "table.json"))
     src = work / "lines.mlir"
-    src.write_text(with_line_locations((outdir / "float.mlir").read_text()))
-    quantize = _quantize_pass(json.loads((outdir / "report.json").read_text()),
-                              outdir / "table.json")
+    src.write_text(with_line_locations(float_mlir.read_text()))
     libs = []
     for tag, passes in (("int8", [quantize]), ("fp32", [])):
         low = work / f"{tag}.llvm.mlir"
@@ -184,8 +190,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     try:
         import numpy as np
-        report = json.loads((args.outdir / "report.json").read_text()) \
-            if (args.outdir / "report.json").is_file() else {}
+        report = json.loads(_require(args.outdir, "report.json").read_text())
         inputs = report.get("inputs") or []
         if not inputs:
             raise ProfileError(f"{args.outdir / 'report.json'} lists no inputs "
@@ -215,7 +220,7 @@ def main(argv=None) -> int:
             xs[name] = np.ascontiguousarray(x)
         xpath = work / "x.npz"
         np.savez(xpath, **xs)
-        i8, f32 = build(args.outdir, work)
+        i8, f32 = build(args.outdir, report, work)
         t8, s8 = profile(i8, xpath, list(xs), args.calls, work)
         tf, sf = profile(f32, xpath, list(xs), args.calls, work)
     except (ProfileError, OSError, ValueError) as e:

@@ -79,3 +79,41 @@ def test_lowered_module_carries_node_lines(tmp_path):
                          capture_output=True, text=True, check=True).stdout
     assert '"|blk|Add":1:1' in out
     assert "llvm.func" in out and "#llvm.di_subprogram" in out
+
+
+def _outdir(tmp_path, inputs):
+    out = tmp_path / "out"
+    out.mkdir(parents=True)
+    (out / "report.json").write_text(json.dumps({"inputs": inputs}))
+    return out
+
+
+def test_bad_inputs_are_named(tmp_path, capsys):
+    np = pytest.importorskip("numpy")
+    assert lp.main([str(tmp_path / "nowhere")]) == 1
+    assert "report.json does not exist" in capsys.readouterr().err
+
+    out = _outdir(tmp_path, [])
+    assert lp.main([str(out)]) == 1
+    assert "lists no inputs" in capsys.readouterr().err
+
+    out = _outdir(tmp_path / "a", [{"name": "ids", "shape": [1, 4], "dtype": "int64"},
+                                   {"name": "mask", "shape": [1, 4], "dtype": "int64"}])
+    assert lp.main([str(out)]) == 1
+    assert "input 'ids' is int64: give samples with --input" in capsys.readouterr().err
+    z = tmp_path / "x.npz"
+    np.savez(z, ids=np.zeros((2, 4), np.int64))
+    assert lp.main([str(out), "--input", str(z)]) == 1
+    assert f"--input {z} has no array 'mask'" in capsys.readouterr().err
+
+    out = _outdir(tmp_path / "b", [{"name": "x", "shape": [1, 3], "dtype": "float32"}])
+    x = tmp_path / "x.npy"
+    np.save(x, np.zeros((2, 5), np.float32))
+    assert lp.main([str(out), "--input", str(x), "--keep", str(tmp_path / "w")]) == 1
+    assert "sample shape [1, 5] is not the model's [1, 3]" in capsys.readouterr().err
+
+
+def test_missing_perf_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(lp.shutil, "which", lambda name: None)
+    with pytest.raises(lp.ProfileError, match="perf .* is not installed"):
+        lp.profile(tmp_path / "lib.so", tmp_path / "x.npz", ["x"], 1, tmp_path)
