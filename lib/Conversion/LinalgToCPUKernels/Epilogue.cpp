@@ -33,8 +33,7 @@ using namespace mlir::qsim::cpu;
 std::pair<Value, Value> EpilogueEmitter::mulExtendedEvenOdd(Value a, Value c) {
   VectorType v64 = vecType(b.getI64Type(), L / 2);
   VectorType v32 = vecType(b.getI32Type(), L);
-  Value c32 = arith::ConstantOp::create(
-      b, loc, SplatElementsAttr::get(v64, b.getI64IntegerAttr(32)));
+  Value c32 = splat(b.getI64Type(), L / 2, 32);
   auto wide = [&](Value v) {
     return vector::BitCastOp::create(b, loc, v64, v).getResult();
   };
@@ -93,13 +92,8 @@ Value EpilogueEmitter::lookup(Value bytes) {
   Type i8 = b.getI8Type();
   int64_t n = cast<VectorType>(bytes.getType()).getNumElements();
   int64_t padded = llvm::alignTo(n, 16);
-  if (padded != n) {
-    Value zero = arith::ConstantOp::create(
-        b, loc, SplatElementsAttr::get(vecType(i8, padded - n),
-                                       b.getIntegerAttr(i8, 0)));
-    SmallVector<int64_t> mask = llvm::to_vector(llvm::seq<int64_t>(0, padded));
-    bytes = vector::ShuffleOp::create(b, loc, bytes, zero, mask);
-  }
+  if (padded != n)
+    bytes = concatVectors(b, loc, {bytes, splat(i8, padded - n, 0)});
   SmallVector<uint8_t> d;
   for (APInt v : p.lookup->table.getValues<APInt>())
     d.push_back(static_cast<uint8_t>(v.getZExtValue()));
@@ -107,15 +101,11 @@ Value EpilogueEmitter::lookup(Value bytes) {
     for (int64_t k = std::max<int64_t>(0, h - 7); k < h; ++k)
       for (int64_t l = 0; l < 16; ++l)
         d[16 * h + l] ^= d[16 * k + l];
-  auto splat = [&](int64_t w, int64_t c) -> Value {
-    return arith::ConstantOp::create(
-        b, loc, SplatElementsAttr::get(vecType(i8, w), b.getIntegerAttr(i8, c)));
-  };
   auto chunkLookup = [&](Value x, int64_t w) -> Value {
     StringRef pshufb =
         w == 32 ? "llvm.x86.avx2.pshuf.b" : "llvm.x86.ssse3.pshuf.b.128";
-    Value sixteen = splat(w, 16);
-    Value j = arith::XOrIOp::create(b, loc, x, splat(w, -128));
+    Value sixteen = splat(i8, w, 16);
+    Value j = arith::XOrIOp::create(b, loc, x, splat(i8, w, -128));
     Value result;
     for (int64_t k = 0; k < 16; ++k) {
       if (k > 8)
@@ -236,20 +226,15 @@ Value EpilogueEmitter::apply(Value acc, Value m, Value f, int64_t valid,
 Value EpilogueEmitter::narrow(ArrayRef<Value> vectors, bool withLookup) {
   Value all = concatVectors(b, loc, vectors);
   int64_t n = cast<VectorType>(all.getType()).getNumElements();
-  auto splat = [&](Type elt, int64_t c) -> Value {
-    return arith::ConstantOp::create(
-        b, loc,
-        SplatElementsAttr::get(vecType(elt, n), b.getIntegerAttr(elt, c)));
-  };
   Type i32 = b.getI32Type(), i8 = b.getI8Type();
   all = arith::MinSIOp::create(
-      b, loc, arith::MaxSIOp::create(b, loc, all, splat(i32, -128)),
-      splat(i32, 127));
+      b, loc, arith::MaxSIOp::create(b, loc, all, splat(i32, n, -128)),
+      splat(i32, n, 127));
   Value bytes = arith::TruncIOp::create(b, loc, vecType(i8, n), all);
   if (p.narrowing->lo > -128)
-    bytes = arith::MaxSIOp::create(b, loc, bytes, splat(i8, p.narrowing->lo));
+    bytes = arith::MaxSIOp::create(b, loc, bytes, splat(i8, n, p.narrowing->lo));
   if (p.narrowing->hi < 127)
-    bytes = arith::MinSIOp::create(b, loc, bytes, splat(i8, p.narrowing->hi));
+    bytes = arith::MinSIOp::create(b, loc, bytes, splat(i8, n, p.narrowing->hi));
   return p.lookup && withLookup ? lookup(bytes) : bytes;
 }
 

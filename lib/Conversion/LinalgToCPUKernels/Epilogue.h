@@ -44,6 +44,11 @@ public:
 private:
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   VectorType vecType(Type elt, int64_t n) { return VectorType::get({n}, elt); }
+  /// A constant vector<n x elt> of c in every lane.
+  Value splat(Type elt, int64_t n, int64_t c) {
+    return arith::ConstantOp::create(
+        b, loc, SplatElementsAttr::get(vecType(elt, n), b.getIntegerAttr(elt, c)));
+  }
   std::pair<Value, Value> mulExtendedEvenOdd(Value a, Value c);
   Value lookup(Value bytes);
 

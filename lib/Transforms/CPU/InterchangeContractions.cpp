@@ -61,14 +61,13 @@ struct InterchangeContractionsPass
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<linalg::LinalgOp> ops;
+    SmallVector<std::pair<linalg::LinalgOp, SmallVector<unsigned>>> ops;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (getInterchange(op))
-        ops.push_back(op);
+      if (std::optional<SmallVector<unsigned>> order = getInterchange(op))
+        ops.emplace_back(op, std::move(*order));
     });
     IRRewriter rewriter(&getContext());
-    for (linalg::LinalgOp op : ops) {
-      SmallVector<unsigned> order = *getInterchange(op);
+    for (auto &[op, order] : ops) {
       rewriter.setInsertionPoint(op);
       FailureOr<linalg::GenericOp> generic =
           isa<linalg::GenericOp>(op)
