@@ -51,6 +51,19 @@ bool isPerTensorF32(SimQuantizeOp q) {
          q.getType().getElementType().isF32();
 }
 
+/// Whether every constant operand of `op` (read directly or through its
+/// quantization point) is a splat. A per-channel constant (a bias added to a
+/// matmul's output) makes the op's value depend on the element's position,
+/// not only on its input value, so no table can stand for it.
+bool readsOnlySplatConstants(Operation *op) {
+  return llvm::all_of(op->getOperands(), [](Value v) {
+    if (auto q = v.getDefiningOp<SimQuantizeOp>())
+      v = q.getInput();
+    DenseElementsAttr attr;
+    return !matchPattern(v, m_Constant(&attr)) || attr.isSplat();
+  });
+}
+
 /// The ops between a root quantization point and `out`.
 struct Chain {
   SimQuantizeOp root;
@@ -60,9 +73,10 @@ struct Chain {
 };
 
 /// Walks back from `out`'s input through evaluable ops and through
-/// quantization points whose input is an evaluable op (unless in
-/// `forcedRoots`) or a constant, to exactly one quantization point: the
-/// root.
+/// quantization points whose input is an evaluable op reading only splat
+/// constants (unless in `forcedRoots`) or a constant, to exactly one
+/// quantization point: the root. GELU's `x * 0.5 * (1 + erf(x / sqrt 2))`
+/// after a matmul's bias add is then one table from the add's point.
 FailureOr<Chain> collectChain(SimQuantizeOp out,
                               const DenseSet<Operation *> &forcedRoots,
                               Operation *&escaping) {
@@ -73,7 +87,7 @@ FailureOr<Chain> collectChain(SimQuantizeOp out,
   auto isInnerPoint = [&](SimQuantizeOp q) {
     Operation *def = q.getInput().getDefiningOp();
     return !forcedRoots.contains(q) && isPerTensorF32(q) && def &&
-           UnaryChain::isEvaluable(def);
+           UnaryChain::isEvaluable(def) && readsOnlySplatConstants(def);
   };
   while (!worklist.empty()) {
     Value v = worklist.pop_back_val();
@@ -99,7 +113,7 @@ FailureOr<Chain> collectChain(SimQuantizeOp out,
       worklist.push_back(q.getInput());
       continue;
     }
-    if (!UnaryChain::isEvaluable(def))
+    if (!UnaryChain::isEvaluable(def) || !readsOnlySplatConstants(def))
       return failure();
     inChain.insert(def);
     llvm::append_range(worklist, def->getOperands());

@@ -113,3 +113,41 @@ func.func @not_fused(%x: tensor<2x2xf32>, %y: tensor<2x2xf32>) -> (tensor<2x2xf3
   %12 = qsim.sim_quantize %11 <s8, scale = 0.0078125> : tensor<2x2xf32>
   return %2, %5, %8, %12 : tensor<2x2xf32>, tensor<2x2xf32>, tensor<2x2xf32>, tensor<2x2xf32>
 }
+
+// -----
+
+// GELU after a matmul's bias add: the add reads a per-channel constant, so
+// no table can include it; its point is the root and the whole
+// x * 0.5 * (1 + erf(x / sqrt 2)) one table (not a table for the erf part
+// and integer muls after it).
+// CHECK-LABEL: func.func @gelu_after_bias
+// CHECK: %[[ADD:.*]] = tosa.add
+// CHECK: %[[P:.*]] = qsim.sim_quantize %[[ADD]]
+// CHECK: %[[Q:.*]] = qsim.quantize %[[P]]
+// CHECK: qsim.lut %[[Q]]
+// CHECK-NOT: qsim.lut
+// CHECK-NOT: tosa.erf
+// CHECK-NOT: tosa.mul
+// CHECK: return
+func.func @gelu_after_bias(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  %shift = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %bias = "tosa.const"() <{values = dense<[[0.5, -0.25]]> : tensor<1x2xf32>}> : () -> tensor<1x2xf32>
+  %rsqrt2 = "tosa.const"() <{values = dense<0.707106769> : tensor<1x1xf32>}> : () -> tensor<1x1xf32>
+  %one = "tosa.const"() <{values = dense<1.0> : tensor<1x1xf32>}> : () -> tensor<1x1xf32>
+  %half = "tosa.const"() <{values = dense<0.5> : tensor<1x1xf32>}> : () -> tensor<1x1xf32>
+  %0 = qsim.sim_quantize %x <s8, scale = 0.05> : tensor<2x2xf32>
+  %qb = qsim.sim_quantize %bias <s8, scale = 0.00390625> : tensor<1x2xf32>
+  %1 = tosa.add %0, %qb : (tensor<2x2xf32>, tensor<1x2xf32>) -> tensor<2x2xf32>
+  %2 = qsim.sim_quantize %1 <s8, scale = 0.05> : tensor<2x2xf32>
+  %3 = tosa.mul %2, %rsqrt2, %shift : (tensor<2x2xf32>, tensor<1x1xf32>, tensor<1xi8>) -> tensor<2x2xf32>
+  %4 = qsim.sim_quantize %3 <s8, scale = 0.04> : tensor<2x2xf32>
+  %5 = tosa.erf %4 : (tensor<2x2xf32>) -> tensor<2x2xf32>
+  %6 = qsim.sim_quantize %5 <s8, scale = 0.0078125> : tensor<2x2xf32>
+  %7 = tosa.add %6, %one : (tensor<2x2xf32>, tensor<1x1xf32>) -> tensor<2x2xf32>
+  %8 = qsim.sim_quantize %7 <s8, scale = 0.015625> : tensor<2x2xf32>
+  %9 = tosa.mul %2, %8, %shift : (tensor<2x2xf32>, tensor<2x2xf32>, tensor<1xi8>) -> tensor<2x2xf32>
+  %10 = qsim.sim_quantize %9 <s8, scale = 0.1> : tensor<2x2xf32>
+  %11 = tosa.mul %10, %half, %shift : (tensor<2x2xf32>, tensor<1x1xf32>, tensor<1xi8>) -> tensor<2x2xf32>
+  %12 = qsim.sim_quantize %11 <s8, scale = 0.05> : tensor<2x2xf32>
+  return %12 : tensor<2x2xf32>
+}
