@@ -62,7 +62,8 @@ from . import calibdata, datasets, evaluate, hostinfo, sqnr as sqnr_mod, tools
 
 __all__ = ["calibration_images", "collect_table",
            "quantize_pipeline", "QuantizeResult", "quantize_and_evaluate", "format_table",
-           "DEFAULT_METHOD", "DEFAULT_UNSIGNED", "DEFAULT_PER_CHANNEL", "with_unsigned",
+           "DEFAULT_METHOD", "DEFAULT_UNSIGNED", "DEFAULT_PER_CHANNEL", "DEFAULT_SMOOTH_ALPHA",
+           "with_unsigned",
            "UsageError", "ModelInfo", "quantize_user_data",
            "OutputStats", "compare_modules", "format_compare", "main", "compare_main"]
 
@@ -75,6 +76,12 @@ DEFAULT_UNSIGNED = True
 #: One scale per weight tensor: on the zoo per-channel scales did not do
 #: better (docs/Zoo.md); ``--per-channel`` turns them on.
 DEFAULT_PER_CHANNEL = False
+#: SmoothQuant's migration strength (``--smooth-alpha``): on MiniLM's
+#: layer norms 0.9 gave the best worst-sentence cosine of 0.3 to 1.0
+#: (docs/Models.md).
+DEFAULT_SMOOTH_ALPHA = 0.9
+#: The qsim.keep_float value of the scalings --qsim-smooth-activations adds.
+SMOOTH_MARK = 'qsim.keep_float = "SmoothQuant scaling"'
 
 
 class UsageError(Exception):
@@ -431,10 +438,15 @@ def quantize_user_data(model: ModelInfo, data: str, outdir: Path, workdir: Path,
                        batch: Optional[int] = None, sqnr: bool = True,
                        plot: Optional[Path] = None, preprocess_items: Sequence[str] = (),
                        skip_nonfinite: bool = False, threads: Optional[int] = None,
+                       smooth: Optional[bool] = None,
+                       smooth_alpha: float = DEFAULT_SMOOTH_ALPHA,
                        log=print) -> dict:
     """Quantizes ``model`` with statistics of the samples at ``data`` (see the
     module doc); ``threads``: of the statistics run (default: the host's
-    cores) and of libmodel.so (default 0: chosen at run time); writes
+    cores) and of libmodel.so (default 0: chosen at run time); ``smooth``:
+    SmoothQuant scaling of float-produced activations before quantizing
+    (``--qsim-smooth-activations`` with ``smooth_alpha``; default: with
+    per-channel weight scales, which absorb it); writes
     float.mlir, int8.mlir, table.json, report.json,
     sqnr.json and sqnr.png to ``outdir``; returns ``{'outdir', 'report'
     (report.json's content), 'sqnr' (sqnr.json's), 'sqnr_result',
@@ -511,15 +523,19 @@ def quantize_user_data(model: ModelInfo, data: str, outdir: Path, workdir: Path,
     tools.run_tool("qsim-collect", cargs, timeout=None)
     log(f"statistics: {n_cal} samples with qsim-collect (batch {cb}) -> {table} "
         f"({time.time() - t0:.1f} s)")
+    smoothing = _smooth(calib_mlir, table, cargs, outdir, workdir,
+                        per_channel if smooth is None else smooth, smooth_alpha, log)
 
     annotate_report = workdir / "annotate.report.json"
     int8_mlir = outdir / "int8.mlir"
-    passes = quantize_pipeline(table, method, per_channel, global_scale, annotate_report,
-                               annotate_options, calibrate_options)
+    passes = smoothing + quantize_pipeline(table, method, per_channel, global_scale,
+                                           annotate_report, annotate_options,
+                                           calibrate_options)
     tools.run_tool("qsim-opt", [str(float_mlir), *passes, "-o", str(int8_mlir)],
                    timeout=3600)
     annotate = json.loads(annotate_report.read_text())
     settings = {"method": method, "per_channel": per_channel,
+                "smooth_alpha": smooth_alpha if smoothing else None,
                 "calibrate_options": calibrate_options,
                 "annotate_options": annotate_options, "global_scale": global_scale,
                 "passes": [re.sub(r"report=\S+ ?", "", p).rstrip("=") for p in passes]}
@@ -581,6 +597,35 @@ def quantize_user_data(model: ModelInfo, data: str, outdir: Path, workdir: Path,
     log(f"SQNR: {len(res.layers)} layers on {res.images} {what} ({time.time() - t0:.1f} s)")
     result.update(sqnr=sq, sqnr_result=res, sqnr_plot=str(plot), sqnr_what=what)
     return result
+
+
+def _smooth(calib_mlir: Path, table: Path, collect_args: List[str], outdir: Path,
+            workdir: Path, smooth: bool, alpha: float, log) -> List[str]:
+    """SmoothQuant (``--qsim-smooth-activations``): the first statistics
+    (``table``, moved to OUTDIR/smooth.table.json) decide the per-channel
+    factors; the scaled module is calibrated again into ``table``. Returns
+    the pass to run before --qsim-quantize, or nothing when ``smooth`` is
+    off or no activation qualifies (then ``table`` stays as it is)."""
+    if not smooth:
+        return []
+    smooth_table = outdir / "smooth.table.json"
+    spass = f"--qsim-smooth-activations=table={smooth_table} alpha={alpha!r}"
+    table.replace(smooth_table)
+    t0 = time.time()
+    # One qsim-opt run: the points are named after the import's locations,
+    # which a printed module would only keep with --mlir-print-debuginfo.
+    annotated = workdir / "calib.smooth.annotated.mlir"
+    tools.run_tool("qsim-opt", [str(calib_mlir), spass, "--qsim-annotate", "-o",
+                                str(annotated)], timeout=3600)
+    sites = annotated.read_text().count(SMOOTH_MARK)
+    if not sites:
+        smooth_table.replace(table)
+        log("smoothing: no float-produced activation feeds a matmul with constant weights")
+        return []
+    tools.run_tool("qsim-collect", [str(annotated), *collect_args[1:]], timeout=None)
+    log(f"smoothing: {sites} activation(s) scaled (alpha {alpha:g}, factors from "
+        f"{smooth_table}); statistics again -> {table} ({time.time() - t0:.1f} s)")
+    return [spass]
 
 
 def format_report(report: dict, limit: int = 12) -> str:
@@ -836,6 +881,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    metavar="STR",
                    help="more --qsim-calibrate options, e.g. 'percentile=99.9 "
                    "weight-range-bits=7'")
+    g.add_argument("--smooth", action=argparse.BooleanOptionalAction, default=None,
+                   help="SmoothQuant: divide each activation that a float op (a layer "
+                   "norm) feeds to matmuls by per-channel factors, folded into their "
+                   "weights, and calibrate again (default: with --per-channel)")
+    g.add_argument("--smooth-alpha", type=float, default=None, metavar="A",
+                   help="SmoothQuant's migration strength in [0, 1]: factor max|x|^A / "
+                   f"max|w|^(1-A) (default {DEFAULT_SMOOTH_ALPHA})")
     g = p.add_argument_group("output")
     g.add_argument("-o", "--output-dir", type=Path, default=None, metavar="OUTDIR",
                    help="user data: where float.mlir, int8.mlir, libmodel.so (int8.mlir "
@@ -911,6 +963,8 @@ def _run(args) -> int:
                          f"not {args.threads}")
     if args.calib_data is not None and args.dataset is not None:
         raise UsageError("give --calib-data PATH or --dataset, not both")
+    if args.smooth_alpha is not None and not 0.0 <= args.smooth_alpha <= 1.0:
+        raise UsageError(f"--smooth-alpha must be in [0, 1], not {args.smooth_alpha}")
     from .onnx_import import load_model
     model = load_model(args.model)
     if args.calib_data is None:
@@ -924,7 +978,8 @@ def _run(args) -> int:
                 f"images or a .py file), with --input-shape for dynamic dimensions")
         for opt, name in ((args.input_shape, "--input-shape"), (args.preprocess, "--preprocess"),
                           (args.holdout, "--holdout"), (args.skip_nonfinite, "--skip-nonfinite"),
-                          (args.threads, "--threads")):
+                          (args.threads, "--threads"), (args.smooth, "--smooth"),
+                          (args.smooth_alpha, "--smooth-alpha")):
             if opt is not None and opt is not False and opt != []:
                 raise UsageError(f"{name} applies to --calib-data, not to the "
                                  f"Fashion-MNIST demo")
@@ -947,7 +1002,9 @@ def _run(args) -> int:
             calibrate_options=args.calibrate_options, calib=args.calib,
             holdout=args.holdout, batch=args.batch, sqnr=args.sqnr_images != 0,
             plot=args.plot, preprocess_items=args.preprocess or (),
-            skip_nonfinite=args.skip_nonfinite, threads=args.threads)
+            skip_nonfinite=args.skip_nonfinite, threads=args.threads,
+            smooth=args.smooth, smooth_alpha=DEFAULT_SMOOTH_ALPHA if args.smooth_alpha is None
+            else args.smooth_alpha)
 
     if args.keep is not None:
         res = go(args.keep)
@@ -1159,6 +1216,13 @@ def _rebuild_at_batch(outdir: Path, rep: dict, batch: int, workdir: Path
                                settings["global_scale"], workdir / "annotate.report.json",
                                settings.get("annotate_options", ""),
                                settings.get("calibrate_options", ""))
+    alpha = settings.get("smooth_alpha")
+    if alpha is not None:
+        smooth_table = outdir / "smooth.table.json"
+        if not smooth_table.is_file():
+            raise UsageError(f"--batch: '{outdir}' was smoothed but has no smooth.table.json")
+        passes = [f"--qsim-smooth-activations=table={smooth_table} alpha={alpha!r}",
+                  *passes]
     qm = workdir / f"int8.batch{batch}.mlir"
     tools.run_tool("qsim-opt", [str(fm), *passes, "-o", str(qm)], timeout=3600)
     return fm, qm

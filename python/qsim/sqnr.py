@@ -170,6 +170,9 @@ def expand_passes(passes: Sequence[str]) -> List[str]:
 
 #: Passes of --qsim-quantize that rewrite calibrated IR before qsim-realize.
 CALIBRATED_PASSES = ("qsim-fuse-lut",)
+#: Passes that rewrite the float module before qsim-annotate (both sides of
+#: the measurement then start from their result).
+FLOAT_PASSES = ("qsim-smooth-activations",)
 
 
 def _pipeline(stages: Sequence[str]) -> str:
@@ -189,7 +192,9 @@ def measure(onnx_path: Path, x, passes: Sequence[str], workdir: Path,
     batch); a module with a batch of its own runs in calls of that batch.
     ``passes`` is expanded by ``qsim-opt --dump-pass-pipeline`` (see
     :func:`expand_passes`); its first passes must be qsim-annotate,
-    qsim-calibrate, optionally qsim-fuse-lut, and qsim-realize, and the
+    qsim-calibrate, optionally qsim-fuse-lut, and qsim-realize (after
+    float rewrites such as qsim-smooth-activations, which both sides of the
+    measurement run), and the
     measurement exposes the points (``--qsim-expose-points``) just before
     realize (the points inside a chain that a table lookup replaced are
     skipped).  The report is written to
@@ -203,10 +208,12 @@ def measure(onnx_path: Path, x, passes: Sequence[str], workdir: Path,
     names = [p.split("{")[0] for p in stages]
     # annotate, calibrate, the passes that rewrite calibrated IR before
     # realize (qsim-fuse-lut), realize, then the rest.
+    a = next((i for i, nm in enumerate(names) if nm not in FLOAT_PASSES), len(names))
+    pre, stages, names = stages[:a], stages[a:], names[a:]
     r = names.index("qsim-realize") if "qsim-realize" in names else -1
     if not (names[:2] == ["qsim-annotate", "qsim-calibrate"] and r >= 2
             and all(n in CALIBRATED_PASSES for n in names[2:r])):
-        raise ValueError(f"unexpected passes: {stages[:r + 1 if r >= 0 else 3]}")
+        raise ValueError(f"unexpected passes: {(pre + stages)[:a + (r + 1 if r >= 0 else 3)]}")
     n = len(xs[0])
     batch = max(1, min(batch, n))
     report = workdir / "sqnr.report.json"
@@ -228,7 +235,7 @@ def measure(onnx_path: Path, x, passes: Sequence[str], workdir: Path,
     batch = sig_args[0][0][0]
     nres = len(sig_results)
     annotated = workdir / "sqnr.annotated.mlir"
-    _opt(fmlir, [_pipeline([ann])], annotated)
+    _opt(fmlir, [_pipeline([*pre, ann])], annotated)
     fman, qman = workdir / "sqnr.float.points.json", workdir / "sqnr.int8.points.json"
     fsrc = workdir / "sqnr.float.out.mlir"
     _opt(annotated, [_pipeline([points.expose_pass("float", fman)])], fsrc)

@@ -10,6 +10,7 @@
 #include "qsim/Dialect/QSim/IR/QSimInterfaces.h"
 #include "qsim/Dialect/QSim/Transforms/InputChecks.h"
 #include "qsim/Dialect/QSim/Transforms/Passes.h"
+#include "qsim/Dialect/QSim/Transforms/PointNames.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -69,17 +70,6 @@ std::string printLoc(Location loc) {
   return s;
 }
 
-/// The user-given name of a location (NameLoc, possibly fused), if any.
-std::optional<std::string> nameOf(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location l : fused.getLocations())
-      if (auto n = nameOf(l))
-        return n;
-  return std::nullopt;
-}
-
 struct AnnotatePass : public qsim::impl::QSimAnnotateBase<AnnotatePass> {
   using Base::Base;
 
@@ -130,8 +120,7 @@ AnnotatePass::skipReason(Operation *op, QuantizableOpInterface qop,
   // Count every convolution, quantized or not, so "first k" is positional.
   unsigned thisConv = isConv ? convIndex++ : 0;
   if (auto why = op->getAttrOfType<StringAttr>(kKeepFloatAttrName))
-    return "kept float by the importer: part of a " + why.getValue().str() +
-           ", whose statistics an 8-bit grid would lose";
+    return "kept float (qsim.keep_float): part of a " + why.getValue().str();
   if (llvm::is_contained(denyOps, name))
     return std::string("op is in deny-ops");
   if (!allowOps.empty() && !llvm::is_contained(allowOps, name))
@@ -152,15 +141,7 @@ AnnotatePass::skipReason(Operation *op, QuantizableOpInterface qop,
 }
 
 std::string AnnotatePass::pointNameOf(Value v) {
-  if (auto arg = dyn_cast<BlockArgument>(v))
-    return funcName + ".arg" + std::to_string(arg.getArgNumber());
-  Operation *def = v.getDefiningOp();
-  std::string base = opNames.lookup(def);
-  if (base.empty())
-    base = funcName + "." + def->getName().stripDialect().str();
-  if (def->getNumResults() == 1)
-    return base + ".out";
-  return base + ".out" + std::to_string(cast<OpResult>(v).getResultNumber());
+  return qsim::pointNameOf(v, opNames, funcName);
 }
 
 Value AnnotatePass::markOperand(OpBuilder &b, Value v, QuantKind kind,
@@ -192,20 +173,8 @@ void AnnotatePass::annotateFunction(func::FuncOp func,
                                     std::vector<OpRecord> &records) {
   funcName = func.getSymName().str();
   opNames.clear();
-  // Names first, in program order, so that they do not depend on which
-  // ops end up quantized.
-  llvm::StringMap<unsigned> counters;
-  func.walk([&](Operation *op) {
-    if (op == func.getOperation() || isa<AnnotateOp>(op))
-      return;
-    if (auto n = nameOf(op->getLoc())) {
-      opNames[op] = *n;
-      return;
-    }
-    std::string mnemonic = op->getName().stripDialect().str();
-    opNames[op] =
-        funcName + "." + mnemonic + "_" + std::to_string(counters[mnemonic]++);
-  });
+  // Names first, so that they do not depend on which ops end up quantized.
+  opNames = nameOpsOf(func);
 
   OpBuilder b(func.getContext());
   SmallVector<Operation *> ops;

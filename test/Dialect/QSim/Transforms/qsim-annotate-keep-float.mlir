@@ -26,7 +26,7 @@
 // REPORT: "reason": "its results feed only ops that stay float"
 // REPORT: "point": "sm/sub"
 // REPORT: "status": "float"
-// REPORT: "reason": "kept float by the importer: part of a Softmax, whose statistics an 8-bit grid would lose"
+// REPORT: "reason": "kept float (qsim.keep_float): part of a Softmax"
 // REAL-LABEL: func.func @attention
 // REAL: %[[ACC:.*]] = tosa.matmul %{{.*}} -> tensor<1x4x4xi32>
 // REAL: %[[F:.*]] = tosa.cast %[[ACC]] : (tensor<1x4x4xi32>) -> tensor<1x4x4xf32>

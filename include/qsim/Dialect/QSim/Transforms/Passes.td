@@ -309,6 +309,52 @@ def QSimExposePoints : Pass<"qsim-expose-points", "ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def QSimSmoothActivations : Pass<"qsim-smooth-activations", "ModuleOp"> {
+  let summary = "Move the outlier channels of float-produced activations into the weights of the matmuls they feed (SmoothQuant)";
+  let description = [{
+    Runs on float TOSA, before `--qsim-annotate`, with a calibration table
+    whose points carry per-channel ranges (`qsim-collect` writes them).
+    A transformer's layer norms produce a few channels a hundred times wider
+    than the rest; one int8 scale for the whole tensor then leaves the other
+    channels a handful of steps. Following SmoothQuant (Xiao et al., 2023),
+    for a value `x` produced by an op that stays float (marked
+    `qsim.keep_float`, or with no quantization rule) and read by
+    `tosa.matmul`s as their left operand with constant right operands
+    (directly or through reshapes that keep the last dimension), the pass
+    computes per input channel `k`
+
+    `s_k = max|x_k|^alpha / max|w_k|^(1 - alpha)`
+
+    from the table's range of `x` and the largest weight of row `k` over
+    those matmuls, inserts `x' = x * (1 / s)` (a `tosa.mul` marked
+    `qsim.keep_float = "SmoothQuant scaling"`, named `<x's op>/smooth`) for
+    them and multiplies row `k` of each of their weights by `s_k`. The
+    float function is unchanged up to f32 rounding; the int8 model
+    quantizes `x'`, whose channels are balanced, and the per-channel weight
+    scales absorb `s`. Other readers of `x` (a post-norm transformer's
+    residual add) keep reading `x`. Values produced by quantized ops are
+    left alone: their scaling would be a float op between two int8 ones.
+
+    `x'` has statistics of its own: calibrate the result again before
+    quantizing it (`qsim quantize --smooth` runs both passes).
+    A value whose point the table lacks, or has without per-channel ranges
+    along the last axis, is left as it is and counted in `num-unmeasured`.
+  }];
+  let options = [
+    Option<"tableFile", "table", "std::string", "\"\"",
+           "Calibration statistics table (JSON) with per-channel ranges">,
+    Option<"alpha", "alpha", "double", "0.9",
+           "Migration strength in [0, 1]: s = max|x|^alpha / max|w|^(1 - alpha)">,
+  ];
+  let statistics = [
+    Statistic<"numSmoothed", "num-smoothed", "Activations scaled">,
+    Statistic<"numWeights", "num-weights", "Weights rescaled">,
+    Statistic<"numUnmeasured", "num-unmeasured",
+               "Candidates without per-channel statistics in the table">
+  ];
+  let dependentDialects = ["::mlir::tosa::TosaDialect"];
+}
+
 def QSimFuseLut : Pass<"qsim-fuse-lut", "ModuleOp"> {
   let summary = "Turn elementwise float chains between quantization points into table lookups";
   let description = [{
