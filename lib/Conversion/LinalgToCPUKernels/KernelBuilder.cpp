@@ -372,8 +372,9 @@ void KernelBuilder::prepareOperands() {
 /// vector of a block; its tile loop may run on threads unless it is inside
 /// a loop that does.
 Value KernelBuilder::pixelPass(Value o, Value f0, int64_t blocks, int64_t nv,
-                               int64_t fValid, bool mayParallelize) {
-  const int64_t L = config.shape.lanes, M = p.M(), mr = config.mr;
+                               int64_t fValid, bool mayParallelize,
+                               int64_t mr) {
+  const int64_t L = config.shape.lanes, M = p.M();
   int64_t mMain = M / mr * mr;
   int64_t blockF = nv * L;
   auto tiles = [&](Value o, Value m0, int64_t rows) -> Value {
@@ -430,7 +431,7 @@ Value KernelBuilder::build() {
         ValueRange{out}, [&](OpBuilder &, Location, Value f0, ValueRange args) {
           scf::YieldOp::create(b, loc,
                                pixelPass(args[0], f0, group, nvMax, L,
-                                         !config.parallelChannels));
+                                         !config.parallelChannels, config.mr));
         });
     // Its iterations write disjoint channel ranges.
     if (config.parallelChannels)
@@ -447,7 +448,7 @@ Value KernelBuilder::build() {
     int64_t nv = llvm::divideCeil(rest, L);
     int64_t fValid = rest - (nv - 1) * L;
     out = pixelPass(out, index(fDone), 1, nv, fValid,
-                    /*mayParallelize=*/true);
+                    /*mayParallelize=*/true, config.remainderMr);
   }
 
   if (p.padInto)

@@ -50,7 +50,7 @@ private:
   // Loops and convolution/matmul tiles (KernelBuilder.cpp).
   void prepareOperands();
   Value pixelPass(Value out, Value f0, int64_t blocks, int64_t nv,
-                  int64_t fValid, bool mayParallelize);
+                  int64_t fValid, bool mayParallelize, int64_t mr);
   void prepareInput();
   Value readWeights(Value fVector, Value kh, Value kw, Value cg);
   Value broadcastInput(ArrayRef<Value> pixel, Value kh, Value kw, Value cg);

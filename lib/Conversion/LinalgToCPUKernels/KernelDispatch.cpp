@@ -177,6 +177,16 @@ KernelConfig cpu::selectKernel(const Problem &p,
                                                                : 16,
                                                  M}));
   c.fMainBlocks = p.F / (c.nvMax * L);
+  // The remainder's single taps keep two vectors of registers per pixel
+  // free no longer: as many pixels as a plain depthwise tile takes (16
+  // channels on AVX2, all remainder, ran at half of fp32's speed with two).
+  int64_t restVectors =
+      llvm::divideCeil(p.F - c.fMainBlocks * c.nvMax * L, L);
+  c.remainderMr =
+      c.tapGroups && restVectors > 0
+          ? std::max<int64_t>(1, std::min<int64_t>(
+                                     {c.shape.accRegs / restVectors, 6, M}))
+          : c.mr;
 
   // Work per channel of a pass, for choosing the loop that runs on threads
   // (option `threads` of the CPU pipeline). Depthwise and pooling products

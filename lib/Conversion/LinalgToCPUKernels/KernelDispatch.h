@@ -59,6 +59,9 @@ struct KernelConfig {
   // Loops.
   int64_t nvMax = 0;       ///< channel vectors per tile
   int64_t mr = 0;          ///< output pixels per tile
+  /// Output pixels per tile of the channels after the full blocks (tap
+  /// groups: single taps, with the registers of fewer vectors).
+  int64_t remainderMr = 0;
   int64_t fMainBlocks = 0; ///< full blocks of nvMax * L channels
   int64_t group = 1;       ///< channel blocks that share one pass (cache)
   int64_t passMACs = 0;    ///< multiply-accumulates per channel of a pass
