@@ -661,3 +661,23 @@ def test_error_smooth_alpha(tmp_path):
     for bad in ("1.5", "-0.1", "nan"):
         expect_error(["quantize", model, "--calib-data", tmp_path / "x.npy", "-o",
                       tmp_path / "o", "--smooth-alpha", bad], "--smooth-alpha", "[0, 1]")
+
+
+def test_error_calib_data_options_on_the_demo(tmp_path):
+    """Options of --calib-data given to the Fashion-MNIST demo are errors
+    that name them, not ignored."""
+    r = np.random.default_rng(4)
+    inits = [numpy_helper.from_array(r.normal(0, 0.1, (10, 784)).astype(np.float32), "G"),
+             numpy_helper.from_array(np.zeros(10, np.float32), "GB")]
+    nodes = [helper.make_node("Flatten", ["x"], ["f"], name="/Flatten"),
+             helper.make_node("Gemm", ["f", "G", "GB"], ["y"], name="/fc/Gemm", transB=1)]
+    g = helper.make_graph(nodes, "fashion",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                                         ["N", 1, 28, 28])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 10])],
+                          inits)
+    model = save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]),
+                 tmp_path / "fashion.onnx")
+    for extra, name in ((["--smooth"], "--smooth"), (["--smooth-alpha", "0.5"], "--smooth-alpha"),
+                        (["--threads", "1"], "--threads")):
+        expect_error(["quantize", model, *extra], name, "applies to --calib-data")
