@@ -26,6 +26,9 @@ static constexpr int64_t kMinChannelTrips = 16;
 /// Depthwise kernels with at most this many taps (7x7) are unrolled.
 static constexpr int64_t kMaxUnrolledTaps = 49;
 
+/// Output pixels of a depthwise tile on single taps.
+static constexpr int64_t kDepthwiseTilePixels = 6;
+
 bool KernelConfig::isParallel(int64_t channels) const {
   return passMACs * channels >= kMinParallelMACs;
 }
@@ -173,19 +176,21 @@ KernelConfig cpu::selectKernel(const Problem &p,
   c.nvMax = c.tapGroups ? 4 : std::min<int64_t>(c.shape.maxVectors, c.FB);
   c.mr = std::max<int64_t>(1, std::min<int64_t>({c.shape.accRegs / c.nvMax,
                                                  c.tapGroups   ? int64_t(2)
-                                                 : p.depthwise ? int64_t(6)
+                                                 : p.depthwise ? kDepthwiseTilePixels
                                                                : 16,
                                                  M}));
   c.fMainBlocks = p.F / (c.nvMax * L);
-  // The remainder's single taps keep two vectors of registers per pixel
-  // free no longer: as many pixels as a plain depthwise tile takes (16
-  // channels on AVX2, all remainder, ran at half of fp32's speed with two).
+  // The remainder after the tap groups' blocks runs on single taps, which
+  // need none of the registers the tap groups keep for their inputs: it
+  // takes a plain depthwise tile's pixels (16 channels on AVX2, all
+  // remainder, ran at about half of fp32's speed with two).
   int64_t restVectors =
       llvm::divideCeil(p.F - c.fMainBlocks * c.nvMax * L, L);
   c.remainderMr =
       c.tapGroups && restVectors > 0
-          ? std::max<int64_t>(1, std::min<int64_t>(
-                                     {c.shape.accRegs / restVectors, 6, M}))
+          ? std::max<int64_t>(
+                1, std::min<int64_t>({c.shape.accRegs / restVectors,
+                                      kDepthwiseTilePixels, M}))
           : c.mr;
 
   // Work per channel of a pass, for choosing the loop that runs on threads

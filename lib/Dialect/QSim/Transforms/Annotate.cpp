@@ -41,10 +41,6 @@ struct OpRecord {
   SmallVector<std::string> markers;
 };
 
-/// The discardable attribute by which a frontend keeps an op in float
-/// (the ONNX importer marks softmax and normalization decompositions).
-constexpr StringLiteral kKeepFloatAttrName = "qsim.keep_float";
-
 /// Quantizable ops whose output point only adds a rounding (and a range of
 /// its own) when every consumer stays float: arithmetic elementwise ops.
 bool isElementwiseArithmetic(QuantOpCategory cat) {

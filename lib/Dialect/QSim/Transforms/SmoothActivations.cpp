@@ -35,7 +35,6 @@ using namespace mlir;
 using namespace mlir::qsim;
 
 namespace {
-constexpr StringLiteral kKeepFloatAttrName = "qsim.keep_float";
 constexpr StringLiteral kSmoothingName = "SmoothQuant scaling";
 
 RankedTensorType staticF32Tensor(Type t) {

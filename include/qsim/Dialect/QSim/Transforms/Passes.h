@@ -14,6 +14,12 @@
 namespace mlir {
 namespace qsim {
 
+/// The discardable attribute that keeps an op in float whatever
+/// --qsim-annotate's options; its value names what the op belongs to (the
+/// ONNX importer marks softmax and normalization decompositions,
+/// --qsim-smooth-activations its scalings).
+constexpr llvm::StringLiteral kKeepFloatAttrName = "qsim.keep_float";
+
 #define GEN_PASS_DECL
 #include "qsim/Dialect/QSim/Transforms/Passes.h.inc"
 
