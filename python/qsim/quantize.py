@@ -599,6 +599,29 @@ def quantize_user_data(model: ModelInfo, data: str, outdir: Path, workdir: Path,
     return result
 
 
+def smooth_pass(outdir: Path, alpha: float) -> str:
+    """The ``qsim-opt`` argument of the SmoothQuant scaling that ``qsim
+    quantize`` ran for OUTDIR (factors from its smooth.table.json)."""
+    return (f"--qsim-smooth-activations=table={outdir / 'smooth.table.json'} "
+            f"alpha={alpha!r}")
+
+
+def _count_in_file(path: Path, needle: str, chunk: int = 1 << 20) -> int:
+    """Non-overlapping occurrences of ``needle`` in the file (as
+    ``str.count``), read in chunks: an annotated module with its weights can
+    be hundreds of MB."""
+    pattern, n, tail = needle.encode(), 0, b""
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            buf, pos = tail + block, 0
+            while (i := buf.find(pattern, pos)) != -1:
+                n += 1
+                pos = i + len(pattern)
+            # What follows the last match and may start one in the next chunk.
+            tail = buf[max(pos, len(buf) - len(pattern) + 1):]
+    return n
+
+
 def _smooth(calib_mlir: Path, table: Path, collect_args: List[str], outdir: Path,
             workdir: Path, smooth: bool, alpha: float, log) -> List[str]:
     """SmoothQuant (``--qsim-smooth-activations``): the first statistics
@@ -609,7 +632,7 @@ def _smooth(calib_mlir: Path, table: Path, collect_args: List[str], outdir: Path
     if not smooth:
         return []
     smooth_table = outdir / "smooth.table.json"
-    spass = f"--qsim-smooth-activations=table={smooth_table} alpha={alpha!r}"
+    spass = smooth_pass(outdir, alpha)
     table.replace(smooth_table)
     t0 = time.time()
     # One qsim-opt run: the points are named after the import's locations,
@@ -617,7 +640,7 @@ def _smooth(calib_mlir: Path, table: Path, collect_args: List[str], outdir: Path
     annotated = workdir / "calib.smooth.annotated.mlir"
     tools.run_tool("qsim-opt", [str(calib_mlir), spass, "--qsim-annotate", "-o",
                                 str(annotated)], timeout=3600)
-    sites = annotated.read_text().count(SMOOTH_MARK)
+    sites = _count_in_file(annotated, SMOOTH_MARK)
     if not sites:
         smooth_table.replace(table)
         log("smoothing: no float-produced activation feeds a matmul with constant weights")
@@ -1218,11 +1241,9 @@ def _rebuild_at_batch(outdir: Path, rep: dict, batch: int, workdir: Path
                                settings.get("calibrate_options", ""))
     alpha = settings.get("smooth_alpha")
     if alpha is not None:
-        smooth_table = outdir / "smooth.table.json"
-        if not smooth_table.is_file():
+        if not (outdir / "smooth.table.json").is_file():
             raise UsageError(f"--batch: '{outdir}' was smoothed but has no smooth.table.json")
-        passes = [f"--qsim-smooth-activations=table={smooth_table} alpha={alpha!r}",
-                  *passes]
+        passes = [smooth_pass(outdir, alpha), *passes]
     qm = workdir / f"int8.batch{batch}.mlir"
     tools.run_tool("qsim-opt", [str(fm), *passes, "-o", str(qm)], timeout=3600)
     return fm, qm

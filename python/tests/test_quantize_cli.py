@@ -681,3 +681,18 @@ def test_error_calib_data_options_on_the_demo(tmp_path):
     for extra, name in ((["--smooth"], "--smooth"), (["--smooth-alpha", "0.5"], "--smooth-alpha"),
                         (["--threads", "1"], "--threads")):
         expect_error(["quantize", model, *extra], name, "applies to --calib-data")
+
+
+def test_count_in_file_across_chunks(tmp_path):
+    """The chunked count of the smoothing marks equals str.count whatever
+    the chunk size, matches across chunk borders included."""
+    import random
+    r = random.Random(0)
+    f = tmp_path / "f.mlir"
+    for _ in range(500):
+        text = "".join(r.choice("ab") for _ in range(r.randint(0, 40)))
+        needle = "".join(r.choice("ab") for _ in range(r.randint(1, 4)))
+        f.write_text(text)
+        for chunk in (1, 2, 3, 7, 64):
+            assert quantize._count_in_file(f, needle, chunk) == text.count(needle), \
+                (text, needle, chunk)
