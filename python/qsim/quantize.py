@@ -80,8 +80,8 @@ DEFAULT_PER_CHANNEL = False
 #: layer norms 0.9 gave the best worst-sentence cosine of 0.3 to 1.0
 #: (docs/Models.md).
 DEFAULT_SMOOTH_ALPHA = 0.9
-#: The qsim.keep_float value of the scalings --qsim-smooth-activations adds.
-SMOOTH_MARK = 'qsim.keep_float = "SmoothQuant scaling"'
+#: The attribute on each scaling --qsim-smooth-activations adds.
+SMOOTH_MARK = "qsim.smoothquant"
 
 
 class UsageError(Exception):

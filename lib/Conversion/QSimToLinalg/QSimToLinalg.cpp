@@ -1135,8 +1135,10 @@ struct MulOpConversion : OpConversionPattern<MulOp> {
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// `table[x + 2^(N-1)]`: the table is a constant tensor that the body reads
-/// with `tensor.extract` (a gather, which the vectorizer keeps as one).
+/// `table[x + 2^(N-1)]` (`table[c, x + 2^(N-1)]` for a per-channel table,
+/// `c` the last dimension's index): the table is a constant tensor that the
+/// body reads with `tensor.extract` (a gather, which the vectorizer keeps as
+/// one).
 struct LutOpConversion : OpConversionPattern<LutOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -1158,10 +1160,13 @@ struct LutOpConversion : OpConversionPattern<LutOp> {
           Value offset =
               arith::AddIOp::create(b, x, constInt(b, b.getI32Type(),
                                                    int64_t(1) << (bits - 1)));
-          Value index =
-              arith::IndexCastOp::create(b, b.getIndexType(), offset);
-          return tensor::ExtractOp::create(b, table, ValueRange{index})
-              .getResult();
+          SmallVector<Value, 2> indices;
+          if (cast<ShapedType>(op.getTable().getType()).getRank() == 2)
+            indices.push_back(
+                linalg::IndexOp::create(b, resultType.getRank() - 1));
+          indices.push_back(
+              arith::IndexCastOp::create(b, b.getIndexType(), offset));
+          return tensor::ExtractOp::create(b, table, indices).getResult();
         });
     rewriter.replaceOp(op, result);
     return success();

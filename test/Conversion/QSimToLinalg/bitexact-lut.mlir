@@ -25,6 +25,16 @@ func.func private @lut_i4(%x: tensor<8xi4>) -> tensor<8xi8> {
 // CHECK-LABEL: @lut_i4:
 // CHECK-NEXT: data =
 // CHECK-NEXT: [-29, 6, -8, 27, -50, 48, 20, -1]
+func.func private @lut_per_channel(%x: tensor<2x3xi2>) -> tensor<2x3xi8> {
+  %r = qsim.lut %x table dense<[[10, 11, 12, 13], [20, 21, 22, 23], [30, 31, 32, 33]]> : tensor<3x4xi8> : tensor<2x3xi2> -> tensor<2x3xi8>
+  return %r : tensor<2x3xi8>
+}
+
+// Row c of the per-channel table for column c: entry 10 (c + 1) + x + 2.
+// CHECK-LABEL: @lut_per_channel:
+// CHECK-NEXT: data =
+// CHECK-NEXT: {{\[}}[10, 23, 31],
+// CHECK-NEXT: [13, 22, 30]]
 func.func @main() {
   %x8 = arith.constant dense<[[-128, -127, -1, 0, 1, 2, 126, 127], [5, -5, 64, -64, 100, -100, 33, -33]]> : tensor<2x8xi8>
   %x4 = arith.constant dense<[-8, -7, -1, 0, 1, 7, 3, -4]> : tensor<8xi4>
@@ -38,5 +48,11 @@ func.func @main() {
   %w4 = arith.extsi %r4 : tensor<8xi8> to tensor<8xi32>
   %u4 = tensor.cast %w4 : tensor<8xi32> to tensor<*xi32>
   call @printMemrefI32(%u4) : (tensor<*xi32>) -> ()
+  %xc = arith.constant dense<[[-2, 1, -1], [1, 0, -2]]> : tensor<2x3xi2>
+  vector.print str "@lut_per_channel:\n"
+  %rc = call @lut_per_channel(%xc) : (tensor<2x3xi2>) -> tensor<2x3xi8>
+  %wc = arith.extsi %rc : tensor<2x3xi8> to tensor<2x3xi32>
+  %uc = tensor.cast %wc : tensor<2x3xi32> to tensor<*xi32>
+  call @printMemrefI32(%uc) : (tensor<*xi32>) -> ()
   return
 }

@@ -485,3 +485,21 @@ func.func @lut(%x: tensor<2x3xi2>) -> tensor<2x3xi8> {
   %0 = qsim.lut %x table dense<[5, -3, 100, 0]> : tensor<4xi8> : tensor<2x3xi2> -> tensor<2x3xi8>
   return %0 : tensor<2x3xi8>
 }
+
+// -----
+
+// A per-channel table reads the row of the element's last index.
+// CHECK-LABEL: func.func @lut_per_channel
+// CHECK: %[[TABLE:.*]] = arith.constant dense<{{\[}}[5, -3, 100, 0], [1, 2, 3, 4], [-1, -2, -3, -4]]> : tensor<3x4xi8>
+// CHECK: linalg.generic
+// CHECK: ^bb0(%[[IN:.*]]: i2, %{{.*}}: i8):
+// CHECK: %[[W:.*]] = arith.extsi %[[IN]] : i2 to i32
+// CHECK: %[[SUM:.*]] = arith.addi %[[W]], %{{.*}} : i32
+// CHECK: %[[C:.*]] = linalg.index 1 : index
+// CHECK: %[[I:.*]] = arith.index_cast %[[SUM]] : i32 to index
+// CHECK: %[[E:.*]] = tensor.extract %[[TABLE]][%[[C]], %[[I]]] : tensor<3x4xi8>
+// CHECK: linalg.yield %[[E]] : i8
+func.func @lut_per_channel(%x: tensor<2x3xi2>) -> tensor<2x3xi8> {
+  %0 = qsim.lut %x table dense<[[5, -3, 100, 0], [1, 2, 3, 4], [-1, -2, -3, -4]]> : tensor<3x4xi8> : tensor<2x3xi2> -> tensor<2x3xi8>
+  return %0 : tensor<2x3xi8>
+}

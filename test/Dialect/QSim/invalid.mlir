@@ -454,7 +454,7 @@ func.func @cast_wide(%x: tensor<1xi128>) -> tensor<1xi8> {
 // -----
 
 func.func @lut_table_size(%x: tensor<4xi8>) -> tensor<4xi8> {
-  // expected-error@+1 {{table must have 2^8 = 256 entries for input element type 'i8', got 'tensor<4xi8>'}}
+  // expected-error@+1 {{table must have 2^8 = 256 entries (per row of a [C, 256] table) for input element type 'i8', got 'tensor<4xi8>'}}
   %0 = qsim.lut %x table dense<0> : tensor<4xi8> : tensor<4xi8> -> tensor<4xi8>
   return %0 : tensor<4xi8>
 }
@@ -462,9 +462,33 @@ func.func @lut_table_size(%x: tensor<4xi8>) -> tensor<4xi8> {
 // -----
 
 func.func @lut_table_rank(%x: tensor<4xi2>) -> tensor<4xi8> {
-  // expected-error@+1 {{table must have 2^2 = 4 entries for input element type 'i2', got 'tensor<2x2xi8>'}}
-  %0 = qsim.lut %x table dense<0> : tensor<2x2xi8> : tensor<4xi2> -> tensor<4xi8>
+  // expected-error@+1 {{table must have 2^2 = 4 entries (per row of a [C, 4] table) for input element type 'i2', got 'tensor<1x1x4xi8>'}}
+  %0 = qsim.lut %x table dense<0> : tensor<1x1x4xi8> : tensor<4xi2> -> tensor<4xi8>
   return %0 : tensor<4xi8>
+}
+
+// -----
+
+func.func @lut_table_row_size(%x: tensor<4xi2>) -> tensor<4xi8> {
+  // expected-error@+1 {{table must have 2^2 = 4 entries (per row of a [C, 4] table) for input element type 'i2', got 'tensor<4x2xi8>'}}
+  %0 = qsim.lut %x table dense<0> : tensor<4x2xi8> : tensor<4xi2> -> tensor<4xi8>
+  return %0 : tensor<4xi8>
+}
+
+// -----
+
+func.func @lut_table_rows(%x: tensor<3x2xi2>) -> tensor<3x2xi8> {
+  // expected-error@+1 {{a per-channel table needs one row per element of the input's static last dimension: 'tensor<3x4xi8>' for input 'tensor<3x2xi2>'}}
+  %0 = qsim.lut %x table dense<0> : tensor<3x4xi8> : tensor<3x2xi2> -> tensor<3x2xi8>
+  return %0 : tensor<3x2xi8>
+}
+
+// -----
+
+func.func @lut_table_rows_dynamic(%x: tensor<3x?xi2>) -> tensor<3x?xi8> {
+  // expected-error@+1 {{a per-channel table needs one row per element of the input's static last dimension: 'tensor<2x4xi8>' for input 'tensor<3x?xi2>'}}
+  %0 = qsim.lut %x table dense<0> : tensor<2x4xi8> : tensor<3x?xi2> -> tensor<3x?xi8>
+  return %0 : tensor<3x?xi8>
 }
 
 // -----

@@ -77,6 +77,13 @@ func.func @lut(%x: tensor<1x8xi2>) -> tensor<1x8xi8> {
   return %0 : tensor<1x8xi8>
 }
 
+// CHECK-LABEL: func.func @lut_per_channel
+// CHECK: qsim.lut %{{.*}} table dense<{{\[}}[-4, -1, 0, 3], [-8, -2, 0, 6]]> : tensor<2x4xi8> : tensor<3x2xi2> -> tensor<3x2xi8>
+func.func @lut_per_channel(%x: tensor<3x2xi2>) -> tensor<3x2xi8> {
+  %0 = qsim.lut %x table dense<[[-4, -1, 0, 3], [-8, -2, 0, 6]]> : tensor<2x4xi8> : tensor<3x2xi2> -> tensor<3x2xi8>
+  return %0 : tensor<3x2xi8>
+}
+
 // Attributes on their own.
 // CHECK-LABEL: func.func @attrs
 // CHECK-SAME: qsim.g = #qsim<granularity per_channel>

@@ -28,10 +28,22 @@ LogicalResult LutOp::verify() {
            << kMaxLutInputBits << " bits";
   auto tableType = cast<ShapedType>(getTable().getType());
   int64_t entries = int64_t(1) << bits;
-  if (tableType.getRank() != 1 || tableType.getDimSize(0) != entries)
+  int64_t rank = tableType.getRank();
+  if ((rank != 1 && rank != 2) || tableType.getDimSize(rank - 1) != entries)
     return emitOpError("table must have 2^")
-           << bits << " = " << entries << " entries for input element type "
+           << bits << " = " << entries << " entries (per row of a [C, "
+           << entries << "] table) for input element type "
            << inType.getElementType() << ", got " << tableType;
+  if (rank == 2) {
+    int64_t channels = inType.getRank() == 0
+                           ? ShapedType::kDynamic
+                           : inType.getDimSize(inType.getRank() - 1);
+    if (ShapedType::isDynamic(channels) ||
+        tableType.getDimSize(0) != channels)
+      return emitOpError("a per-channel table needs one row per element of "
+                         "the input's static last dimension: ")
+             << tableType << " for input " << inType;
+  }
   if (tableType.getElementType() != outType.getElementType())
     return emitOpError("table element type ")
            << tableType.getElementType()

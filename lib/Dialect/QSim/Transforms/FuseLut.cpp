@@ -39,6 +39,9 @@ namespace nm = mlir::qsim::numerics;
 namespace {
 /// Tables of inputs wider than this would not pay for themselves.
 constexpr unsigned kMaxInputBits = 8;
+/// A per-channel table holds 2^N entries per channel; past this many in all
+/// (4096 channels of 8-bit entries) it would not stay in a core's cache.
+constexpr int64_t kMaxTableEntries = int64_t(1) << 20;
 
 bool roundsToNearest(RoundingMode mode) {
   return mode == RoundingMode::HalfToEven ||
@@ -61,6 +64,25 @@ bool readsOnlySplatConstants(Operation *op) {
       v = q.getInput();
     DenseElementsAttr attr;
     return !matchPattern(v, m_Constant(&attr)) || attr.isSplat();
+  });
+}
+
+/// Whether every constant operand of `op` (read directly or through its
+/// quantization point) is a splat or holds one value per channel of the
+/// last dimension. Such an op after the chain's last inner point (a
+/// SmoothQuant factor multiplied into a GELU's output) makes the table
+/// per-channel.
+bool readsOnlyTabulableConstants(Operation *op) {
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  int64_t rank = type.getRank();
+  int64_t channels = rank == 0 ? 1 : type.getDimSize(rank - 1);
+  return llvm::all_of(op->getOperands(), [&](Value v) {
+    if (auto q = v.getDefiningOp<SimQuantizeOp>())
+      v = q.getInput();
+    DenseElementsAttr attr;
+    return !matchPattern(v, m_Constant(&attr)) || attr.isSplat() ||
+           (!ShapedType::isDynamic(channels) &&
+            UnaryChain::isPerChannelConstant(v, rank, channels));
   });
 }
 
@@ -113,7 +135,7 @@ FailureOr<Chain> collectChain(SimQuantizeOp out,
       worklist.push_back(q.getInput());
       continue;
     }
-    if (!UnaryChain::isEvaluable(def) || !readsOnlySplatConstants(def))
+    if (!UnaryChain::isEvaluable(def) || !readsOnlyTabulableConstants(def))
       return failure();
     inChain.insert(def);
     llvm::append_range(worklist, def->getOperands());
@@ -211,20 +233,28 @@ bool FuseLutPass::tryFuse(SimQuantizeOp out, DenseSet<Operation *> &erased) {
   if (failed(fn))
     return false;
 
-  // table[q + 2^(N-1)] = quantize_out(f(dequantize_in(q))).
+  // table[c, q + 2^(N-1)] = quantize_out(f_c(dequantize_in(q))); one row
+  // unless a constant of the chain differs per channel.
   unsigned inBits = in.getBits(), outBits = outParams.getBits();
+  int64_t channels = fn->getNumChannels();
+  int64_t rowSize = int64_t(1) << inBits;
+  if (channels * rowSize > kMaxTableEntries)
+    return false;
   float sIn = in.getScale(0), sOut = outParams.getScale(0);
   int64_t zpIn = in.getZeroPoint(0), zpOut = outParams.getZeroPoint(0);
   nm::RoundingMode mode = toNumerics(out.getRounding());
   SmallVector<APInt> entries;
-  for (int64_t q = nm::minValue(inBits, true), hi = nm::maxValue(inBits, true);
-       q <= hi; ++q) {
-    float y = fn->evaluate(nm::dequantize(q, sIn, zpIn));
-    int64_t t = nm::quantize(y, sOut, zpOut, outBits,
-                             outParams.getIsSigned(), mode);
-    entries.push_back(
-        APInt(outBits, t, /*isSigned=*/true, /*implicitTrunc=*/true));
-  }
+  entries.reserve(channels * rowSize);
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t q = nm::minValue(inBits, true),
+                 hi = nm::maxValue(inBits, true);
+         q <= hi; ++q) {
+      float y = fn->evaluate(nm::dequantize(q, sIn, zpIn), c);
+      int64_t t = nm::quantize(y, sOut, zpOut, outBits,
+                               outParams.getIsSigned(), mode);
+      entries.push_back(
+          APInt(outBits, t, /*isSigned=*/true, /*implicitTrunc=*/true));
+    }
 
   MLIRContext *ctx = &getContext();
   OpBuilder b(out);
@@ -232,8 +262,12 @@ bool FuseLutPass::tryFuse(SimQuantizeOp out, DenseSet<Operation *> &erased) {
   auto floatType = cast<RankedTensorType>(root.getType());
   auto inType = floatType.clone(IntegerType::get(ctx, inBits));
   auto outType = floatType.clone(IntegerType::get(ctx, outBits));
-  auto tableType = RankedTensorType::get({int64_t(entries.size())},
-                                         IntegerType::get(ctx, outBits));
+  SmallVector<int64_t, 2> tableShape;
+  if (channels > 1)
+    tableShape.push_back(channels);
+  tableShape.push_back(rowSize);
+  auto tableType =
+      RankedTensorType::get(tableShape, IntegerType::get(ctx, outBits));
   Value qIn = QuantizeOp::create(b, loc, inType, root.getResult(), in,
                                  RoundingModeAttr::get(ctx, RoundingMode::HalfToEven),
                                  StringAttr());

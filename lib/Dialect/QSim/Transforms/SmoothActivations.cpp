@@ -220,6 +220,7 @@ void SmoothActivationsPass::smoothFunction(func::FuncOp func,
         DenseElementsAttr::get(shiftType, ArrayRef<int8_t>{0}));
     auto mul = tosa::MulOp::create(b, loc, type, x, invS, shift);
     mul->setAttr(kKeepFloatAttrName, b.getStringAttr(kSmoothingName));
+    mul->setAttr(kSmoothQuantAttrName, b.getUnitAttr());
     for (OpOperand *use : operands)
       use->set(mul.getResult());
 

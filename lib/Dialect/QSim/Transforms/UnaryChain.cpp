@@ -55,6 +55,18 @@ float propagatingMin(float a, float b) {
 }
 } // namespace
 
+bool UnaryChain::isPerChannelConstant(Value v, int64_t rank,
+                                      int64_t channels) {
+  DenseElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)) || attr.isSplat() ||
+      !attr.getElementType().isF32() || channels <= 1)
+    return false;
+  auto shape = attr.getType().getShape();
+  if (static_cast<int64_t>(shape.size()) != rank || shape.back() != channels)
+    return false;
+  return llvm::all_of(shape.drop_back(), [](int64_t d) { return d == 1; });
+}
+
 bool UnaryChain::isEvaluable(Operation *op) {
   if (op->getNumResults() != 1 || !isF32Tensor(op->getResult(0).getType()))
     return false;
@@ -71,6 +83,8 @@ UnaryChain::build(Value input, Value output, ArrayRef<Operation *> ops,
   if (!isF32Tensor(input.getType()))
     return failure();
   auto shape = cast<RankedTensorType>(input.getType()).getShape();
+  int64_t rank = shape.size();
+  int64_t channels = rank == 0 ? 1 : shape.back();
   DenseMap<Value, int> slots;
   slots[input] = 0;
   UnaryChain chain;
@@ -82,6 +96,16 @@ UnaryChain::build(Value input, Value output, ArrayRef<Operation *> ops,
       return Operand{it->second, 0.0f};
     if (auto c = getSplatF32(v))
       return Operand{-1, *c};
+    if (!ShapedType::isDynamic(channels) &&
+        isPerChannelConstant(v, rank, channels)) {
+      DenseElementsAttr attr;
+      matchPattern(v, m_Constant(&attr));
+      chain.channelValues.emplace_back(attr.getValues<float>().begin(),
+                                       attr.getValues<float>().end());
+      chain.numChannels = channels;
+      return Operand{-1, 0.0f,
+                     static_cast<int>(chain.channelValues.size()) - 1};
+    }
     return std::nullopt;
   };
   for (Operation *op : ops) {
@@ -146,11 +170,14 @@ UnaryChain::build(Value input, Value output, ArrayRef<Operation *> ops,
   return chain;
 }
 
-float UnaryChain::evaluate(float x) const {
+float UnaryChain::evaluate(float x, int64_t channel) const {
+  assert(channel >= 0 && channel < numChannels && "channel out of range");
   SmallVector<float> values;
   values.reserve(steps.size() + 1);
   values.push_back(x);
   auto read = [&](const Operand &o) {
+    if (o.perChannel >= 0)
+      return channelValues[o.perChannel][channel];
     return o.slot < 0 ? o.value : values[o.slot];
   };
   for (const Step &s : steps) {

@@ -151,3 +151,47 @@ func.func @gelu_after_bias(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
   %12 = qsim.sim_quantize %11 <s8, scale = 0.05> : tensor<2x2xf32>
   return %12 : tensor<2x2xf32>
 }
+
+// -----
+
+// A factor per channel of the last axis after the chain's last inner point
+// (a SmoothQuant scale behind a GELU): one table row per channel, row c
+// holding round(|x| * f_c / 0.5) for x = -2, -1, 0, 1.
+// CHECK-LABEL: func.func @per_channel_factor
+// CHECK: %[[Q:.*]] = qsim.quantize %{{.*}} : tensor<3x2xf32> -> tensor<3x2xi2>
+// CHECK: qsim.lut %[[Q]] table dense<{{\[}}[4, 2, 0, 2], [12, 6, 0, 6]]> : tensor<2x4xi8>
+// CHECK-NOT: tosa.abs
+// CHECK-NOT: tosa.mul
+// CHECK: return
+func.func @per_channel_factor(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %shift = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %f = "tosa.const"() <{values = dense<[[1.0, 3.0]]> : tensor<1x2xf32>}> : () -> tensor<1x2xf32>
+  %0 = qsim.sim_quantize %x <s2, scale = 1.0> : tensor<3x2xf32>
+  %1 = tosa.abs %0 : (tensor<3x2xf32>) -> tensor<3x2xf32>
+  %2 = qsim.sim_quantize %1 <s8, scale = 0.5> : tensor<3x2xf32>
+  %qf = qsim.sim_quantize %f <s8, scale = 0.0234375> : tensor<1x2xf32>
+  %3 = tosa.mul %2, %qf, %shift : (tensor<3x2xf32>, tensor<1x2xf32>, tensor<1xi8>) -> tensor<3x2xf32>
+  %4 = qsim.sim_quantize %3 <s8, scale = 0.5> : tensor<3x2xf32>
+  return %4 : tensor<3x2xf32>
+}
+
+// -----
+
+// A per-channel factor before an inner point (a bias add, then a sigmoid)
+// still ends the chain at that point: only the sigmoid is tabulated, with
+// one row.
+// CHECK-LABEL: func.func @per_channel_before_point
+// CHECK: tosa.add
+// CHECK: qsim.lut %{{.*}} table dense<{{.*}}> : tensor<256xi8>
+// CHECK-NOT: tosa.sigmoid
+// CHECK: return
+func.func @per_channel_before_point(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %b = "tosa.const"() <{values = dense<[[1.0, 3.0]]> : tensor<1x2xf32>}> : () -> tensor<1x2xf32>
+  %0 = qsim.sim_quantize %x <s8, scale = 0.05> : tensor<3x2xf32>
+  %qb = qsim.sim_quantize %b <s8, scale = 0.0234375> : tensor<1x2xf32>
+  %1 = tosa.add %0, %qb : (tensor<3x2xf32>, tensor<1x2xf32>) -> tensor<3x2xf32>
+  %2 = qsim.sim_quantize %1 <s8, scale = 0.05> : tensor<3x2xf32>
+  %3 = tosa.sigmoid %2 : (tensor<3x2xf32>) -> tensor<3x2xf32>
+  %4 = qsim.sim_quantize %3 <s8, scale = 0.0078125> : tensor<3x2xf32>
+  return %4 : tensor<3x2xf32>
+}

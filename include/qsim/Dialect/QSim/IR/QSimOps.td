@@ -328,7 +328,13 @@ def QSim_LutOp : QSim_Op<"lut",
 
     so the integer program computes `f` with a single rounding, exactly as
     the float model followed by the output quantization would for the
-    quantized input (docs/Numerics.md). The result range
+    quantized input (docs/Numerics.md).
+
+    A table of shape `[C, 2^N]`, with `C` the static size of the input's
+    last dimension, holds one row per channel of that axis:
+    `y[..., c] = table[c, x[..., c] + 2^(N-1)]`. It stands for a function
+    whose constants differ per channel (a SmoothQuant factor multiplied into
+    a GELU's output, see --qsim-smooth-activations). The result range
     (`InferIntRangeInterface`) is the hull of the table's entries.
     `--convert-qsim-to-linalg` lowers it to a `linalg.generic` that reads
     the table with `tensor.extract`.
@@ -337,6 +343,12 @@ def QSim_LutOp : QSim_Op<"lut",
     ```mlir
     %y = qsim.lut %x table dense<[-128, -3, 0, 127]> : tensor<4xi8>
            : tensor<1x8xi2> -> tensor<1x8xi8>
+    ```
+
+    Per channel (two channels of a 2-bit input):
+    ```mlir
+    %y = qsim.lut %x table dense<[[-4, -1, 0, 3], [-8, -2, 0, 6]]>
+           : tensor<2x4xi8> : tensor<3x2xi2> -> tensor<3x2xi8>
     ```
   }];
   let arguments = (ins QSim_IntTensor:$input,

@@ -19,6 +19,9 @@ namespace qsim {
 /// ONNX importer marks softmax and normalization decompositions,
 /// --qsim-smooth-activations its scalings).
 constexpr llvm::StringLiteral kKeepFloatAttrName = "qsim.keep_float";
+/// The unit attribute on the multiply by 1/s that
+/// --qsim-smooth-activations inserts, so drivers can count the sites.
+constexpr llvm::StringLiteral kSmoothQuantAttrName = "qsim.smoothquant";
 
 #define GEN_PASS_DECL
 #include "qsim/Dialect/QSim/Transforms/Passes.h.inc"

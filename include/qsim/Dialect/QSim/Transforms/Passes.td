@@ -334,6 +334,11 @@ def QSimSmoothActivations : Pass<"qsim-smooth-activations", "ModuleOp"> {
     scales absorb `s`. Other readers of `x` (a post-norm transformer's
     residual add) keep reading `x`. Values produced by quantized ops are
     left alone: their scaling would be a float op between two int8 ones.
+    That includes a GELU's output, although a per-channel table
+    (`--qsim-fuse-lut`) could absorb the factor: on all-MiniLM-L6-v2 its
+    per-channel ranges from a few calibration sentences do not hold on
+    others, and the worst cosine fell from 0.987 to 0.946 (docs/Models.md).
+    Every inserted multiply carries the unit attribute `qsim.smoothquant`.
 
     `x'` has statistics of its own: calibrate the result again before
     quantizing it (`qsim quantize --smooth` runs both passes).
@@ -380,6 +385,13 @@ def QSimFuseLut : Pass<"qsim-fuse-lut", "ModuleOp"> {
     op that `--qsim-realize` realizes exactly on its own (a ReLU clamp, an
     add or mul by a constant) is left to it. The output point must round to
     nearest.
+
+    After the chain's last inner point, ops may also read constants of
+    shape `[1, ..., 1, C]` with one value per channel of the last
+    dimension (the factor `--qsim-smooth-activations` multiplies into a
+    GELU's output): the table then has a row per channel, `[C, 2^N]`, up to
+    2^20 entries in all. A point whose op reads such a constant (a bias
+    add) is never inner: the chain starts there.
 
     Example (hard-sigmoid):
     ```mlir

@@ -38,17 +38,27 @@ public:
 
   /// Compiles `ops` (in program order, each evaluable) computing `output`
   /// from `input`. Every operand of an op must be `input`, a result of an
-  /// earlier op of `ops`, or a splat f32 constant, and every result must
-  /// have `input`'s shape (so the computation is elementwise). Operands are
-  /// first mapped through `lookThrough` when given (a caller that drops
-  /// identities or intermediate roundings between the ops). Returns
-  /// failure otherwise.
+  /// earlier op of `ops`, a splat f32 constant, or an f32 constant with one
+  /// value per channel of `input`'s last dimension (shape `[1, ..., 1, C]`,
+  /// `input`'s rank), and every result must have `input`'s shape (so the
+  /// computation is elementwise). Operands are first mapped through
+  /// `lookThrough` when given (a caller that drops identities or
+  /// intermediate roundings between the ops). Returns failure otherwise.
   static FailureOr<UnaryChain>
   build(Value input, Value output, ArrayRef<Operation *> ops,
         function_ref<Value(Value)> lookThrough = nullptr);
 
-  /// The output for input element `x`, in f32 as the model computes it.
-  float evaluate(float x) const;
+  /// Whether `v` is an f32 constant of shape `[1, ..., 1, C]` (rank `rank`,
+  /// `C` > 1) with differing values: one per channel of the last dimension.
+  static bool isPerChannelConstant(Value v, int64_t rank, int64_t channels);
+
+  /// The number of channels whose constants differ (`C` of the per-channel
+  /// constants), or 1 when every constant is a splat.
+  int64_t getNumChannels() const { return numChannels; }
+
+  /// The output for input element `x` of channel `channel` (in
+  /// [0, getNumChannels())), in f32 as the model computes it.
+  float evaluate(float x, int64_t channel = 0) const;
 
 private:
   enum class Kind {
@@ -56,10 +66,12 @@ private:
     Ceil, Clamp, Add, Sub, Mul, Maximum, Minimum, Pow
   };
   /// An operand: slot 0 is the input, slot i + 1 the result of step i; a
-  /// negative slot is the constant `value`.
+  /// negative slot is the constant `value`, or the per-channel constant
+  /// `channelValues[perChannel]` when `perChannel` is not negative.
   struct Operand {
     int slot = -1;
     float value = 0.0f;
+    int perChannel = -1;
   };
   struct Step {
     Kind kind;
@@ -67,6 +79,8 @@ private:
     float lo = 0.0f, hi = 0.0f; // clamp bounds
   };
   SmallVector<Step> steps;
+  SmallVector<SmallVector<float>> channelValues;
+  int64_t numChannels = 1;
 };
 
 } // namespace qsim
