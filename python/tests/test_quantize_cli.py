@@ -641,6 +641,58 @@ def test_smooth_layer_norm_outliers(tmp_path):
     assert figures[1] == pytest.approx(figures[0], abs=1e-6)
 
 
+def gelu_ffn_model(path: Path) -> Path:
+    """MatMul + Add, GELU (x * 0.5 * (1 + erf(x / sqrt 2)), as exporters
+    write it), MatMul: x (N, 6, 8) -> y (N, 6, 4). Column 0 of W1 is twelve
+    times larger, so the GELU's output has one outlier channel."""
+    r = np.random.default_rng(4)
+    w1 = r.normal(0, 0.3, (8, 16)).astype(np.float32)
+    w1[:, 0] *= 12.0
+    inits = [numpy_helper.from_array(w1, "W1"),
+             numpy_helper.from_array(r.normal(0, 0.1, 16).astype(np.float32), "B1"),
+             numpy_helper.from_array(np.array(math.sqrt(2.0), np.float32), "sqrt2"),
+             numpy_helper.from_array(np.array(1.0, np.float32), "one"),
+             numpy_helper.from_array(np.array(0.5, np.float32), "half"),
+             numpy_helper.from_array(r.normal(0, 0.3, (16, 4)).astype(np.float32), "W2")]
+    nodes = [helper.make_node("MatMul", ["x", "W1"], ["h"], name="/fc1/MatMul"),
+             helper.make_node("Add", ["h", "B1"], ["hb"], name="/fc1/Add"),
+             helper.make_node("Div", ["hb", "sqrt2"], ["d"], name="/act/Div"),
+             helper.make_node("Erf", ["d"], ["e"], name="/act/Erf"),
+             helper.make_node("Add", ["e", "one"], ["e1"], name="/act/Add"),
+             helper.make_node("Mul", ["hb", "e1"], ["m"], name="/act/Mul"),
+             helper.make_node("Mul", ["m", "half"], ["g"], name="/act/Mul_1"),
+             helper.make_node("MatMul", ["g", "W2"], ["y"], name="/fc2/MatMul")]
+    g = helper.make_graph(nodes, "ffn",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 6, 8])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 6, 4])],
+                          inits)
+    return save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
+
+
+def test_gelu_output_on_the_unsigned_grid(tmp_path):
+    """A GELU's output reaches -0.17 below zero only: with
+    --unsigned-activations its grid is [-0.17, T] with a zero point, not
+    [-T, T], and the int8 output's SQNR gains. The GELU is smoothed by no
+    per-channel factor (its output is an int8 table's)."""
+    need_tools()
+    model = gelu_ffn_model(tmp_path / "ffn.onnx")
+    x = np.random.default_rng(5).normal(0, 1, (40, 6, 8)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    sqnr_db = {}
+    for flag in ("--unsigned-activations", "--no-unsigned-activations"):
+        out = tmp_path / flag.strip("-")
+        rc, stdout, err = run_cli(["quantize", model, "--calib-data", tmp_path / "x.npy",
+                                   "--input-shape", "x=1,6,8", "--per-channel", flag,
+                                   "-o", out])
+        assert rc == 0, err
+        report = json.loads((out / "report.json").read_text())
+        assert report["summary"]["ops_float"] == 0, quantize.format_report(report)
+        assert "smoothing: no float-produced activation" in stdout
+        (o,) = json.loads((out / "sqnr.json").read_text())["outputs"]
+        sqnr_db[flag] = o["sqnr_db"]
+    assert sqnr_db["--unsigned-activations"] > sqnr_db["--no-unsigned-activations"] + 1, sqnr_db
+
+
 def test_smooth_without_candidates(npy_run, tmp_path):
     """A CNN has no float-produced activation before a matmul: --smooth
     leaves the table and the passes as they are."""

@@ -50,6 +50,11 @@ private:
 };
 } // namespace
 
+/// With unsigned-activations, a range whose negative part is at most this
+/// share of its positive part still uses the unsigned grid, shifted to
+/// cover the negative part.
+constexpr double kMaxNegativeShare = 1.0 / 8.0;
+
 /// The integer grid of every point: signed unless `isUnsigned`.
 static calibration::QuantSpec makeSpec(unsigned bits, bool pow2,
                                        RoundingMode mode, bool isUnsigned) {
@@ -183,16 +188,25 @@ CalibratePass::activationParams(AnnotateOp marker,
         << ", " << hi << "] is not finite";
     return {};
   }
-  bool isUnsigned = unsignedActivations && stats && lo >= 0;
+  // A range with a small negative tail (GELU's, SiLU's and hard-swish's
+  // minimum of -0.17 to -0.375) is nearly non-negative: the grid then spans
+  // [lo, T] instead of [-T, T], about twice as fine.
+  bool isUnsigned = unsignedActivations && stats &&
+                    (lo >= 0 || (hi > 0 && -lo <= hi * kMaxNegativeShare));
   double threshold = isUnsigned ? hi : std::max(std::fabs(lo), std::fabs(hi));
   if (stats)
     threshold = tableThreshold(*stats, threshold, isUnsigned, fallback);
-  std::optional<float> scale = scaleFor(
-      marker, threshold, makeSpec(bits, pow2, mode, isUnsigned), source);
+  double below = isUnsigned ? std::max(0.0, -lo) : 0.0;
+  std::optional<float> scale =
+      scaleFor(marker, threshold + below,
+               makeSpec(bits, pow2, mode, isUnsigned), source);
   if (!scale)
     return {};
-  // Unsigned: [0, T] on the whole signed range, zero point at qmin.
-  int64_t zeroPoint = isUnsigned ? nm::minValue(bits, true) : 0;
+  // Unsigned: [-below, T] on the whole signed range, zero point at qmin
+  // plus the steps below zero.
+  int64_t zeroPoint = 0;
+  if (isUnsigned)
+    zeroPoint = nm::minValue(bits, true) + std::llround(below / *scale);
   return QuantParamsAttr::get(&getContext(), bits, true, *scale, zeroPoint,
                               pow2);
 }

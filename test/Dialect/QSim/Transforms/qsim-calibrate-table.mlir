@@ -20,4 +20,16 @@ func.func @conv(%x: tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32> {
   %4 = qsim.annotate %r activation "f.r" : tensor<1x4x4x2xf32>
   return %4 : tensor<1x4x4x2xf32>
 }
+
+// A small negative tail (at most 1/8 of the positive range: a GELU's) keeps
+// the unsigned grid, shifted: [-0.15, 2.4] -> scale 2.55 / 255 = 0.01 with
+// zero point -128 + 15. A wider one is signed: [-2, 2] -> 2 / 127.
+// CHECK-LABEL: func.func @negative_tail
+// CHECK: qsim.sim_quantize %arg0 <s8, scale = 0.00999999977, zero_point = -113> {kind = #qsim<kind activation>, point = "g.gelu"}
+// CHECK: qsim.sim_quantize %arg0 <s8, scale = 0.0157480314> {kind = #qsim<kind activation>, point = "g.wide"}
+func.func @negative_tail(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %0 = qsim.annotate %x activation "g.gelu" : tensor<4xf32>
+  %1 = qsim.annotate %x activation "g.wide" : tensor<4xf32>
+  return %0, %1 : tensor<4xf32>, tensor<4xf32>
+}
 }

@@ -120,7 +120,11 @@ def QSimCalibrate : Pass<"qsim-calibrate", "ModuleOp"> {
       by name). The scale is `T / 127` (int8).
       With `unsigned-activations`, a point whose table range is non-negative
       uses the full 8-bit range `[0, T]` as int8 with zero point -128 (scale
-      `T / 255`), and the methods search on that grid.
+      `T / 255`), and the methods search on that grid. A range `[lo, hi]`
+      with a small negative tail, `-lo <= hi / 8` (GELU, SiLU and
+      hard-swish outputs reach -0.17 to -0.375), uses the same grid shifted
+      to `[lo, T]`: scale `(T - lo) / 255`, zero point
+      `-128 + round(-lo / scale)`, about twice as fine as `[-T, T]`.
     - The output of an op that preserves scale (max pool, reshape,
       transpose, slice, ReLU clamp) reuses its input's parameters, so
       realization needs no requantize there.
@@ -170,7 +174,7 @@ def QSimCalibrate : Pass<"qsim-calibrate", "ModuleOp"> {
     Option<"pow2", "pow2", "bool", "false",
            "Constrain scales to powers of two (rounded up)">,
     Option<"unsignedActivations", "unsigned-activations", "bool", "false",
-           "Use [0, max] with zero point for non-negative activations">,
+           "Use [0, max] (or [min, max] for a small negative tail) with zero point for non-negative activations">,
     Option<"rounding", "rounding", "std::string", "\"half_to_even\"",
            "Rounding mode of every quantization">
   ];
