@@ -600,22 +600,30 @@ def layer_norm_model(path: Path) -> Path:
     return save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
 
 
+def quantize_each(model: Path, seed: int, flags, tmp_path: Path):
+    """``qsim quantize --per-channel FLAG`` of ``model`` (input x (1, 6, 8))
+    on 40 normal samples, for each flag: yields the flag, OUTDIR, stdout and
+    report.json."""
+    x = np.random.default_rng(seed).normal(0, 1, (40, 6, 8)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    for flag in flags:
+        out = tmp_path / flag.strip("-")
+        rc, stdout, err = run_cli(["quantize", model, "--calib-data", tmp_path / "x.npy",
+                                   "--input-shape", "x=1,6,8", "--per-channel", flag,
+                                   "-o", out])
+        assert rc == 0, err
+        yield flag, out, stdout, json.loads((out / "report.json").read_text())
+
+
 def test_smooth_layer_norm_outliers(tmp_path):
     """With per-channel weights, the layer norm's output reaches the matmul
     divided per channel (the factors folded into W1) and is calibrated
     again: the int8 output's SQNR beats that of --no-smooth."""
     need_tools()
     model = layer_norm_model(tmp_path / "ln.onnx")
-    x = np.random.default_rng(3).normal(0, 1, (40, 6, 8)).astype(np.float32)
-    np.save(tmp_path / "x.npy", x)
     sqnr_db = {}
-    for flag in ("--smooth", "--no-smooth"):
-        out = tmp_path / flag.strip("-")
-        rc, stdout, err = run_cli(["quantize", model, "--calib-data", tmp_path / "x.npy",
-                                   "--input-shape", "x=1,6,8", "--per-channel", flag,
-                                   "-o", out])
-        assert rc == 0, err
-        report = json.loads((out / "report.json").read_text())
+    for flag, out, stdout, report in quantize_each(model, 3, ("--smooth", "--no-smooth"),
+                                                   tmp_path):
         points = {p["name"] for p in json.loads((out / "table.json").read_text())["points"]}
         smoothed = {p for p in points if p.endswith("/smooth.out")}
         if flag == "--smooth":
@@ -676,16 +684,9 @@ def test_gelu_output_on_the_unsigned_grid(tmp_path):
     per-channel factor (its output is an int8 table's)."""
     need_tools()
     model = gelu_ffn_model(tmp_path / "ffn.onnx")
-    x = np.random.default_rng(5).normal(0, 1, (40, 6, 8)).astype(np.float32)
-    np.save(tmp_path / "x.npy", x)
     sqnr_db = {}
-    for flag in ("--unsigned-activations", "--no-unsigned-activations"):
-        out = tmp_path / flag.strip("-")
-        rc, stdout, err = run_cli(["quantize", model, "--calib-data", tmp_path / "x.npy",
-                                   "--input-shape", "x=1,6,8", "--per-channel", flag,
-                                   "-o", out])
-        assert rc == 0, err
-        report = json.loads((out / "report.json").read_text())
+    flags = ("--unsigned-activations", "--no-unsigned-activations")
+    for flag, out, stdout, report in quantize_each(model, 5, flags, tmp_path):
         assert report["summary"]["ops_float"] == 0, quantize.format_report(report)
         assert "smoothing: no float-produced activation" in stdout
         (o,) = json.loads((out / "sqnr.json").read_text())["outputs"]

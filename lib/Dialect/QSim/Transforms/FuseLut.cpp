@@ -69,8 +69,8 @@ bool readsOnlySplatConstants(Operation *op) {
 
 /// Whether every constant operand of `op` (read directly or through its
 /// quantization point) is a splat or holds one value per channel of the
-/// last dimension. Such an op after the chain's last inner point (a
-/// SmoothQuant factor multiplied into a GELU's output) makes the table
+/// last dimension. Such an op after the chain's last inner point (a batch
+/// norm's scale and shift after an activation) makes the table
 /// per-channel.
 bool readsOnlyTabulableConstants(Operation *op) {
   auto type = cast<RankedTensorType>(op->getResult(0).getType());

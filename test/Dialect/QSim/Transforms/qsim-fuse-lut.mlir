@@ -155,7 +155,7 @@ func.func @gelu_after_bias(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
 // -----
 
 // A factor per channel of the last axis after the chain's last inner point
-// (a SmoothQuant scale behind a GELU): one table row per channel, row c
+// (a batch norm's scale after an activation): one table row per channel, row c
 // holding round(|x| * f_c / 0.5) for x = -2, -1, 0, 1.
 // CHECK-LABEL: func.func @per_channel_factor
 // CHECK: %[[Q:.*]] = qsim.quantize %{{.*}} : tensor<3x2xf32> -> tensor<3x2xi2>

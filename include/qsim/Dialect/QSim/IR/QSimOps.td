@@ -333,9 +333,11 @@ def QSim_LutOp : QSim_Op<"lut",
     A table of shape `[C, 2^N]`, with `C` the static size of the input's
     last dimension, holds one row per channel of that axis:
     `y[..., c] = table[c, x[..., c] + 2^(N-1)]`. It stands for a function
-    whose constants differ per channel (a SmoothQuant factor multiplied into
-    a GELU's output, see --qsim-smooth-activations). The result range
-    (`InferIntRangeInterface`) is the hull of the table's entries.
+    whose constants differ per channel (an activation followed by a batch
+    norm's per-channel scale and shift, see --qsim-fuse-lut).
+
+    The result range (`InferIntRangeInterface`) is the hull of the table's
+    entries.
     `--convert-qsim-to-linalg` lowers it to a `linalg.generic` that reads
     the table with `tensor.extract`.
 

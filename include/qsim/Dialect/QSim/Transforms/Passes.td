@@ -392,9 +392,9 @@ def QSimFuseLut : Pass<"qsim-fuse-lut", "ModuleOp"> {
 
     After the chain's last inner point, ops may also read constants of
     shape `[1, ..., 1, C]` with one value per channel of the last
-    dimension (the factor `--qsim-smooth-activations` multiplies into a
-    GELU's output): the table then has a row per channel, `[C, 2^N]`, up to
-    2^20 entries in all. A point whose op reads such a constant (a bias
+    dimension (a batch norm's scale and shift after an activation): the
+    table then has a row per channel, `[C, 2^N]`, up to 2^20 entries in
+    all, instead of a table and an integer multiply that rounds again. A point whose op reads such a constant (a bias
     add) is never inner: the chain starts there.
 
     Example (hard-sigmoid):
