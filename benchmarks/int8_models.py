@@ -44,6 +44,7 @@ their kinds come from OUT/report.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -189,10 +190,9 @@ def ort_int8(case: Case, dst: Path) -> None:
     MinMax on the calibration samples (one per calibration batch)."""
     import logging
 
-    from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod,
-                                          QuantFormat, QuantType, quantize_static)
-    from onnxruntime.quantization.shape_inference import quant_pre_process
+    from onnxruntime.quantization import CalibrationDataReader
 
+    dst = dst.resolve()
     pre = dst.with_suffix(".pre.onnx")
     n = len(next(iter(case.calib.values())))
     feeds = [{k: a[i:i + 1] for k, a in case.calib.items()} for i in range(n)]
@@ -206,19 +206,31 @@ def ort_int8(case: Case, dst: Path) -> None:
 
     level = logging.getLogger().level
     logging.getLogger().setLevel(logging.ERROR)
+    # ORT writes its scratch files (the symbolic shape inference's model,
+    # external data of large models) to the working directory.
+    scratch = tempfile.TemporaryDirectory(dir=dst.parent, prefix=".ort-")
     try:
-        try:
-            quant_pre_process(str(case.path), str(pre))
-        except Exception:
-            # ORT's symbolic shape inference gives up on some graphs
-            # (MiniLM's); the ONNX shape inference alone is enough there.
-            quant_pre_process(str(case.path), str(pre), skip_symbolic_shape=True)
-        quantize_static(str(pre), str(dst), Reader(), quant_format=QuantFormat.QDQ,
-                        per_channel=True, calibrate_method=CalibrationMethod.MinMax,
-                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+        with scratch, contextlib.chdir(scratch.name):
+            _ort_quantize(case.path.resolve(), pre, dst, Reader())
     finally:
         logging.getLogger().setLevel(level)
         pre.unlink(missing_ok=True)
+
+
+def _ort_quantize(src: Path, pre: Path, dst: Path, reader) -> None:
+    from onnxruntime.quantization import (CalibrationMethod, QuantFormat, QuantType,
+                                          quantize_static)
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    try:
+        quant_pre_process(str(src), str(pre))
+    except Exception:
+        # ORT's symbolic shape inference gives up on some graphs (MiniLM's);
+        # the ONNX shape inference alone is enough there.
+        quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
+    quantize_static(str(pre), str(dst), reader, quant_format=QuantFormat.QDQ,
+                    per_channel=True, calibrate_method=CalibrationMethod.MinMax,
+                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
 
 
 def float_ops(report: dict) -> Dict[str, int]:
