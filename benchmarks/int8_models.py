@@ -38,6 +38,7 @@ their kinds come from OUT/report.json.
     benchmarks/int8_models.py [--models a,b] [--quick] [--runs N]
                               [--calib N] [--eval N] [--json out.json | --json -]
                               [--keep DIR [--reuse]] [--no-per-channel]
+                              [--calibrate-options STR]
                               [--timeout S] [--strict]
 """
 
@@ -160,7 +161,7 @@ def _qsim(args: Sequence[str], timeout: float) -> str:
 
 
 def ours_build(case: Case, work: Path, timeout: float, per_channel: bool = True,
-               reuse: bool = False) -> Path:
+               reuse: bool = False, calibrate_options: str = "") -> Path:
     """OUT with int8 libmodel.so (qsim quantize) and libfloat.so (qsim
     compile of the same float.mlir); with ``reuse``, an OUT holding both
     libraries and report.json is taken as it is."""
@@ -177,8 +178,9 @@ def ours_build(case: Case, work: Path, timeout: float, per_channel: bool = True,
     for k in case.names:
         shapes += ["--input-shape", f"{k}=" + ",".join(map(str, case.evals[0][k].shape))]
     pc = "--per-channel" if per_channel else "--no-per-channel"
+    extra = ["--calibrate-options", calibrate_options] if calibrate_options else []
     _qsim(["quantize", str(case.path), "--calib-data", str(data), *shapes, pc, "--holdout", "0",
-           "--sqnr-samples", "0", "-o", str(out)], timeout)
+           "--sqnr-samples", "0", *extra, "-o", str(out)], timeout)
     _qsim(["compile", str(out / "float.mlir"), "-o", str(out / "libfloat.so")], timeout)
     return out
 
@@ -374,11 +376,12 @@ def measure(case: Case, r: Result, out: Path, ort_q: Path, runs: int) -> None:
 
 
 def bench_case(case: Case, work: Path, runs: int, timeout: float,
-               log=lambda s: None, per_channel: bool = True, reuse: bool = False) -> Result:
+               log=lambda s: None, per_channel: bool = True, reuse: bool = False,
+               calibrate_options: str = "") -> Result:
     r = Result(case.name, case.calib_desc, case.eval_desc)
     t0 = time.time()
     try:
-        out = ours_build(case, work, timeout, per_channel, reuse)
+        out = ours_build(case, work, timeout, per_channel, reuse, calibrate_options)
         ort_q = work / f"{case.name}.ort.int8.onnx"
         if not (reuse and ort_q.is_file()):
             ort_int8(case, ort_q)
@@ -481,6 +484,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--runs", type=int, default=None, help="timed rounds")
     ap.add_argument("--per-channel", action=argparse.BooleanOptionalAction, default=True,
                     help="our per-channel weight scales (default on, as ORT's)")
+    ap.add_argument("--calibrate-options", default="", metavar="STR",
+                    help="more --qsim-calibrate options for our int8, e.g. "
+                    "'weight-range-bits=7' (vpmaddubsw on any input on AVX2)")
     ap.add_argument("--json", default=None, help="write the results as JSON there ('-': stdout)")
     ap.add_argument("--keep", type=Path, default=None, help="keep the built files there")
     ap.add_argument("--reuse", action="store_true",
@@ -531,7 +537,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         for name in wanted:
             case = make_case(name, d, n_calib, n_eval)
             results.append(bench_case(case, work, runs, args.timeout, log, args.per_channel,
-                                      args.reuse))
+                                      args.reuse, args.calibrate_options))
     except KeyboardInterrupt:
         # A long run stopped by hand still reports the models it finished.
         interrupted = f"interrupted after {len(results)} of {len(wanted)} model(s)"
@@ -542,6 +548,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     meta = {"commit": hostinfo.git_commit(), "cpu": hostinfo.cpu_description(),
             "onnxruntime": onnxruntime.__version__, "threads": 1, "batch": 1,
             "calibration_samples": n_calib, "evaluation_inputs": n_eval, "runs": runs,
+            "calibrate_options": args.calibrate_options,
             "keep_freed_heap_memory": heap, "load_average_before": load_before,
             "load_average_after": hostinfo.load_average(),
             "seconds": round(time.time() - t_start, 1), "interrupted": interrupted}
@@ -557,7 +564,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(f"\ncommit {meta['commit']}; CPU {meta['cpu']}; onnxruntime {meta['onnxruntime']}; "
           f"load average {load_before} (start), {meta['load_average_after']} (end); "
           f"{n_calib} calibration samples, {n_eval} evaluation inputs, {runs} rounds; "
-          f"{meta['seconds']:.0f} s" + (f"; {interrupted}" if interrupted else ""), file=out)
+          + (f"calibrate options '{args.calibrate_options}'; " if args.calibrate_options else "")
+          + f"{meta['seconds']:.0f} s" + (f"; {interrupted}" if interrupted else ""), file=out)
     print(table(results), file=out)
     failed = [r.name for r in results if r.status != "ok"]
     return 1 if args.strict and (failed or interrupted) else 0

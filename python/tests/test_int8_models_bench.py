@@ -84,7 +84,7 @@ def test_reuse_needs_keep(capsys):
     assert "--reuse needs --keep DIR" in capsys.readouterr().err
 
 
-def test_quick_run_on_squeezenet(capsys, tmp_path):
+def test_quick_run_on_squeezenet(capsys, tmp_path, monkeypatch):
     if tools.find_tool("qsim-collect") is None or tools.find_tool("qsim-run") is None:
         pytest.skip("qsim tools are not built")
     d = im.models_dir()
@@ -95,12 +95,23 @@ def test_quick_run_on_squeezenet(capsys, tmp_path):
         pytest.skip(msg)
     pytest.importorskip("onnxruntime")
     out = tmp_path / "r.json"
+    # ORT's quantizer writes scratch files to the working directory: the
+    # benchmark gives it a folder of its own.
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
     assert im.main(["--models", MODEL, "--quick", "--json", str(out), "--keep",
-                    str(tmp_path / "work"), "--strict"]) == 0
+                    str(tmp_path / "work"), "--strict",
+                    "--calibrate-options", "weight-range-bits=7"]) == 0
+    assert not list(cwd.iterdir())
+    assert not [p for p in (tmp_path / "work").iterdir() if p.name.startswith(".ort-")]
     printed = capsys.readouterr().out
     data = json.loads(out.read_text())
     assert data["threads"] == 1 and data["batch"] == 1 and data["runs"] == im.QUICK["runs"]
     assert data["calibration_samples"] == im.QUICK["calib"]
+    assert data["calibrate_options"] == "weight-range-bits=7"
+    settings = json.loads((tmp_path / "work" / f"{MODEL}.q" / "report.json").read_text())["settings"]
+    assert "weight-range-bits=7" in settings["calibrate_options"]
     assert data["load_average_before"] and data["load_average_after"]
     (row,) = data["results"]
     assert row["name"] == MODEL and row["status"] == "ok", row["error"]
@@ -123,6 +134,7 @@ def test_quick_run_on_squeezenet(capsys, tmp_path):
     (mrow,) = [ln for ln in lines[head + 1:] if ln.startswith(MODEL)]
     assert f"{row['sqnr_db']:.1f} dB" in mrow and f"{row['ours_int8_ms']:.2f}" in mrow
     assert "targets:" in printed and "load average" in printed
+    assert "calibrate options 'weight-range-bits=7'" in printed
     assert (tmp_path / "work" / f"{MODEL}.q" / "libmodel.so").is_file()
 
 
