@@ -55,34 +55,21 @@ bool isPerTensorF32(SimQuantizeOp q) {
 }
 
 /// Whether every constant operand of `op` (read directly or through its
-/// quantization point) is a splat. A per-channel constant (a bias added to a
-/// matmul's output) makes the op's value depend on the element's position,
-/// not only on its input value, so no table can stand for it.
-bool readsOnlySplatConstants(Operation *op) {
-  return llvm::all_of(op->getOperands(), [](Value v) {
-    if (auto q = v.getDefiningOp<SimQuantizeOp>())
-      v = q.getInput();
-    DenseElementsAttr attr;
-    return !matchPattern(v, m_Constant(&attr)) || attr.isSplat();
-  });
-}
-
-/// Whether every constant operand of `op` (read directly or through its
-/// quantization point) is a splat or holds one value per channel of the
-/// last dimension. Such an op after the chain's last inner point (a batch
-/// norm's scale and shift after an activation) makes the table
-/// per-channel.
-bool readsOnlyTabulableConstants(Operation *op) {
-  auto type = cast<RankedTensorType>(op->getResult(0).getType());
-  int64_t rank = type.getRank();
-  int64_t channels = rank == 0 ? 1 : type.getDimSize(rank - 1);
+/// quantization point) is a splat, or, with `perChannel`, holds one value
+/// per channel of the last dimension (UnaryChain::matchPerChannelConstant).
+/// A per-channel constant makes the op's value depend on the element's
+/// channel, not only on its input value: a per-channel table stands for it
+/// after the chain's last inner point (a batch norm's scale and shift after
+/// an activation), but a point whose op reads one (a bias added to a
+/// matmul's output) is where the chain starts, not an inner point.
+bool readsOnlyTabulableConstants(Operation *op, bool perChannel) {
+  auto type = cast<ShapedType>(op->getResult(0).getType());
   return llvm::all_of(op->getOperands(), [&](Value v) {
     if (auto q = v.getDefiningOp<SimQuantizeOp>())
       v = q.getInput();
     DenseElementsAttr attr;
     return !matchPattern(v, m_Constant(&attr)) || attr.isSplat() ||
-           (!ShapedType::isDynamic(channels) &&
-            UnaryChain::isPerChannelConstant(v, rank, channels));
+           (perChannel && UnaryChain::matchPerChannelConstant(v, type));
   });
 }
 
@@ -109,7 +96,8 @@ FailureOr<Chain> collectChain(SimQuantizeOp out,
   auto isInnerPoint = [&](SimQuantizeOp q) {
     Operation *def = q.getInput().getDefiningOp();
     return !forcedRoots.contains(q) && isPerTensorF32(q) && def &&
-           UnaryChain::isEvaluable(def) && readsOnlySplatConstants(def);
+           UnaryChain::isEvaluable(def) &&
+           readsOnlyTabulableConstants(def, /*perChannel=*/false);
   };
   while (!worklist.empty()) {
     Value v = worklist.pop_back_val();
@@ -135,7 +123,8 @@ FailureOr<Chain> collectChain(SimQuantizeOp out,
       worklist.push_back(q.getInput());
       continue;
     }
-    if (!UnaryChain::isEvaluable(def) || !readsOnlyTabulableConstants(def))
+    if (!UnaryChain::isEvaluable(def) ||
+        !readsOnlyTabulableConstants(def, /*perChannel=*/true))
       return failure();
     inChain.insert(def);
     llvm::append_range(worklist, def->getOperands());

@@ -55,16 +55,22 @@ float propagatingMin(float a, float b) {
 }
 } // namespace
 
-bool UnaryChain::isPerChannelConstant(Value v, int64_t rank,
-                                      int64_t channels) {
+DenseElementsAttr UnaryChain::matchPerChannelConstant(Value v,
+                                                      ShapedType type) {
+  int64_t rank = type.getRank();
+  if (rank == 0 || ShapedType::isDynamic(type.getDimSize(rank - 1)) ||
+      type.getDimSize(rank - 1) <= 1)
+    return {};
   DenseElementsAttr attr;
   if (!matchPattern(v, m_Constant(&attr)) || attr.isSplat() ||
-      !attr.getElementType().isF32() || channels <= 1)
-    return false;
+      !attr.getElementType().isF32())
+    return {};
   auto shape = attr.getType().getShape();
-  if (static_cast<int64_t>(shape.size()) != rank || shape.back() != channels)
-    return false;
-  return llvm::all_of(shape.drop_back(), [](int64_t d) { return d == 1; });
+  if (static_cast<int64_t>(shape.size()) != rank ||
+      shape.back() != type.getDimSize(rank - 1) ||
+      !llvm::all_of(shape.drop_back(), [](int64_t d) { return d == 1; }))
+    return {};
+  return attr;
 }
 
 bool UnaryChain::isEvaluable(Operation *op) {
@@ -82,9 +88,8 @@ UnaryChain::build(Value input, Value output, ArrayRef<Operation *> ops,
                   function_ref<Value(Value)> lookThrough) {
   if (!isF32Tensor(input.getType()))
     return failure();
-  auto shape = cast<RankedTensorType>(input.getType()).getShape();
-  int64_t rank = shape.size();
-  int64_t channels = rank == 0 ? 1 : shape.back();
+  auto inputType = cast<RankedTensorType>(input.getType());
+  auto shape = inputType.getShape();
   DenseMap<Value, int> slots;
   slots[input] = 0;
   UnaryChain chain;
@@ -96,13 +101,10 @@ UnaryChain::build(Value input, Value output, ArrayRef<Operation *> ops,
       return Operand{it->second, 0.0f};
     if (auto c = getSplatF32(v))
       return Operand{-1, *c};
-    if (!ShapedType::isDynamic(channels) &&
-        isPerChannelConstant(v, rank, channels)) {
-      DenseElementsAttr attr;
-      matchPattern(v, m_Constant(&attr));
+    if (DenseElementsAttr attr = matchPerChannelConstant(v, inputType)) {
       chain.channelValues.emplace_back(attr.getValues<float>().begin(),
                                        attr.getValues<float>().end());
-      chain.numChannels = channels;
+      chain.numChannels = shape.back();
       return Operand{-1, 0.0f,
                      static_cast<int>(chain.channelValues.size()) - 1};
     }

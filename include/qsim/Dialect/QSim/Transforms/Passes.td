@@ -394,8 +394,9 @@ def QSimFuseLut : Pass<"qsim-fuse-lut", "ModuleOp"> {
     shape `[1, ..., 1, C]` with one value per channel of the last
     dimension (a batch norm's scale and shift after an activation): the
     table then has a row per channel, `[C, 2^N]`, up to 2^20 entries in
-    all, instead of a table and an integer multiply that rounds again. A point whose op reads such a constant (a bias
-    add) is never inner: the chain starts there.
+    all, instead of a table and an integer multiply that rounds again. A
+    point whose op reads such a constant (a bias add) is never inner: the
+    chain starts there.
 
     Example (hard-sigmoid):
     ```mlir

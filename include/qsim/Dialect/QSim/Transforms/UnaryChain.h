@@ -18,6 +18,8 @@
 #ifndef QSIM_DIALECT_QSIM_TRANSFORMS_UNARYCHAIN_H
 #define QSIM_DIALECT_QSIM_TRANSFORMS_UNARYCHAIN_H
 
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Operation.h"
 #include "mlir/IR/Value.h"
 #include "mlir/Support/LLVM.h"
@@ -48,9 +50,10 @@ public:
   build(Value input, Value output, ArrayRef<Operation *> ops,
         function_ref<Value(Value)> lookThrough = nullptr);
 
-  /// Whether `v` is an f32 constant of shape `[1, ..., 1, C]` (rank `rank`,
-  /// `C` > 1) with differing values: one per channel of the last dimension.
-  static bool isPerChannelConstant(Value v, int64_t rank, int64_t channels);
+  /// `v`'s values if it is an f32 constant with one value per channel of
+  /// the last dimension of `type` (static, `C` > 1): shape `[1, ..., 1, C]`
+  /// of `type`'s rank, not a splat. Null otherwise.
+  static DenseElementsAttr matchPerChannelConstant(Value v, ShapedType type);
 
   /// The number of channels whose constants differ (`C` of the per-channel
   /// constants), or 1 when every constant is a splat.
