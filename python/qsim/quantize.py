@@ -891,7 +891,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="per-channel weight scales (default: one scale per weight tensor)")
     g.add_argument("--unsigned-activations", action=argparse.BooleanOptionalAction,
                    default=DEFAULT_UNSIGNED,
-                   help="non-negative activations (after ReLU) on the whole [0, 255] grid "
+                   help="non-negative activations (after ReLU; also GELU, SiLU or hard-swish "
+                   "outputs, whose negative tail is small) on the whole [0, 255] grid "
                    "(default on)")
     g.add_argument("--global-scale", type=float, default=8.0,
                    metavar="X",
