@@ -112,6 +112,10 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 
+  // exp as arithmetic: libm's expf has no vector entry point, so loops
+  // around a call stay scalar (softmax, sigmoid).
+  pm.nest<func::FuncOp>().addPass(createQSimCPUApproximateMath());
+
   // To the LLVM dialect. Math ops go first: libm has no vector entry points,
   // so MathToLibm unrolls a vector erf (fused into a kernel's epilogue) into
   // vector.extract / from_elements, which VectorToLLVM must still see. Ops

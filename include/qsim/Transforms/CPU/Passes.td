@@ -172,4 +172,39 @@ def QSimCPUInterchangeContractions
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def QSimCPUApproximateMath
+    : Pass<"qsim-cpu-approximate-math", "func::FuncOp"> {
+  let summary = "Replace f32 math.exp by upstream's polynomial approximation "
+                "so loops around it vectorize";
+  let description = [{
+    `math.exp` lowers to a call of libm's `expf`, which has no vector entry
+    point: LLVM keeps every loop around it scalar, one call per element,
+    and inputs far below zero (a softmax's masked scores, `-10000` added)
+    take libm's underflow path, which sets `errno` (all-MiniLM-L6-v2 int8:
+    its six softmaxes' exponentials were a fifth of the run time).
+
+    This pass applies upstream's `populateMathPolynomialApproximationPatterns`
+    to `math.exp` alone (range reduction by `ln 2`, a polynomial, the
+    exponent added to the bits; inputs under the smallest normal result
+    give 0, above the largest finite one give +inf, NaN stays NaN): plain
+    arithmetic, so LLVM vectorizes the loop. The result is within a few
+    ulp of libm's (python/tests/test_cpu_math.py bounds it against
+    numpy's over the whole range) and the same bits on every run and in
+    every runner, since `qsim-run`, the statistics collector and a
+    compiled library all lower through this pipeline. Other math ops keep
+    their libm calls or LLVM intrinsics.
+
+    Example:
+    ```mlir
+    // qsim-opt --qsim-cpu-approximate-math
+    %e = math.exp %x : vector<8xf32>
+    // becomes arith ops on vector<8xf32> (fma, floor, shifts, bitcasts,
+    // selects), no math.exp
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 #endif // QSIM_TRANSFORMS_CPU_PASSES_TD
