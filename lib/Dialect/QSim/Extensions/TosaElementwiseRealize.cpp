@@ -60,10 +60,60 @@ static DenseElementsAttr quantizeConstant(ArrayRef<double> values,
       q);
 }
 
+/// `acc + bias` in int32 at the accumulator's scales, then one requantize:
+/// the add of a constant that varies at most along the last dimension to a
+/// contraction realized without an output point (annotate leaves that
+/// point out when the add is the contraction's only reader).
+static LogicalResult realizeBiasAdd(tosa::AddOp op, RealizeContext &ctx,
+                                    SimQuantizeOp out) {
+  auto resTy = cast<RankedTensorType>(op.getType());
+  int64_t n = resTy.getShape().back();
+  for (unsigned i = 0; i < 2; ++i) {
+    Value accF = op->getOperand(i);
+    const RealizeContext::Accumulator *acc = ctx.getAccumulator(accF);
+    DenseElementsAttr bias = floatConstant(op->getOperand(1 - i));
+    if (!acc || !bias ||
+        cast<RankedTensorType>(accF.getType()).getShape() != resTy.getShape())
+      continue;
+    auto biasTy = cast<RankedTensorType>(bias.getType());
+    ArrayRef<int64_t> bs = biasTy.getShape();
+    if (bs.size() != resTy.getShape().size() ||
+        !llvm::all_of(bs.drop_back(), [](int64_t d) { return d == 1; }) ||
+        (bs.back() != n && bs.back() != 1))
+      continue;
+    ArrayRef<double> scales = acc->scales;
+    auto scaleOf = [&](int64_t c) {
+      return scales[scales.size() == 1 ? 0 : c];
+    };
+    DenseElementsAttr q1 = RealizeContext::quantizeBias(bias, n, scaleOf);
+    SmallVector<int64_t> shape(resTy.getRank(), 1);
+    shape.back() = n;
+    auto i32 = ctx.intType(32);
+    DenseElementsAttr q = q1.reshape(RankedTensorType::get(shape, i32));
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    Value sum = tosa::AddOp::create(
+        b, loc, RealizeContext::withElementType(resTy, i32), acc->value,
+        RealizeContext::tosaConst(b, loc, q));
+    QuantParamsAttr p = out.getParams();
+    Value r = ctx.requantize(b, loc, sum, scales, 0, resTy.getRank() - 1, p,
+                             ctx.intType(p.getBits()), out.getRounding());
+    if (!r) {
+      sum.getDefiningOp()->erase();
+      return failure();
+    }
+    ctx.finish(op, out, IntValue{r, p});
+    return success();
+  }
+  return failure();
+}
+
 LogicalResult mlir::qsim::realizeTosaAdd(Operation *operation,
                                          RealizeContext &ctx,
                                          SimQuantizeOp out) {
   auto op = cast<tosa::AddOp>(operation);
+  if (out && succeeded(realizeBiasAdd(op, ctx, out)))
+    return success();
   Value lhsF = op.getInput1(), rhsF = op.getInput2();
   auto resTy = cast<RankedTensorType>(op.getType());
   // qsim.add broadcasts only its rhs.

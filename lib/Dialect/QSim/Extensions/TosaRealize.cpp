@@ -121,7 +121,9 @@ LogicalResult mlir::qsim::realizeTosaMatmul(Operation *operation,
     scales.push_back(static_cast<double>(a->params.getScale()) *
                      w->params.getScale(w->params.isPerChannel() ? c : 0));
   if (!out) {
-    ctx.finishFloat(op, accumulatorToFloat(b, loc, mm, scales, resTy));
+    Value f = accumulatorToFloat(b, loc, mm, scales, resTy);
+    ctx.recordAccumulator(f, mm, scales);
+    ctx.finishFloat(op, f);
     return success();
   }
   QuantParamsAttr p = out.getParams();

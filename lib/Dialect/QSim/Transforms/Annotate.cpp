@@ -37,6 +37,8 @@ struct OpRecord {
   bool quantized = false;
   /// Quantized inputs, float result (no output point).
   bool floatResult = false;
+  /// Quantized inputs, int32 result read by a bias add (no output point).
+  bool biasFollows = false;
   std::string reason;
   SmallVector<std::string> markers;
 };
@@ -206,14 +208,19 @@ void AnnotatePass::annotateFunction(func::FuncOp func,
   // stays float too: its output point would round a value no int8 op reads,
   // on a range that is its own (an attention mask's -10000 added to the
   // scores before a float softmax leaves the scores no step of the grid).
-  // Function results count as int8 readers. Users come later in the block,
-  // so a backward sweep settles chains; repeat for what regions reorder.
+  // Function results count as int8 readers. A reshape, transpose or slice
+  // feeding only float ops stays float as well, so that the contraction
+  // before it can hand over its accumulator unrounded (attention's scores:
+  // matmul, reshape, then a float scale, mask and softmax). Users come
+  // later in the block, so a backward sweep settles chains; repeat for
+  // what regions reorder.
   for (bool changed = true; changed;) {
     changed = false;
     for (Operation *op : llvm::reverse(ops)) {
-      if (!quantized.contains(op) ||
-          !isElementwiseArithmetic(
-              cast<QuantizableOpInterface>(op).getQuantCategory()) ||
+      if (!quantized.contains(op))
+        continue;
+      QuantOpCategory cat = cast<QuantizableOpInterface>(op).getQuantCategory();
+      if (!(isElementwiseArithmetic(cat) || cat == QuantOpCategory::Reshape) ||
           !feedsOnlyFloatOps(op))
         continue;
       quantized.erase(op);
@@ -233,6 +240,40 @@ void AnnotatePass::annotateFunction(func::FuncOp func,
         cast<QuantizableOpInterface>(op).canRealizeWithFloatResult() &&
         feedsOnlyFloatOps(op))
       floatResult.insert(op);
+
+  // A matmul whose only reader is a quantized add of a constant that varies
+  // at most along the last dimension (ONNX's MatMul + Add of a linear layer)
+  // gets no output point either, nor does the add on that operand: realize
+  // adds the bias to the int32 accumulator and requantizes once, at the
+  // add's point, instead of rounding to 8 bits before the bias.
+  DenseSet<Operation *> biasFollows;
+  for (Operation *op : ops) {
+    if (!quantized.contains(op) || floatResult.contains(op) ||
+        !op->hasOneUse() || op->getNumResults() != 1)
+      continue;
+    auto qop = cast<QuantizableOpInterface>(op);
+    if (qop.getQuantCategory() != QuantOpCategory::Dense ||
+        !qop.canRealizeWithFloatResult())
+      continue;
+    Operation *user = *op->user_begin();
+    auto uq = dyn_cast<QuantizableOpInterface>(user);
+    if (!quantized.contains(user) || !uq ||
+        uq.getQuantCategory() != QuantOpCategory::Add ||
+        user->getNumOperands() != 2)
+      continue;
+    Value other = user->getOperand(user->getOperand(0) == op->getResult(0));
+    auto resTy = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    auto otherTy = dyn_cast<RankedTensorType>(other.getType());
+    if (!resTy || !otherTy || resTy != user->getResult(0).getType() ||
+        !matchPattern(other, m_Constant()) ||
+        otherTy.getRank() != resTy.getRank() ||
+        !llvm::all_of(otherTy.getShape().drop_back(),
+                      [](int64_t d) { return d == 1; }) ||
+        (otherTy.getShape().back() != 1 &&
+         otherTy.getShape().back() != resTy.getShape().back()))
+      continue;
+    biasFollows.insert(op);
+  }
 
   for (Operation *op : ops) {
     if (isBookkeeping(op))
@@ -262,7 +303,8 @@ void AnnotatePass::annotateFunction(func::FuncOp func,
       std::optional<QuantKind> kind =
           qop.getOperandQuantKind(operand.getOperandNumber());
       Value v = operand.get();
-      if (!kind || !isFloatTensor(v.getType()))
+      if (!kind || !isFloatTensor(v.getType()) ||
+          biasFollows.contains(v.getDefiningOp()))
         continue;
       bool isConst = matchPattern(v, m_Constant());
       std::string name;
@@ -283,9 +325,10 @@ void AnnotatePass::annotateFunction(func::FuncOp func,
       operand.set(marked);
     }
     rec.floatResult = floatResult.contains(op);
+    rec.biasFollows = biasFollows.contains(op);
     b.setInsertionPointAfter(op);
     for (OpResult result : op->getResults()) {
-      if (rec.floatResult)
+      if (rec.floatResult || rec.biasFollows)
         break;
       std::optional<QuantKind> kind =
           qop.getResultQuantKind(result.getResultNumber());
@@ -368,6 +411,9 @@ void AnnotatePass::writeReport(
                   j.attribute("reason", r.reason);
                 if (r.floatResult)
                   j.attribute("result", "float: it feeds only float ops");
+                if (r.biasFollows)
+                  j.attribute("result",
+                              "int32: the bias add after it requantizes");
                 j.attributeArray("markers", [&] {
                   for (const std::string &m : r.markers)
                     j.value(m);

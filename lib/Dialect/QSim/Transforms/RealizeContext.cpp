@@ -63,6 +63,17 @@ void RealizeContext::finishFloat(Operation *op, Value value) {
   realized.insert(op);
 }
 
+void RealizeContext::recordAccumulator(Value floatResult, Value acc,
+                                       ArrayRef<double> scales) {
+  accOf[floatResult] = Accumulator{acc, SmallVector<double>(scales)};
+}
+
+const RealizeContext::Accumulator *
+RealizeContext::getAccumulator(Value floatResult) const {
+  auto it = accOf.find(floatResult);
+  return it == accOf.end() ? nullptr : &it->second;
+}
+
 Value RealizeContext::requantize(OpBuilder &b, Location loc, Value acc,
                                  ArrayRef<double> inScales, int64_t inZp,
                                  std::optional<int64_t> axis,

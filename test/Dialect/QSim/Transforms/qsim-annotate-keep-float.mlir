@@ -61,3 +61,34 @@ func.func @read_by_int8(%a: tensor<1x4x4xf32>, %b: tensor<1x4x4xf32>) -> (tensor
   %u = tosa.reduce_sum %t {axis = 2 : i32} : (tensor<1x4x4xf32>) -> tensor<1x4x1xf32> loc("sum2")
   return %c, %r, %t : tensor<1x4x4xf32>, tensor<1x4x1xf32>, tensor<1x4x4xf32>
 }
+
+// A reshape between the scores' matmul and the float ops (the importer's
+// 3-D matmul back to [1, heads, seq, seq]) stays float too, so the matmul
+// still hands its accumulator over unrounded.
+// CHECK-LABEL: func.func @attention_reshaped
+// CHECK: tosa.matmul
+// CHECK-NOT: "scores4.out"
+// CHECK-NOT: "back.out"
+// CHECK: return
+// REPORT: "point": "scores4"
+// REPORT: "result": "float: it feeds only float ops"
+// REPORT: "point": "back"
+// REPORT: "status": "float"
+// REPORT: "reason": "its results feed only ops that stay float"
+// REAL-LABEL: func.func @attention_reshaped
+// REAL: %[[ACC:.*]] = tosa.matmul %{{.*}} -> tensor<2x4x4xi32>
+// REAL: tosa.cast %[[ACC]] : (tensor<2x4x4xi32>) -> tensor<2x4x4xf32>
+// REAL-NOT: qsim.requantize
+// REAL-NOT: qsim.dequantize
+// REAL: tosa.reshape %{{.*}} : (tensor<2x4x4xf32>, !tosa.shape<4>) -> tensor<1x2x4x4xf32>
+// REAL: return
+func.func @attention_reshaped(%q: tensor<2x4x8xf32>, %k: tensor<2x8x4xf32>) -> tensor<1x2x4x4xf32> {
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %shift = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %s = tosa.matmul %q, %k, %zp, %zp : (tensor<2x4x8xf32>, tensor<2x8x4xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<2x4x4xf32> loc("scores4")
+  %shape = tosa.const_shape {values = dense<[1, 2, 4, 4]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %r = tosa.reshape %s, %shape : (tensor<2x4x4xf32>, !tosa.shape<4>) -> tensor<1x2x4x4xf32> loc("back")
+  %mx = tosa.reduce_max %r {axis = 3 : i32, qsim.keep_float = "Softmax"} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x1xf32> loc("sm4/max")
+  %d = tosa.sub %r, %mx {qsim.keep_float = "Softmax"} : (tensor<1x2x4x4xf32>, tensor<1x2x4x1xf32>) -> tensor<1x2x4x4xf32> loc("sm4/sub")
+  return %d : tensor<1x2x4x4xf32>
+}

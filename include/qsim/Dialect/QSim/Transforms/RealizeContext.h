@@ -75,6 +75,19 @@ public:
   /// realized.
   void finishFloat(Operation *op, Value value);
 
+  /// The integer accumulator behind a contraction's float result: `value`
+  /// (i32) at the real scale `scales[c]` along the last dimension (one
+  /// entry: shared). Recorded by the contraction's rule when it has no
+  /// output point, so that a bias add after it (MatMul + Add, as ONNX
+  /// writes a linear layer) adds in int32 and requantizes once.
+  struct Accumulator {
+    Value value;
+    SmallVector<double> scales;
+  };
+  void recordAccumulator(Value floatResult, Value acc,
+                         ArrayRef<double> scales);
+  const Accumulator *getAccumulator(Value floatResult) const;
+
   //===--------------------------------------------------------------------===//
   // Integer building blocks
   //===--------------------------------------------------------------------===//
@@ -131,6 +144,7 @@ public:
 private:
   MLIRContext *ctx;
   DenseMap<Value, IntValue> intOf;
+  DenseMap<Value, Accumulator> accOf;
   llvm::SetVector<Operation *> realized;
 };
 
