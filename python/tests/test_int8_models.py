@@ -274,9 +274,13 @@ def fully_connected():
         p = requant(xq.sum(axis=(1, 2), keepdims=True), 1.0 / 36.0).reshape(1, 1, 4)
         sw = weight_scales(WFC, 2)
         wq = quant(WFC, sw, axis=2)
-        acc = np.einsum("bhc,bcw->bhw", p, wq)
-        h = requant(acc, np.float64(S) * sw.astype(np.float64) / np.float64(S))
-        return common_add(h, S, b_float=BFC)
+        # MatMul + bias add: the bias joins the int32 accumulator at
+        # s_in * s_w[c] and one requantize follows, at the add's point.
+        acc_scale = np.float64(S) * sw.astype(np.float64)
+        bq = np.clip(nm.round_to_integral(BFC.reshape(-1).astype(np.float64) / acc_scale),
+                     -2**31, 2**31 - 1)
+        acc = np.einsum("bhc,bcw->bhw", p, wq) + bq.astype(np.int64)
+        return requant(acc, acc_scale / np.float64(S))
     return m.text(out, [1, 1, 3]), ref
 
 

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Support/FileUtilities.h"
 #include "qsim/Dialect/QSim/IR/QSimInterfaces.h"
@@ -246,6 +247,9 @@ void AnnotatePass::annotateFunction(func::FuncOp func,
   // gets no output point either, nor does the add on that operand: realize
   // adds the bias to the int32 accumulator and requantizes once, at the
   // add's point, instead of rounding to 8 bits before the bias.
+  // Reshapes that keep the last dimension may come between (a batch of
+  // several: the importer's 3-D matmul and its reshape back): they get no
+  // points either and pass the accumulator on.
   DenseSet<Operation *> biasFollows;
   for (Operation *op : ops) {
     if (!quantized.contains(op) || floatResult.contains(op) ||
@@ -255,14 +259,27 @@ void AnnotatePass::annotateFunction(func::FuncOp func,
     if (qop.getQuantCategory() != QuantOpCategory::Dense ||
         !qop.canRealizeWithFloatResult())
       continue;
+    auto accTy = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    if (!accTy || accTy.getRank() == 0)
+      continue;
+    SmallVector<Operation *> chain{op};
     Operation *user = *op->user_begin();
+    while (isa<tosa::ReshapeOp>(user) && quantized.contains(user) &&
+           user->hasOneUse()) {
+      auto t = cast<RankedTensorType>(user->getResult(0).getType());
+      if (t.getRank() == 0 || t.getShape().back() != accTy.getShape().back())
+        break;
+      chain.push_back(user);
+      user = *user->user_begin();
+    }
+    Value fed = chain.back()->getResult(0);
     auto uq = dyn_cast<QuantizableOpInterface>(user);
     if (!quantized.contains(user) || !uq ||
         uq.getQuantCategory() != QuantOpCategory::Add ||
         user->getNumOperands() != 2)
       continue;
-    Value other = user->getOperand(user->getOperand(0) == op->getResult(0));
-    auto resTy = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    Value other = user->getOperand(user->getOperand(0) == fed);
+    auto resTy = dyn_cast<RankedTensorType>(fed.getType());
     auto otherTy = dyn_cast<RankedTensorType>(other.getType());
     if (!resTy || !otherTy || resTy != user->getResult(0).getType() ||
         !matchPattern(other, m_Constant()) ||
@@ -272,7 +289,7 @@ void AnnotatePass::annotateFunction(func::FuncOp func,
         (otherTy.getShape().back() != 1 &&
          otherTy.getShape().back() != resTy.getShape().back()))
       continue;
-    biasFollows.insert(op);
+    biasFollows.insert(chain.begin(), chain.end());
   }
 
   for (Operation *op : ops) {

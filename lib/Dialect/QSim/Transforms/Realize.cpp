@@ -44,6 +44,29 @@ static SimQuantizeOp outputOf(Operation *op) {
   return sq;
 }
 
+/// A reshape that keeps the last dimension, between a contraction without an
+/// output point and its bias add (annotate placed no point on it): the same
+/// reshape of the int32 accumulator, recorded for the add.
+static LogicalResult forwardAccumulator(Operation *op, RealizeContext &ctx) {
+  auto reshape = dyn_cast<tosa::ReshapeOp>(op);
+  if (!reshape)
+    return failure();
+  const RealizeContext::Accumulator *acc =
+      ctx.getAccumulator(reshape.getInput1());
+  auto outTy = cast<RankedTensorType>(reshape.getType());
+  if (!acc || outTy.getRank() == 0 ||
+      cast<RankedTensorType>(acc->value.getType()).getShape().back() !=
+          outTy.getShape().back())
+    return failure();
+  SmallVector<double> scales = acc->scales;
+  OpBuilder b(op);
+  auto r = tosa::ReshapeOp::create(
+      b, op->getLoc(), RealizeContext::withElementType(outTy, ctx.intType(32)),
+      acc->value, reshape.getShape());
+  ctx.recordAccumulator(reshape.getResult(), r, scales);
+  return success();
+}
+
 /// Realizes the quantizable ops of `func`; returns how many were realized and
 /// how many were left float.
 static std::pair<unsigned, unsigned> realizeFunction(func::FuncOp func) {
@@ -53,6 +76,8 @@ static std::pair<unsigned, unsigned> realizeFunction(func::FuncOp func) {
   func.walk([&](QuantizableOpInterface op) { ops.push_back(op); });
   for (QuantizableOpInterface op : ops) {
     SimQuantizeOp out = outputOf(op);
+    if (!out && succeeded(forwardAccumulator(op, ctx)))
+      continue;
     // No output point (annotate placed none: only float ops read the
     // result): a contraction computes its float result from the integer
     // accumulator.

@@ -56,3 +56,26 @@ func.func @not_a_bias(%x: tensor<1x4x2xf32>, %r: tensor<1x4x3xf32>) -> (tensor<1
   %y3 = tosa.add %m3, %b : (tensor<1x4x3xf32>, tensor<1x1x3xf32>) -> tensor<1x4x3xf32> loc("two")
   return %y1, %y2, %y3, %m3 : tensor<1x4x3xf32>, tensor<1x4x3xf32>, tensor<1x4x3xf32>, tensor<1x4x3xf32>
 }
+
+// A batch of several: the importer's 3-D matmul, a reshape back that keeps
+// the last dimension, then the bias. The reshape passes the accumulator on.
+// CHECK-LABEL: func.func @linear_batch
+// CHECK-NOT: "b4/mm.out"
+// CHECK-NOT: "b4/back.out"
+// CHECK: qsim.annotate %{{.*}} activation "b4.out"
+// REAL-LABEL: func.func @linear_batch
+// REAL: %[[ACC:.*]] = tosa.matmul %{{.*}} -> tensor<1x8x3xi32>
+// REAL: %[[R:.*]] = tosa.reshape %[[ACC]], %{{.*}} : (tensor<1x8x3xi32>, !tosa.shape<3>) -> tensor<2x4x3xi32>
+// REAL: tosa.add %[[R]], %{{.*}} : (tensor<2x4x3xi32>, tensor<1x1x3xi32>) -> tensor<2x4x3xi32>
+// REAL-NOT: tosa.cast
+// REAL: return
+func.func @linear_batch(%x: tensor<1x8x2xf32>) -> tensor<2x4x3xf32> {
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %w = "tosa.const"() <{values = dense<[[[0.5, -0.25, 1.0], [0.75, 0.125, -1.0]]]> : tensor<1x2x3xf32>}> : () -> tensor<1x2x3xf32>
+  %b = "tosa.const"() <{values = dense<[[[0.1, -0.2, 0.3]]]> : tensor<1x1x3xf32>}> : () -> tensor<1x1x3xf32>
+  %m = tosa.matmul %x, %w, %zp, %zp : (tensor<1x8x2xf32>, tensor<1x2x3xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x8x3xf32> loc("b4/mm")
+  %shape = tosa.const_shape {values = dense<[2, 4, 3]> : tensor<3xindex>} : () -> !tosa.shape<3>
+  %r = tosa.reshape %m, %shape : (tensor<1x8x3xf32>, !tosa.shape<3>) -> tensor<2x4x3xf32> loc("b4/back")
+  %y = tosa.add %r, %b : (tensor<2x4x3xf32>, tensor<1x1x3xf32>) -> tensor<2x4x3xf32> loc("b4")
+  return %y : tensor<2x4x3xf32>
+}
