@@ -358,10 +358,12 @@ void KernelBuilder::prepareOperands() {
       Value in = generic.getDpsInputs()[i];
       if (k == OperandKind::Full)
         in = to2d(in);
-      else if (k == OperandKind::Channel &&
-               cast<RankedTensorType>(in.getType()).getRank() == 2)
+      else if (int64_t rank = cast<RankedTensorType>(in.getType()).getRank();
+               k == OperandKind::Channel && rank > 1)
         in = tensor::CollapseShapeOp::create(
-            b, loc, in, ArrayRef<ReassociationIndices>{{0, 1}});
+            b, loc, in,
+            ArrayRef<ReassociationIndices>{
+                llvm::to_vector(llvm::seq<int64_t>(0, rank))});
       epilogueInputs.push_back(in);
     }
   epilogue.emplace(b, loc, p, config.shape.lanes, std::move(epilogueInputs));

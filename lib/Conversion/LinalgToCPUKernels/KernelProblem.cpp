@@ -136,15 +136,31 @@ static void matchInit(Value init, Problem &p) {
   p.initTensor = init;
 }
 
-/// Whether `map` reads a per-channel operand: (d_last), or (d3, d4) for the
-/// [N][OH][OW][C][1] results of a depthwise convolution in hwcm form.
-static bool isChannelMap(AffineMap map, unsigned rank) {
+/// Whether `map` reads a per-channel operand of the iteration-space shape
+/// `shape`: (d_last); (d3, d4) for the [N][OH][OW][C][1] results of a
+/// depthwise convolution in hwcm form; or one result per dimension, the
+/// last d_last and the others 0 or a unit dimension (a bias [1, 1, C] added
+/// to a [1, M, C] matmul, broadcast the TOSA way).
+static bool isChannelMap(AffineMap map, ArrayRef<int64_t> shape) {
   MLIRContext *ctx = map.getContext();
+  unsigned rank = shape.size();
   if (map.getNumResults() == 1)
     return map.getResult(0) == getAffineDimExpr(rank - 1, ctx);
-  return rank == 5 && map.getNumResults() == 2 &&
-         map.getResult(0) == getAffineDimExpr(3, ctx) &&
-         map.getResult(1) == getAffineDimExpr(4, ctx);
+  if (rank == 5 && map.getNumResults() == 2)
+    return map.getResult(0) == getAffineDimExpr(3, ctx) &&
+           map.getResult(1) == getAffineDimExpr(4, ctx);
+  if (map.getNumResults() != rank ||
+      map.getResults().back() != getAffineDimExpr(rank - 1, ctx))
+    return false;
+  for (auto [i, e] : llvm::enumerate(map.getResults().drop_back())) {
+    if (auto d = dyn_cast<AffineDimExpr>(e); d && d.getPosition() == i &&
+                                             shape[i] == 1)
+      continue;
+    auto c = dyn_cast<AffineConstantExpr>(e);
+    if (!c || c.getValue() != 0)
+      return false;
+  }
+  return true;
 }
 
 /// The reassociation that views a result (or a same-shaped operand) as
@@ -289,7 +305,7 @@ static void matchEpilogue(Value result, Problem &p) {
       return;
     if (isFullMap(map, resultType.getShape())) {
       kinds.push_back(OperandKind::Full);
-    } else if (isChannelMap(map, rank)) {
+    } else if (isChannelMap(map, resultType.getShape())) {
       kinds.push_back(OperandKind::Channel);
     } else if (llvm::all_of(map.getResults(), [](AffineExpr e) {
                  auto c = dyn_cast<AffineConstantExpr>(e);

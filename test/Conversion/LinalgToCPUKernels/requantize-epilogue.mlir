@@ -88,3 +88,23 @@ func.func @conv_requantize_lut(%x: tensor<1x6x6x16xi8>) -> tensor<1x6x6x16xi8> {
   %2 = qsim.lut %1 table dense<"0x000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F606162636465666768696A6B6C6D6E6F707172737475767778797A7B7C7D7E7F808182838485868788898A8B8C8D8E8F909192939495969798999A9B9C9D9E9FA0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBFC0C1C2C3C4C5C6C7C8C9CACBCCCDCECFD0D1D2D3D4D5D6D7D8D9DADBDCDDDEDFE0E1E2E3E4E5E6E7E8E9EAEBECEDEEEFF0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF"> : tensor<256xi8> : tensor<1x6x6x16xi8> -> tensor<1x6x6x16xi8>
   return %2 : tensor<1x6x6x16xi8>
 }
+
+// A linear layer's bias, realized as a [1, 1, C] i32 constant added to the
+// [1, M, C] matmul accumulator (TOSA broadcasting, read through (d0, 0, d2)),
+// is a per-channel operand: the bias add and the requantize run in the
+// kernel's epilogue and no i32 tensor is left.
+// CHECK-LABEL: func.func @matmul_bias
+// CHECK: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// CHECK: arith.trunci %{{.*}} : vector<16xi32> to vector<16xi8>
+// CHECK: vector.transfer_write %{{.*}} : vector<16xi8>
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @matmul_bias(%x: tensor<1x8x32xi8>) -> tensor<1x8x16xi8> {
+  %w = arith.constant dense<3> : tensor<1x32x16xi8>
+  %b = "tosa.const"() {values = dense<[[[100, -200, 300, -400, 500, -600, 700, -800, 900, -1000, 1100, -1200, 1300, -1400, 1500, -1600]]]> : tensor<1x1x16xi32>} : () -> tensor<1x1x16xi32>
+  %z = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %0 = tosa.matmul %x, %w, %z, %z : (tensor<1x8x32xi8>, tensor<1x32x16xi8>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x8x16xi32>
+  %1 = tosa.add %0, %b : (tensor<1x8x16xi32>, tensor<1x1x16xi32>) -> tensor<1x8x16xi32>
+  %2 = qsim.requantize %1 multiplier [1518500250] shift [39] : tensor<1x8x16xi32> -> tensor<1x8x16xi8>
+  return %2 : tensor<1x8x16xi8>
+}
