@@ -68,6 +68,9 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
     // reduction outside the contiguous output dimension, for LLVM's
     // vectorizer.
     funcPm.addPass(createQSimCPUInterchangeContractions());
+    // Float reductions along a row (softmax, layer norm): 16 partials per
+    // output, updated by a contiguous loop LLVM vectorizes.
+    funcPm.addPass(createQSimCPUSplitReductions());
   }, /*keepNamedContractions=*/true);
 
   // Threads: the micro-kernels' marked tile loops and the loops of every

@@ -207,4 +207,43 @@ def QSimCPUApproximateMath
                            "::mlir::vector::VectorDialect"];
 }
 
+def QSimCPUSplitReductions
+    : Pass<"qsim-cpu-split-reductions", "func::FuncOp"> {
+  let summary = "Split float reductions along a contiguous dimension into "
+                "vector-wide partial results";
+  let description = [{
+    A float reduction along the contiguous dimension of its input (a
+    softmax's max and sum, a layer norm's mean and variance) lowers to one
+    scalar loop per output: LLVM does not vectorize an ordered `fadd`
+    chain, nor `llvm.maximum` on x86 (all-MiniLM-L6-v2 int8: its softmaxes'
+    max and sum, 3 of 20 ms).
+
+    Each linalg op on tensors with one reduction loop, a float result, the
+    loop the innermost one and read by every input as its last dimension,
+    of static size a multiple of `width` and at least `4 * width`, is split
+    with upstream's `linalg::splitReduction` (ratio `width`, the new
+    dimension parallel and last): `width` partial results per output, each
+    over the elements `k = width * i + j` for its `j`, updated by a
+    contiguous `width`-wide loop that LLVM vectorizes, then one reduction of
+    the `width` partials. Max and min give the same bits as before (the
+    order does not matter to them); a sum adds in another order, the same
+    on every run and in every runner (one pipeline).
+
+    Example:
+    ```mlir
+    // qsim-opt --qsim-cpu-split-reductions
+    %m = linalg.reduce ins(%x : tensor<12x128xf32>) outs(%i : tensor<12xf32>)
+           dimensions = [1] (...) { arith.maximumf }
+    // becomes a linalg.generic over 12x8x16 (parallel, reduction, parallel)
+    // into tensor<12x16xf32>, and a reduce of the 16 partials
+    ```
+  }];
+  let options = [
+    Option<"width", "width", "int64_t", "16",
+           "Partial results per output (the vector width to fill)">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // QSIM_TRANSFORMS_CPU_PASSES_TD
