@@ -224,6 +224,13 @@ PEAK_KINDS = {
 }
 
 
+def fma_b_offset(kind: PeakKind) -> int:
+    """Where an FMA kind's second operand starts in the 64 input bytes (in
+    floats): half a vector after the first for 8 lanes; for 16 lanes the
+    whole input is one vector, so both operands are the same."""
+    return min(kind.lanes // 2, 16 - kind.lanes)
+
+
 def peak_module(kind: PeakKind, iters: int, unroll: int = 4) -> str:
     """`@peak(%in: memref<64xi8>) -> memref<64xi8>`: `iters` x `unroll`
     rounds of `kind.chains` independent chains in an scf.for; the sum of the
@@ -254,7 +261,7 @@ def peak_module(kind: PeakKind, iters: int, unroll: int = 4) -> str:
         L.append("  %ones = arith.constant dense<1> : vector<16xi16>")
     else:
         L.append(f"  %a = llvm.load %in_p {{alignment = 1 : i64}} : !llvm.ptr -> {acc}")
-        L.append(f"  %in_p2 = llvm.getelementptr %in_p[{4 * kind.lanes // 2}] : "
+        L.append(f"  %in_p2 = llvm.getelementptr %in_p[{4 * fma_b_offset(kind)}] : "
                  "(!llvm.ptr) -> !llvm.ptr, i8")
         L.append(f"  %b = llvm.load %in_p2 {{alignment = 1 : i64}} : !llvm.ptr -> {acc}")
     for k in range(kind.chains):
@@ -340,7 +347,7 @@ def peak_reference(kind: PeakKind, data: np.ndarray, iters: int, unroll: int = 4
         return ((total + 2**31) % 2**32 - 2**31).astype(np.int32)
     lanes = kind.lanes
     a = data.view(np.float32)[:lanes]
-    b = data.view(np.float32)[lanes // 2:lanes // 2 + lanes]
+    b = data.view(np.float32)[fma_b_offset(kind):fma_b_offset(kind) + lanes]
     accs = []
     for k in range(kind.chains):
         acc = np.full(lanes, k + 1, np.float32)
