@@ -29,6 +29,8 @@
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -71,6 +73,13 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
     // Float reductions along a row (softmax, layer norm): 16 partials per
     // output, updated by a contiguous loop LLVM vectorizes.
     funcPm.addPass(createQSimCPUSplitReductions());
+    // Each output row of those reductions and contractions: one vector,
+    // held in registers across the reduction once upstream's subset
+    // hoisting has taken its read and write out of the reduction loop.
+    funcPm.addPass(createQSimCPUVectorizeRows());
+    funcPm.addPass(createCanonicalizerPass());
+    funcPm.addPass(createLoopInvariantSubsetHoistingPass());
+    funcPm.addPass(vector::createLowerVectorMultiReductionPass());
   }, /*keepNamedContractions=*/true);
 
   // Threads: the micro-kernels' marked tile loops and the loops of every
@@ -82,6 +91,9 @@ void mlir::qsim::buildQSimCPUPipeline(OpPassManager &pm,
   // omp_set_num_threads); threads=1 emits no OpenMP at all.
   unsigned threads = options.threads;
   bool parallel = threads != 1;
+  // The rows of qsim-cpu-vectorize-rows: parallel loops with threads.
+  pm.nest<func::FuncOp>().addPass(parallel ? createForallToParallelLoopPass()
+                                           : createForallToForLoopPass());
   QSimCPUParallelizeMarkedLoopsOptions parallelize;
   parallelize.parallelize = parallel;
   pm.nest<func::FuncOp>().addPass(

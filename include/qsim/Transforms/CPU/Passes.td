@@ -246,4 +246,40 @@ def QSimCPUSplitReductions
                            "::mlir::tensor::TensorDialect"];
 }
 
+def QSimCPUVectorizeRows
+    : Pass<"qsim-cpu-vectorize-rows", "func::FuncOp"> {
+  let summary = "Tile the reductions no kernel took to single rows and "
+                "vectorize each row";
+  let description = [{
+    The contractions no micro-kernel takes (attention's two activation
+    matmuls, after `qsim-cpu-interchange-contractions`) and the split float
+    reductions (`qsim-cpu-split-reductions`) update a contiguous row of
+    their output per reduction step. As plain loops, the row goes through
+    memory at every step (LLVM cannot keep it in registers: the buffers may
+    alias), a chain of stores and loads.
+
+    Each linalg op on tensors with static loops and at least one reduction
+    loop, whose innermost loop has at most `max-row` iterations and is
+    either parallel (the row of partial results) or the only reduction (the
+    16 partials of a split reduction), is tiled with upstream's
+    `scf::tileUsingSCF` to one iteration of every other loop (the parallel
+    ones as the points of an `scf.forall`, which the pipeline turns into
+    parallel loops with threads and into `scf.for` without; the reduction
+    ones as `scf.for` inside), and the tile is vectorized with
+    `linalg::vectorize`: the row becomes one vector, read
+    before the reduction loop and written after it once upstream's
+    `loop-invariant-subset-hoisting` has run (upstream's
+    `hoistRedundantVectorTransfers` on buffers gives up on any subview). The
+    arithmetic and its order per element are unchanged (the same bits).
+  }];
+  let options = [
+    Option<"maxRow", "max-row", "int64_t", "256",
+           "Largest row (innermost loop) that becomes one vector">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 #endif // QSIM_TRANSFORMS_CPU_PASSES_TD
