@@ -93,11 +93,24 @@ FailureOr<Chain> collectChain(SimQuantizeOp out,
   llvm::SetVector<Operation *> inChain;
   llvm::SetVector<Value> roots;
   SmallVector<Value> worklist{out.getInput()};
+  // A point can be inside the chain only if the chain can go on through its
+  // op: every other operand a constant, a point or an evaluable op. (A bias
+  // add after a matmul reads the accumulator, which has no point: the add's
+  // point must be the root even when the bias is a splat.)
+  auto continuesBack = [&](Operation *def) {
+    return llvm::all_of(def->getOperands(), [](Value v) {
+      if (matchPattern(v, m_Constant()))
+        return true;
+      Operation *d = v.getDefiningOp();
+      return d && (isa<SimQuantizeOp>(d) || UnaryChain::isEvaluable(d));
+    });
+  };
   auto isInnerPoint = [&](SimQuantizeOp q) {
     Operation *def = q.getInput().getDefiningOp();
     return !forcedRoots.contains(q) && isPerTensorF32(q) && def &&
            UnaryChain::isEvaluable(def) &&
-           readsOnlyTabulableConstants(def, /*perChannel=*/false);
+           readsOnlyTabulableConstants(def, /*perChannel=*/false) &&
+           continuesBack(def);
   };
   while (!worklist.empty()) {
     Value v = worklist.pop_back_val();

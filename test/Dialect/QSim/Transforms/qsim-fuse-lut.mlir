@@ -195,3 +195,39 @@ func.func @per_channel_before_point(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
   %4 = qsim.sim_quantize %3 <s8, scale = 0.0078125> : tensor<3x2xf32>
   return %4 : tensor<3x2xf32>
 }
+
+// -----
+
+// A linear layer with a zero (splat) bias, then GELU: the matmul has no
+// point (its bias add requantizes), so the chain cannot go back past the
+// add, whose point is the table's input even though its constant is a splat.
+// CHECK-LABEL: func.func @gelu_after_bias
+// CHECK: %[[A:.*]] = tosa.add
+// CHECK: %[[X:.*]] = qsim.sim_quantize %[[A]] <s8, scale = 3.000000e-02>
+// CHECK: %[[Q:.*]] = qsim.quantize %[[X]]
+// CHECK: qsim.lut %[[Q]] table
+// CHECK-NOT: tosa.erf
+// REAL-LABEL: func.func @gelu_after_bias
+// REAL: tosa.matmul {{.*}} -> tensor<1x4x3xi32>
+// REAL: qsim.requantize
+// REAL: qsim.lut
+// REAL-NOT: tosa.erf
+func.func @gelu_after_bias(%x: tensor<1x4x8xf32>) -> tensor<1x4x3xf32> {
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %shift = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %xq = qsim.sim_quantize %x <s8, scale = 0.03> {kind = #qsim<kind input>, point = "x"} : tensor<1x4x8xf32>
+  %w = "tosa.const"() <{values = dense<0.25> : tensor<1x8x3xf32>}> : () -> tensor<1x8x3xf32>
+  %wq = qsim.sim_quantize %w <s8, scale = 0.002> {kind = #qsim<kind weight>, point = "mm.weight"} : tensor<1x8x3xf32>
+  %m = tosa.matmul %xq, %wq, %zp, %zp : (tensor<1x4x8xf32>, tensor<1x8x3xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x3xf32>
+  %b = "tosa.const"() <{values = dense<0.0> : tensor<1x1x3xf32>}> : () -> tensor<1x1x3xf32>
+  %a = tosa.add %b, %m : (tensor<1x1x3xf32>, tensor<1x4x3xf32>) -> tensor<1x4x3xf32>
+  %aq = qsim.sim_quantize %a <s8, scale = 0.03> {kind = #qsim<kind activation>, point = "bias.out"} : tensor<1x4x3xf32>
+  %c = "tosa.const"() <{values = dense<0.707106769> : tensor<1x1x1xf32>}> : () -> tensor<1x1x1xf32>
+  %d = tosa.mul %aq, %c, %shift : (tensor<1x4x3xf32>, tensor<1x1x1xf32>, tensor<1xi8>) -> tensor<1x4x3xf32>
+  %dq = qsim.sim_quantize %d <s8, scale = 0.02> {kind = #qsim<kind activation>, point = "div.out"} : tensor<1x4x3xf32>
+  %e = tosa.erf %dq : (tensor<1x4x3xf32>) -> tensor<1x4x3xf32>
+  %eq = qsim.sim_quantize %e <s8, scale = 0.008> {kind = #qsim<kind activation>, point = "erf.out"} : tensor<1x4x3xf32>
+  %y = tosa.mul %aq, %eq, %shift : (tensor<1x4x3xf32>, tensor<1x4x3xf32>, tensor<1xi8>) -> tensor<1x4x3xf32>
+  %yq = qsim.sim_quantize %y <s8, scale = 0.03> {kind = #qsim<kind activation>, point = "mul.out"} : tensor<1x4x3xf32>
+  return %yq : tensor<1x4x3xf32>
+}
