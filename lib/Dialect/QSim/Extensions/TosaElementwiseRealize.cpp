@@ -75,11 +75,7 @@ static LogicalResult realizeBiasAdd(tosa::AddOp op, RealizeContext &ctx,
     if (!acc || !bias ||
         cast<RankedTensorType>(accF.getType()).getShape() != resTy.getShape())
       continue;
-    auto biasTy = cast<RankedTensorType>(bias.getType());
-    ArrayRef<int64_t> bs = biasTy.getShape();
-    if (bs.size() != resTy.getShape().size() ||
-        !llvm::all_of(bs.drop_back(), [](int64_t d) { return d == 1; }) ||
-        (bs.back() != n && bs.back() != 1))
+    if (!RealizeContext::isBiasShaped(cast<ShapedType>(bias.getType()), resTy))
       continue;
     ArrayRef<double> scales = acc->scales;
     auto scaleOf = [&](int64_t c) {

@@ -12,6 +12,7 @@
 #include "qsim/Dialect/QSim/Transforms/InputChecks.h"
 #include "qsim/Dialect/QSim/Transforms/Passes.h"
 #include "qsim/Dialect/QSim/Transforms/PointNames.h"
+#include "qsim/Dialect/QSim/Transforms/RealizeContext.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -283,11 +284,7 @@ void AnnotatePass::annotateFunction(func::FuncOp func,
     auto otherTy = dyn_cast<RankedTensorType>(other.getType());
     if (!resTy || !otherTy || resTy != user->getResult(0).getType() ||
         !matchPattern(other, m_Constant()) ||
-        otherTy.getRank() != resTy.getRank() ||
-        !llvm::all_of(otherTy.getShape().drop_back(),
-                      [](int64_t d) { return d == 1; }) ||
-        (otherTy.getShape().back() != 1 &&
-         otherTy.getShape().back() != resTy.getShape().back()))
+        !RealizeContext::isBiasShaped(otherTy, resTy))
       continue;
     biasFollows.insert(chain.begin(), chain.end());
   }

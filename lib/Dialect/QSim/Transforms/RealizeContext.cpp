@@ -63,6 +63,15 @@ void RealizeContext::finishFloat(Operation *op, Value value) {
   realized.insert(op);
 }
 
+bool RealizeContext::isBiasShaped(ShapedType bias, ShapedType result) {
+  if (!bias.hasRank() || !result.hasRank() ||
+      bias.getRank() != result.getRank() || bias.getRank() == 0)
+    return false;
+  ArrayRef<int64_t> bs = bias.getShape();
+  return llvm::all_of(bs.drop_back(), [](int64_t d) { return d == 1; }) &&
+         (bs.back() == 1 || bs.back() == result.getShape().back());
+}
+
 void RealizeContext::recordAccumulator(Value floatResult, Value acc,
                                        ArrayRef<double> scales) {
   accOf[floatResult] = Accumulator{acc, SmallVector<double>(scales)};

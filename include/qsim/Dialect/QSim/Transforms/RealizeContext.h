@@ -121,6 +121,12 @@ public:
   static Value zeroAccumulator(OpBuilder &b, Location loc,
                                RankedTensorType type);
 
+  /// Whether a constant of type `bias` added to a result of type `result`
+  /// is a bias: the same rank, every dimension but the last 1, the last the
+  /// result's or 1. Annotate leaves a matmul's point out for such an add,
+  /// and its realize rule adds it to the accumulator.
+  static bool isBiasShaped(ShapedType bias, ShapedType result);
+
   /// A float bias quantized to int32 at the accumulator scale `accScale(c)`
   /// of each of the `numOut` output channels (one shared value broadcasts),
   /// rounding half to even and saturating.
