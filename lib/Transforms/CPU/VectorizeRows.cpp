@@ -69,6 +69,12 @@ struct VectorizeRowsPass
   using Base::Base;
 
   void runOnOperation() override {
+    if (static_cast<int64_t>(maxRow) < 2) {
+      getOperation().emitError("qsim-cpu-vectorize-rows: max-row must be at "
+                               "least 2, got ")
+          << static_cast<int64_t>(maxRow);
+      return signalPassFailure();
+    }
     SmallVector<linalg::LinalgOp> ops;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (isRowReduction(op, maxRow))

@@ -1,6 +1,8 @@
 // RUN: qsim-opt %s --split-input-file --qsim-cpu-vectorize-rows --canonicalize | FileCheck %s
 // RUN: qsim-opt %s --split-input-file --qsim-cpu-vectorize-rows=max-row=8 | FileCheck %s --check-prefix=SHORT
 // RUN: qsim-opt %s --split-input-file --qsim-cpu-vectorize-rows --canonicalize --loop-invariant-subset-hoisting --canonicalize | FileCheck %s --check-prefix=HOIST
+// RUN: not qsim-opt %s --split-input-file --qsim-cpu-vectorize-rows=max-row=1 2>&1 | FileCheck %s --check-prefix=BAD
+// BAD: qsim-cpu-vectorize-rows: max-row must be at least 2, got 1
 
 // An interchanged activation matmul (b, m, k, n; n innermost): the rows
 // (b, m) are the points of an scf.forall (threads may share them), k an

@@ -274,7 +274,7 @@ def QSimCPUVectorizeRows
   }];
   let options = [
     Option<"maxRow", "max-row", "int64_t", "256",
-           "Largest row (innermost loop) that becomes one vector">,
+           "Largest row (innermost loop) that becomes one vector (at least 2)">,
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect",
