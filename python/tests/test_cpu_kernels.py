@@ -287,6 +287,72 @@ def dw_module(rng, n, h, w, c, k, stride, pad, izp=0, fp=False,
     return "\n".join(lines) + "\n", [x, res]
 
 
+def grouped_module(rng, n, h, w, groups, cg, mg, k, stride, dilation=1,
+                   fp=False, epilogue=True, relu_input=False, clamp=None):
+    """A grouped convolution as the importer writes it and realize leaves
+    it: upstream linalg.conv_2d_nhwgc_gfhwc on an (already padded) input
+    [N, H, W, G, C/G] with a zero-filled init, its result collapsed to
+    [N, OH, OW, M] and read by the int8 epilogue (f32: a ReLU); without
+    the epilogue the [N, OH, OW, G, M/G] result is returned."""
+    span = (k - 1) * dilation + 1
+    oh = (h - span) // stride + 1
+    ow = (w - span) // stride + 1
+    m = groups * mg
+    elt, acc_elt = ("f32", "f32") if fp else ("i8", "i32")
+    if fp:
+        wt = rng.standard_normal((groups, mg, k, k, cg)).astype(np.float32)
+        x = rng.standard_normal((n, h, w, groups, cg)).astype(np.float32)
+    else:
+        wt = rng.integers(-128, 128, (groups, mg, k, k, cg)).astype(np.int8)
+        x = rng.integers(-128, 128, (n, h, w, groups, cg)).astype(np.int8)
+    x_t = ttype(x.shape, elt)
+    acc5 = ttype((n, oh, ow, groups, mg), acc_elt)
+    acc_t = ttype((n, oh, ow, m), acc_elt)
+    out_t = (acc_t if fp else ttype((n, oh, ow, m), "i8")) if epilogue else acc5
+    zero = "0.0" if fp else "0"
+    lines = [f"func.func @main(%x: {x_t}, %res: {ttype((n, oh, ow, m), 'i8')}) -> {out_t} {{",
+             f"  %w = arith.constant {dense(wt)} : {ttype(wt.shape, elt)}",
+             f"  %z = arith.constant {zero} : {acc_elt}",
+             f"  %e0 = tensor.empty() : {acc5}",
+             f"  %init = linalg.fill ins(%z : {acc_elt}) outs(%e0 : {acc5}) -> {acc5}"]
+    xin = "%x"
+    if relu_input and not fp:
+        xin = "%xr"
+        lines.append(f"  %xr = tosa.clamp %x {{min_val = 0 : i8, max_val = 127 : i8}} : "
+                     f"({x_t}) -> {x_t}")
+    lines.append(f"  %acc5 = linalg.conv_2d_nhwgc_gfhwc {{dilations = dense<{dilation}> : "
+                 f"tensor<2xi64>, strides = dense<{stride}> : tensor<2xi64>}} "
+                 f"ins({xin}, %w : {x_t}, {ttype(wt.shape, elt)}) outs(%init : {acc5}) "
+                 f"-> {acc5}")
+    if not epilogue:
+        lines.append(f"  return %acc5 : {acc5}")
+    else:
+        lines.append(f"  %acc = tensor.collapse_shape %acc5 [[0], [1], [2], [3, 4]] : "
+                     f"{acc5} into {acc_t}")
+        idm = "affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>"
+        chm = "affine_map<(d0, d1, d2, d3) -> (d3)>"
+        its = ", ".join(['"parallel"'] * 4)
+        if fp:
+            lines.append(f"""  %e = tensor.empty() : {acc_t}
+  %r = linalg.generic {{indexing_maps = [{idm}, {idm}], iterator_types = [{its}]}}
+      ins(%acc : {acc_t}) outs(%e : {acc_t}) {{
+  ^bb0(%in: f32, %out: f32):
+    %z0 = arith.constant 0.0 : f32
+    %mx = arith.maximumf %in, %z0 : f32
+    linalg.yield %mx : f32
+  }} -> {acc_t}
+  return %r : {acc_t}""")
+        else:
+            mult = rng.integers(1, 1 << 15, m).astype(np.int32)
+            lines.append(f"  %mult = arith.constant {dense(mult)} : {ttype((m,), 'i32')}")
+            lines.append(epilogue_i8(
+                rng, clamp, out8=ttype((n, oh, ow, m), "i8"), acc=acc_t, idm=idm,
+                chm=chm, its=its, cht=ttype((m,), "i32"), shifts=(18, 22)))
+    lines.append("}")
+    res = rng.integers(-128, 128, (n, oh, ow, m)).astype(np.int8)
+    return "\n".join(lines) + "\n", [x, res]
+
+
 def matmul_module(rng, m, k, n, fp=False):
     elt, acc = ("f32", "f32") if fp else ("i8", "i32")
     if fp:
@@ -385,6 +451,13 @@ CASES = {
     "conv1x1_lut_24": (conv_module, dict(n=2, h=5, w=5, c=16, f=24, k=1, stride=1, pad=0, clamp=(-50, 127, True), lut=True)),
     "depthwise3x3_lut": (dw_module, dict(n=1, h=7, w=9, c=40, k=3, stride=1, pad=1, clamp=(-128, 127, True), lut=True)),
     "depthwise5x5_relu_input_lut": (dw_module, dict(n=1, h=9, w=9, c=80, k=5, stride=2, pad=2, relu_input=True, clamp=(0, 127, True), lut=True)),
+    # Grouped (RegNet, ResNeXt): vectors of several whole groups (8 output
+    # channels each; 4 with a partial last vector) read each lane's group
+    # by a shuffle, vectors inside one group (32) by a broadcast.
+    "grouped3x3_regnet": (grouped_module, dict(n=1, h=9, w=10, groups=6, cg=8, mg=8, k=3, stride=1)),
+    "grouped3x3_stride2_tail": (grouped_module, dict(n=2, h=11, w=9, groups=5, cg=4, mg=4, k=3, stride=2, clamp=(0, 127, True))),
+    "grouped3x3_wide_groups": (grouped_module, dict(n=1, h=7, w=8, groups=3, cg=16, mg=32, k=3, stride=1, relu_input=True)),
+    "grouped1x1_dilated_no_epilogue": (grouped_module, dict(n=1, h=9, w=9, groups=4, cg=12, mg=2, k=3, stride=1, dilation=2, epilogue=False)),
 }
 
 
@@ -483,7 +556,8 @@ def test_int8_matmul_bit_exact(tmp_path, m, k, n):
 
 
 @pytest.mark.parametrize("case", ["conv3x3_stride2", "conv_odd_channels",
-                                  "depthwise3x3"])
+                                  "depthwise3x3", "grouped3x3_regnet",
+                                  "grouped3x3_wide_groups"])
 def test_f32_kernels_match(tmp_path, case):
     builder, kwargs = CASES[case]
     rng = np.random.default_rng(7)

@@ -203,7 +203,9 @@ def test_layout_mix(tmp_path):
     m = layout_mix(rng)
     mlir = _compare(m, {"x": _x(rng, (2, 6, 7, 7))}, tmp_path)
     assert 'loc("bn")' in mlir  # not folded: the conv output has two users
-    assert mlir.count("tosa.conv2d") == 3  # group=3 split into three convs
+    # group=3: one grouped convolution (constant weights)
+    assert mlir.count("linalg.conv_2d_nhwgc_gfhwc") == 1
+    assert "tosa.conv2d" not in mlir
 
 
 def test_batch_option(tmp_path):

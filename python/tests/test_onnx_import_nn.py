@@ -682,11 +682,9 @@ def test_global_max_pool_errors():
 @pytest.mark.parametrize("group,cg,mg,stride,bn", [
     (8, 2, 2, 1, False), (16, 8, 8, 2, True), (12, 4, 2, 1, True), (4, 3, 2, 1, False)])
 def test_grouped_conv_many_groups(group, cg, mg, stride, bn, tmp_path):
-    """RegNet/ResNeXt-style grouped convolutions: from GROUPS_AS_DEPTHWISE
-    groups on one depthwise convolution and a sum over each group's input
-    channels (a handful of ops whatever the group count), below one
-    convolution per group; BN folding before either."""
-    from qsim.onnx_import.ops.conv import GROUPS_AS_DEPTHWISE
+    """RegNet/ResNeXt-style grouped convolutions with constant weights: one
+    upstream linalg.conv_2d_nhwgc_gfhwc whatever the group count (padding a
+    tosa.pad before it, the bias a tosa.add after it); BN folded first."""
     rng = np.random.default_rng(group)
     c, m = group * cg, group * mg
     inits = [_init("w", rng.normal(size=(m, cg, 3, 3)) / 3),
@@ -703,11 +701,9 @@ def test_grouped_conv_many_groups(group, cg, mg, stride, bn, tmp_path):
     nodes.append(h.make_node("Relu", [out], ["y"], name="relu"))
     model = _model(nodes, [_vi("x", (1, c, 9, 9))], [_vi("y")], inits)
     mlir = _compare(model, {"x": _x(rng, (1, c, 9, 9))}, tmp_path)
-    if group >= GROUPS_AS_DEPTHWISE:
-        assert mlir.count("tosa.depthwise_conv2d") == 1 and "tosa.conv2d" not in mlir
-        assert mlir.count("tosa.reduce_sum") == 1
-    else:
-        assert mlir.count("tosa.conv2d") == group
+    assert mlir.count("linalg.conv_2d_nhwgc_gfhwc") == 1, mlir
+    assert "tosa.conv2d" not in mlir and "tosa.depthwise_conv2d" not in mlir
+    assert "tosa.concat" not in mlir and "tosa.reduce_sum" not in mlir
 
 
 def test_softmax_and_norms_stay_float(tmp_path):

@@ -205,6 +205,40 @@ def test_batchnorm_folded_as_the_importer_folds(tmp_path):
     assert out.shape == (1, 4, 5, 5)
 
 
+def test_grouped_conv_scales_per_group(tmp_path):
+    """A grouped convolution's weight scales are per group (qsim-annotate's
+    axis 0 of [G, M/G, KH, KW, C/G]); the export writes them per output
+    channel, each channel its group's, and ORT runs the file."""
+    _need_tools()
+    rng = np.random.default_rng(3)
+    group, cg, mg = 4, 4, 2
+    w = (rng.standard_normal((group * mg, cg, 3, 3)) *
+         np.repeat(rng.uniform(0.2, 2, group), mg).reshape(-1, 1, 1, 1)).astype(np.float32)
+    b = rng.standard_normal(group * mg).astype(np.float32)
+    node = helper.make_node("Conv", ["x", "w", "b"], ["y"], name="gconv", group=group,
+                            pads=[1, 1, 1, 1])
+    graph = helper.make_graph(
+        [node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 16, 5, 5])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 5, 5])],
+        [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)],
+                              ir_version=8)
+    path = tmp_path / "g.onnx"
+    onnx.save(model, str(path))
+    command.export_model(path, quantize.quantize_pipeline(
+        None, "max", True, 8.0, tmp_path / "r.json"), tmp_path / "q.onnx", tmp_path)
+    _, inits = _inits(tmp_path / "q.onnx")
+    s = inits["w/qsim/scale"]
+    assert s.shape == (group * mg,)
+    per_group = s.reshape(group, mg)
+    assert (per_group == per_group[:, :1]).all()
+    np.testing.assert_allclose(per_group[:, 0], np.abs(w).reshape(group, -1).max(1) / 127,
+                               rtol=1e-6)
+    sess = evaluate.ort_session(tmp_path / "q.onnx", optimize=False)
+    out = sess.run(None, {"x": rng.standard_normal((1, 16, 5, 5)).astype(np.float32)})[0]
+    assert out.shape == (1, 8, 5, 5) and np.isfinite(out).all()
+
+
 def _qp(name, kind="activation", bits=8, scales=(0.5,), zps=(0,), axis=None,
         rounding="half_to_even"):
     return points.QPoint(name, kind, 0, bits, True, list(scales), list(zps), axis,

@@ -27,10 +27,12 @@ using namespace mlir::qsim::cpu;
 
 /// The reassociation that views a result (or a same-shaped operand) as
 /// [pixels][channels]: everything but the channel dimension (and a trailing
-/// unit dimension after it, for depthwise hwcm) is a pixel.
+/// unit dimension after it, for depthwise hwcm; the channels of a group
+/// after the group, for a grouped convolution) is a pixel.
 static SmallVector<ReassociationIndices>
-pixelChannelReassociation(int64_t rank, bool depthwise) {
-  int64_t channelDim = depthwise && rank == 5 ? 3 : rank - 1;
+pixelChannelReassociation(int64_t rank, const Problem &p) {
+  int64_t channelDim =
+      (p.depthwise || p.groups > 1) && rank == 5 ? 3 : rank - 1;
   ReassociationIndices rows, cols;
   for (int64_t d = 0; d < channelDim; ++d)
     rows.push_back(d);
@@ -94,13 +96,15 @@ SmallVector<Value> KernelBuilder::pixelCoordinates(ArrayRef<Value> nhw) {
 }
 
 Value KernelBuilder::broadcastInput(ArrayRef<Value> pixel, Value kh, Value kw,
-                                    Value cg) {
+                                    Value cg, Value channelBase) {
   const int64_t L = config.shape.lanes, G = config.shape.group;
   Value h = arith::AddIOp::create(
       b, loc, pixel[1], arith::MulIOp::create(b, loc, kh, index(p.DH)));
   Value w = arith::AddIOp::create(
       b, loc, pixel[2], arith::MulIOp::create(b, loc, kw, index(p.DW)));
   Value c = arith::MulIOp::create(b, loc, cg, index(G));
+  if (channelBase)
+    c = arith::AddIOp::create(b, loc, c, channelBase);
   SmallVector<Value> idx;
   Value x = this->x;
   if (xRows) {
@@ -138,6 +142,45 @@ Value KernelBuilder::broadcastInput(ArrayRef<Value> pixel, Value kh, Value kw,
   Value s = vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0});
   Value splat = vector::BroadcastOp::create(b, loc, accType(), s);
   return vector::BitCastOp::create(b, loc, vecType(xElt, G * L), splat);
+}
+
+/// The input of a grouped convolution for the output channels [f, f + L):
+/// lane l reads the G values at step cg of its own group g(l) = (f + l) /
+/// MG, channels g(l) * C + cg * G. When a vector lies in one group (MG a
+/// multiple of L) that is one broadcast; when it holds L / MG groups, the
+/// steps of its `validLanes` lanes' groups are read at once and each lane
+/// takes its group's (a constant shuffle: vpermd).
+Value KernelBuilder::groupedInput(ArrayRef<Value> pixel, Value kh, Value kw,
+                                  Value cg, Value f, int64_t validLanes) {
+  const int64_t L = config.shape.lanes, G = config.shape.group;
+  const int64_t MG = p.F / p.groups, CG = p.C / G;
+  Value g = arith::DivUIOp::create(b, loc, f, index(MG));
+  Value base = arith::MulIOp::create(b, loc, g, index(p.C));
+  if (MG % L == 0)
+    return broadcastInput(pixel, kh, kw, cg, base);
+  int64_t groupsRead = llvm::divideCeil(validLanes, MG);
+  int64_t words = (groupsRead - 1) * CG + 1;
+  Value h = arith::AddIOp::create(
+      b, loc, pixel[1], arith::MulIOp::create(b, loc, kh, index(p.DH)));
+  Value w = arith::AddIOp::create(
+      b, loc, pixel[2], arith::MulIOp::create(b, loc, kw, index(p.DW)));
+  Value c = arith::AddIOp::create(
+      b, loc, base, arith::MulIOp::create(b, loc, cg, index(G)));
+  Type xElt = cast<RankedTensorType>(x.getType()).getElementType();
+  Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(xElt));
+  Value raw = vector::TransferReadOp::create(
+      b, loc, vecType(xElt, words * G), x, ValueRange{pixel[0], h, w, c}, pad,
+      ArrayRef<bool>{true});
+  Type wordElt = G == 1 ? xElt : b.getI32Type();
+  if (G > 1)
+    raw = vector::BitCastOp::create(b, loc, vecType(wordElt, words), raw);
+  SmallVector<int64_t> mask;
+  for (int64_t l = 0; l < L; ++l)
+    mask.push_back(std::min(l / MG, groupsRead - 1) * CG);
+  Value lanes = vector::ShuffleOp::create(b, loc, raw, raw, mask);
+  if (G == 1)
+    return lanes;
+  return vector::BitCastOp::create(b, loc, vecType(xElt, G * L), lanes);
 }
 
 /// The input in the form the dot instruction takes, computed once per
@@ -230,9 +273,13 @@ Value KernelBuilder::tile(Value out, Value m0, int64_t mr, Value f0, int64_t nv,
       ws.push_back(readWeights(fVectors[j], kh, kw, cg));
     SmallVector<Value> next(a.begin(), a.end());
     for (int64_t i = 0; i < mr; ++i) {
-      Value in = broadcastInput(pixels[i], kh, kw, cg);
-      for (int64_t j = 0; j < nv; ++j)
+      Value in = p.groups > 1 ? Value() : broadcastInput(pixels[i], kh, kw, cg);
+      for (int64_t j = 0; j < nv; ++j) {
+        if (p.groups > 1)
+          in = groupedInput(pixels[i], kh, kw, cg, fs[j],
+                            j + 1 < nv ? L : fValid);
         next[i * nv + j] = dot->emitDot(b, loc, next[i * nv + j], in, ws[j]);
+      }
     }
     return next;
   };
@@ -316,6 +363,10 @@ Value KernelBuilder::tile(Value out, Value m0, int64_t mr, Value f0, int64_t nv,
 void KernelBuilder::prepareOperands() {
   const int64_t Cp = config.Cp;
   x = p.input;
+  // Grouped: [N][H][W][groups * C], each group's channels in a row.
+  if (p.groups > 1)
+    x = tensor::CollapseShapeOp::create(
+        b, loc, x, ArrayRef<ReassociationIndices>{{0}, {1}, {2}, {3, 4}});
   // Input channels padded to a multiple of G (the weights are 0 there).
   auto xType = cast<RankedTensorType>(x.getType());
   if (!p.depthwise && Cp != p.C) {
@@ -338,8 +389,9 @@ void KernelBuilder::prepareOperands() {
   // Rows mode: with unit dilation along W, the KW x Cp input values of one
   // kernel row are contiguous, so the reduction runs over them in one loop
   // (longer trips, one loop level less; it matters for few channels).
-  if (!p.depthwise && cast<RankedTensorType>(x.getType()).getRank() == 4 &&
-      p.DW == 1 && p.KW > 1)
+  if (!p.depthwise && p.groups == 1 &&
+      cast<RankedTensorType>(x.getType()).getRank() == 4 && p.DW == 1 &&
+      p.KW > 1)
     xRows = tensor::CollapseShapeOp::create(
         b, loc, x, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
 
@@ -348,7 +400,7 @@ void KernelBuilder::prepareOperands() {
     if (t.getRank() == 2)
       return v;
     return tensor::CollapseShapeOp::create(
-        b, loc, v, pixelChannelReassociation(t.getRank(), p.depthwise));
+        b, loc, v, pixelChannelReassociation(t.getRank(), p));
   };
   if (p.initTensor)
     init2d = to2d(p.initTensor);
@@ -460,5 +512,5 @@ Value KernelBuilder::build() {
     return out;
   return tensor::ExpandShapeOp::create(
       b, loc, finalType, out,
-      pixelChannelReassociation(finalType.getRank(), p.depthwise));
+      pixelChannelReassociation(finalType.getRank(), p));
 }

@@ -53,7 +53,10 @@ private:
                   int64_t fValid, bool mayParallelize, int64_t mr);
   void prepareInput();
   Value readWeights(Value fVector, Value kh, Value kw, Value cg);
-  Value broadcastInput(ArrayRef<Value> pixel, Value kh, Value kw, Value cg);
+  Value broadcastInput(ArrayRef<Value> pixel, Value kh, Value kw, Value cg,
+                       Value channelBase = nullptr);
+  Value groupedInput(ArrayRef<Value> pixel, Value kh, Value kw, Value cg,
+                     Value f, int64_t validLanes);
   std::array<Value, 3> splitPixel(Value m);
   SmallVector<Value> pixelCoordinates(ArrayRef<Value> nhw);
   SmallVector<Value> outputPixel(Value m, ArrayRef<Value> nhw);

@@ -247,6 +247,10 @@ std::string cpu::describeKernel(const Problem &p, const KernelConfig &c) {
                          .str();
   if (!c.why.empty())
     text += " (" + c.why + ")";
+  if (p.groups > 1)
+    text += ", " + std::to_string(p.groups) + " groups of " +
+            std::to_string(p.C) + " -> " + std::to_string(p.F / p.groups) +
+            " channels";
   if (p.epilogue)
     text += ", epilogue fused";
   return text;

@@ -492,6 +492,28 @@ FailureOr<Problem> cpu::matchProblem(linalg::LinalgOp op, bool fp32) {
       source = [=](int64_t f, int64_t kh, int64_t kw, int64_t c) {
         return ((kh * KW + kw) * C + c) * F + f;
       };
+  } else if (isa<linalg::Conv2DNhwgcGfhwcOp>(op)) {
+    if (failed(readConvGeometry<linalg::Conv2DNhwgcGfhwcOp>(op, os, p)))
+      return failure();
+    // w[g][f][kh][kw][c] is w(g * MG + f, kh, kw, c) of a convolution with
+    // C input channels (those of output channel g * MG + f's group).
+    p.groups = ws[0];
+    int64_t MG = ws[1];
+    p.KH = ws[2];
+    p.KW = ws[3];
+    p.C = ws[4];
+    p.F = p.groups * MG;
+    // A vector of output channels reads the input of whole groups (MG
+    // divides the lanes) or of one (the lanes divide MG), and integer dots
+    // read a group's channels in fours without padding them.
+    if (os.size() != 5 || xType.getShape()[3] != p.groups ||
+        xType.getShape()[4] != p.C || (MG % 16 != 0 && 16 % MG != 0) ||
+        (!p.isFloat && p.C % 4 != 0))
+      return failure();
+    int64_t C = p.C, KH = p.KH, KW = p.KW;
+    source = [=](int64_t f, int64_t kh, int64_t kw, int64_t c) {
+      return ((f * KH + kh) * KW + kw) * C + c;
+    };
   } else if (isa<linalg::DepthwiseConv2DNhwcHwcmOp,
                  linalg::DepthwiseConv2DNhwcHwcmQOp,
                  linalg::DepthwiseConv2DNhwcHwcOp,
@@ -553,13 +575,27 @@ FailureOr<Problem> cpu::matchProblem(linalg::LinalgOp op, bool fp32) {
         }
 
   matchInit(init, p);
-  matchEpilogue(op->getResult(0), p);
+  // A grouped result reaches its epilogue through the collapse of (g, f).
+  Value result = op->getResult(0);
+  if (p.groups > 1 && result.hasOneUse())
+    if (auto collapse =
+            dyn_cast<tensor::CollapseShapeOp>(*result.getUsers().begin())) {
+      SmallVector<ReassociationIndices> r = collapse.getReassociationIndices();
+      if (r.size() == 4 && r[3] == ReassociationIndices{3, 4}) {
+        matchEpilogue(collapse.getResult(), p);
+        if (p.epilogue)
+          p.groupCollapse = collapse;
+      }
+    }
+  if (!p.groupCollapse)
+    matchEpilogue(result, p);
   return p;
 }
 
 bool cpu::isKernelCandidate(Operation *op) {
   return isa<linalg::Conv2DNhwcFhwcOp, linalg::Conv2DNhwcFhwcQOp,
              linalg::Conv2DNhwcHwcfOp, linalg::Conv2DNhwcHwcfQOp,
+             linalg::Conv2DNhwgcGfhwcOp,
              linalg::MatmulOp, linalg::QuantizedMatmulOp, linalg::BatchMatmulOp,
              linalg::QuantizedBatchMatmulOp, linalg::DepthwiseConv2DNhwcHwcmOp,
              linalg::DepthwiseConv2DNhwcHwcmQOp,

@@ -38,6 +38,12 @@ struct Problem {
   // Depthwise (channel multiplier 1): C is 1, F the channels, and the output
   // may carry a trailing unit dimension ([N][OH][OW][F][1], hwcm form).
   bool depthwise = false;
+  // Grouped (linalg.conv_2d_nhwgc_gfhwc): `groups` groups of C input and
+  // F / groups output channels; the input is [N][H][W][groups][C] and the
+  // result [N][OH][OW][groups][F / groups], read through `groupCollapse`
+  // (its [N][OH][OW][F] view) by the epilogue.
+  int64_t groups = 1;
+  tensor::CollapseShapeOp groupCollapse;
   // Pooling (depthwise form without weights): max or sum over the window.
   enum class Pool { None, Max, Sum } pool = Pool::None;
   // Weights in logical order w(f, kh, kw, c), as int64 or float.

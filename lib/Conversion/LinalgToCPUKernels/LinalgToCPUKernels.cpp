@@ -96,6 +96,8 @@ struct LinalgToCPUKernel : public OpInterfaceRewritePattern<linalg::LinalgOp> {
     } else {
       rewriter.replaceOp(root, result);
     }
+    if (problem->groupCollapse)
+      rewriter.eraseOp(problem->groupCollapse);
     if (problem->epilogue)
       rewriter.eraseOp(op);
     return success();

@@ -256,6 +256,15 @@ def export_qdq(model, points: Dict[str, QPoint], fold_bn: bool = True) -> Export
                         inputs[2] = b_name
                     else:
                         inputs.append(b_name)
+                group = _attr(n, "group", 1) if n.op_type == "Conv" else 1
+                if p.per_channel and 1 < group == len(p.scales) < arr.shape[0]:
+                    # A grouped convolution's scales are per group: each
+                    # output channel of a group gets its group's.
+                    rep = arr.shape[0] // group
+                    p = QPoint(p.name, p.kind, p.order, p.bits, p.signed,
+                               list(np.repeat(p.scales, rep)),
+                               list(np.repeat(p.zero_points, rep)), p.axis, p.pow2,
+                               p.rounding)
                 inputs[kin] = dq_const(inputs[kin], arr, p, weight_axis(n, kin, arr, p),
                                        "qsim", track=True)
             elif p.kind == "weight" and p.name.startswith(f"{name}.in"):

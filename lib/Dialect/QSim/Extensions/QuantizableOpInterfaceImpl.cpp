@@ -121,6 +121,9 @@ void mlir::qsim::registerTosaQuantizableOpInterfaceExternalModels(
         ctx, {C::Concat, -1, -1, -1, -1, false, realizeTosaConcat});
     attach<tosa::ReshapeOp>(ctx, {C::Reshape, 1, -1, -1, -1, true});
     attach<tosa::TransposeOp>(ctx, {C::Reshape, 1, -1, -1, -1, true});
+    // A pad keeps the scale; its rule pads with the padding value's integer
+    // (the zero point for a convolution's zero padding).
+    attach<tosa::PadOp>(ctx, {C::Reshape, 1, -1, -1, -1, true, realizeTosaPad});
     // The importer slices off what a strided convolution does not read.
     attach<tosa::SliceOp>(ctx, {C::Reshape, 1, -1, -1, -1, true});
     // Nonlinear activations get their own output point: --qsim-fuse-lut
@@ -139,6 +142,11 @@ void mlir::qsim::registerLinalgQuantizableOpInterfaceExternalModels(
     attach<linalg::Conv2DNhwcFhwcOp>(ctx, {C::Conv, 1, 1, 0, -1, false, named});
     attach<linalg::Conv2DNhwcHwcfOp>(ctx, {C::Conv, 1, 1, 3, -1, false, named});
     attach<linalg::Conv2DNchwFchwOp>(ctx, {C::Conv, 1, 1, 0, -1, false, named});
+    // Grouped: the output channel is (g, f), over two dimensions of the
+    // weight, and a channel axis is one: the scales are per group (axis 0,
+    // G), which the realize rule spreads over each group's channels.
+    attach<linalg::Conv2DNhwgcGfhwcOp>(ctx, {C::Conv, 1, 1, 0, -1, false, named});
+    attach<linalg::Conv2DNgchwGfchwOp>(ctx, {C::Conv, 1, 1, 0, -1, false, named});
     attach<linalg::DepthwiseConv2DNhwcHwcOp>(
         ctx, {C::DepthwiseConv, 1, 1, 2, -1, false, named});
     attach<linalg::DepthwiseConv2DNhwcHwcmOp>(

@@ -44,6 +44,10 @@ LogicalResult realizeTosaClamp(Operation *op, RealizeContext &ctx,
 /// `1 / count`.
 LogicalResult realizeTosaAvgPool(Operation *op, RealizeContext &ctx,
                                  SimQuantizeOp out);
+/// tosa.pad with a padding value on the input's grid: the same pad on the
+/// integers, padding with that value's integer.
+LogicalResult realizeTosaPad(Operation *op, RealizeContext &ctx,
+                             SimQuantizeOp out);
 /// tosa.concat: inputs requantized to the output's parameters.
 LogicalResult realizeTosaConcat(Operation *op, RealizeContext &ctx,
                                 SimQuantizeOp out);

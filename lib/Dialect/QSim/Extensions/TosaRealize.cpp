@@ -18,6 +18,8 @@
 #include "mlir/IR/Matchers.h"
 #include "qsim/Dialect/QSim/Transforms/RealizeContext.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::qsim;
 namespace nm = mlir::qsim::numerics;
@@ -237,5 +239,42 @@ LogicalResult mlir::qsim::realizeTosaConcat(Operation *operation,
   clone->getResult(0).setType(
       RealizeContext::withElementType(op.getType(), ctx.intType(p.getBits())));
   ctx.finish(op, out, IntValue{clone->getResult(0), p});
+  return success();
+}
+
+LogicalResult mlir::qsim::realizeTosaPad(Operation *operation,
+                                         RealizeContext &ctx,
+                                         SimQuantizeOp out) {
+  auto op = cast<tosa::PadOp>(operation);
+  std::optional<IntValue> x = ctx.getInt(op.getInput1());
+  DenseFPElementsAttr padAttr;
+  if (!x || x->params.isPerChannel() ||
+      !matchPattern(op.getPadConst(), m_Constant(&padAttr)) ||
+      padAttr.getNumElements() != 1)
+    return failure();
+  // The padding value must be on the input's grid (a zero-padded
+  // convolution input: the zero point); otherwise the op stays float.
+  QuantParamsAttr p = x->params;
+  double q = padAttr.getValues<APFloat>()[0].convertToDouble() /
+                 p.getScale() +
+             p.getZeroPoint();
+  int64_t bits = p.getBits();
+  int64_t lo = p.getIsSigned() ? -(int64_t(1) << (bits - 1)) : 0;
+  int64_t hi = p.getIsSigned() ? (int64_t(1) << (bits - 1)) - 1
+                               : (int64_t(1) << bits) - 1;
+  if (q != std::round(q) || q < lo || q > hi)
+    return failure();
+  OpBuilder b(op);
+  Type intType = ctx.intType(bits);
+  auto constType = RankedTensorType::get({1}, intType);
+  Value padConst = tosa::ConstOp::create(
+      b, op.getLoc(), constType,
+      DenseElementsAttr::get(constType,
+                             b.getIntegerAttr(intType, int64_t(q))));
+  Value r = tosa::PadOp::create(
+      b, op.getLoc(),
+      RealizeContext::withElementType(op.getType(), intType), x->value,
+      op.getPadding(), padConst);
+  ctx.finish(op, out, IntValue{r, p});
   return success();
 }

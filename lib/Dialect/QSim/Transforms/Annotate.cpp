@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/Support/FileUtilities.h"
 #include "qsim/Dialect/QSim/IR/QSimInterfaces.h"
 #include "qsim/Dialect/QSim/Transforms/InputChecks.h"
@@ -53,9 +54,21 @@ bool isElementwiseArithmetic(QuantOpCategory cat) {
 }
 
 /// Ops that carry no computation worth reporting.
+/// Ops that carry no values to quantize: constants, terminators, markers,
+/// and the start values of destination-style ops (a tensor.empty, the fill
+/// of a linalg convolution's init), which the realize rules replace.
 bool isBookkeeping(Operation *op) {
-  return op->hasTrait<OpTrait::ConstantLike>() ||
-         op->hasTrait<OpTrait::IsTerminator>() || isa<AnnotateOp>(op);
+  if (op->hasTrait<OpTrait::ConstantLike>() ||
+      op->hasTrait<OpTrait::IsTerminator>() || isa<AnnotateOp>(op))
+    return true;
+  auto isInit = [](OpOperand &use) {
+    auto dps = dyn_cast<DestinationStyleOpInterface>(use.getOwner());
+    return dps && dps.isDpsInit(&use);
+  };
+  return op->getNumResults() > 0 &&
+         llvm::all_of(op->getResults(), [&](Value r) {
+           return !r.use_empty() && llvm::all_of(r.getUses(), isInit);
+         });
 }
 
 bool isFloatTensor(Type t) {
@@ -178,8 +191,11 @@ void AnnotatePass::annotateFunction(func::FuncOp func,
 
   OpBuilder b(func.getContext());
   SmallVector<Operation *> ops;
+  // Not the bodies of linalg ops: their arith ops are the op's scalar
+  // computation, quantized (or not) with it.
   func.walk([&](Operation *op) {
-    if (op != func.getOperation())
+    if (op != func.getOperation() &&
+        !isa<DestinationStyleOpInterface>(op->getParentOp()))
       ops.push_back(op);
   });
 

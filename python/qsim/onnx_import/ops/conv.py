@@ -10,12 +10,6 @@ from ..values import (Val, _Node, _prod,
                       _ty)
 
 
-#: From this many groups on, a grouped convolution with constant weights is
-#: one depthwise convolution and a sum (``ConvOps._grouped_as_depthwise``);
-#: below, one convolution per group (which the int8 flow quantizes whole).
-GROUPS_AS_DEPTHWISE = 8
-
-
 class ConvOps:
     def op_Conv(self, node, ins):
         self.check_attrs(node, ("auto_pad", "dilations", "group", "kernel_shape",
@@ -47,32 +41,40 @@ class ConvOps:
                              f"shape {list(lx)})")
         return [self._conv2d(node, x, w, b)]
 
-    def _grouped_as_depthwise(self, xn: Val, w: Val, b: Val, group: int, conv) -> Val:
-        """A grouped convolution with many small groups (RegNet, ResNeXt) as
-        one depthwise convolution and a sum, instead of ``group`` slices,
-        convolutions and a concat: the same multiply-adds, three ops instead
-        of 3 * group (whose number made the JIT's compile time explode).
-
-        With ``cg`` input and ``mg`` output channels per group, input
-        channel ``g*cg + j`` gets multiplier ``mg``: its ``mm``-th output is
-        the tap sum of weight ``w[g*mg + mm, j]``; summing those over ``j``
-        gives output channel ``g*mg + mm``."""
+    def _grouped(self, xn: Val, w: Val, b: Val, group: int, pads, strides, dils,
+                 outs) -> Val:
+        """A grouped convolution with constant weights as upstream's
+        ``linalg.conv_2d_nhwgc_gfhwc`` (TOSA has no grouped convolution):
+        the input viewed as [N, H, W, G, C/G], the weights as [G, M/G, KH,
+        KW, C/G], one op whatever the group count (RegNet, ResNeXt), which
+        qsim-annotate quantizes and the CPU kernels take. The padding is a
+        tosa.pad before it and the bias a tosa.add after it."""
         m, cg, kh, kw = w.shape
         mg = m // group
-        wc = w.const.reshape(group, mg, cg, kh, kw).transpose(3, 4, 0, 2, 1)
-        wt = Val((kh, kw, group * cg, mg), const=np.ascontiguousarray(
-            wc.reshape(kh, kw, group * cg, mg)), name=w.name)
-        zeros = Val((group * cg * mg,), const=np.zeros(group * cg * mg, np.float32),
-                    name=f"{self.node.name}/taps_bias")
-        taps = conv(xn, wt, zeros, True, self.loc("taps"))
-        n, oh, ow, _ = taps.shape
-        t6 = self.reshape(taps, (n, oh, ow, group, cg, mg), tag="taps_by_group")
-        s6 = self.reduce("sum", t6, 4, self.loc("group_sum"))
-        y = self.reshape(s6, (n, oh, ow, m), tag="group_sum_nhwc")
+        xp = self.pad(xn, [(0, 0), tuple(pads[0]), tuple(pads[1]), (0, 0)],
+                      tag="pad")
+        n, hp, wp, _ = xp.shape
+        x5 = self.reshape(xp, (n, hp, wp, group, cg), tag="by_group")
+        w5 = Val((group, mg, kh, kw, cg), const=np.ascontiguousarray(
+            w.const.reshape(group, mg, cg, kh, kw).transpose(0, 1, 3, 4, 2)),
+            name=w.name)
+        shape = (n, outs[0], outs[1], group, mg)
+        loc = self.loc()
+        zero = self.emit("arith.constant 0.0 : f32", loc)
+        empty = self.emit(f"tensor.empty() : {_ty(shape)}", loc)
+        init = self.emit(f"linalg.fill ins({zero} : f32) outs({empty} : {_ty(shape)}) "
+                         f"-> {_ty(shape)}", loc)
+        y5 = self.new(shape, "plain",
+                      f"linalg.conv_2d_nhwgc_gfhwc {{dilations = dense<[{dils[0]}, "
+                      f"{dils[1]}]> : tensor<2xi64>, strides = dense<[{strides[0]}, "
+                      f"{strides[1]}]> : tensor<2xi64>}} ins({self.ssa(x5)}, "
+                      f"{self.ssa(w5)} : {_ty(x5.shape)}, {_ty(w5.shape)}) outs({init} : "
+                      f"{_ty(shape)}) -> {_ty(shape)}", loc)
+        y = self.reshape(y5, (n, outs[0], outs[1], m), tag="nhwc")
         y.layout = "nhwc"
         bias = Val((1, 1, 1, m), "nhwc", const=np.ascontiguousarray(
             self.plain(b).const.reshape(1, 1, 1, m)), name=b.name)
-        return self.binary("add", y, bias, "nhwc", self.loc())
+        return self.binary("add", y, bias, "nhwc", self.loc("bias"))
 
     def _conv2d(self, node, x: Val, w: Val, b: Optional[Val]) -> Val:
         a = node.attrs
@@ -136,8 +138,8 @@ class ConvOps:
             wr = self.reshape(w, (c, mult, kh, kw), tag="weight_cm")
             wt = self.transpose(wr, (2, 3, 0, 1), tag="weight_hwcm")  # -> HWCM
             y = conv(xn, wt, b, True, self.loc())
-        elif group >= GROUPS_AS_DEPTHWISE and w.is_const and b.is_const:
-            y = self._grouped_as_depthwise(xn, w, b, group, conv)
+        elif w.is_const and b.is_const:
+            y = self._grouped(xn, w, b, group, pads, strides, dils, outs)
         else:
             mg = m // group
             parts = []

@@ -192,3 +192,47 @@ func.func @linalg_matmul(%a: tensor<2x4xf32>) -> tensor<2x3xf32> {
   %2 = qsim.sim_quantize %m <s8, scale = 0.25> : tensor<2x3xf32>
   return %2 : tensor<2x3xf32>
 }
+
+// -----
+
+// A grouped linalg convolution (2 groups of 1 -> 2 channels): the weight
+// scales are per group (axis 0) and spread over each group's two output
+// channels; the i32 result is requantized as [.., 4] channels and expanded
+// back to [.., group, channel] (2^-4 * 2^-7 / 2^-2 = 2^-9, 2^-4 * 2^-6 /
+// 2^-2 = 2^-8).
+// CHECK-LABEL: func.func @linalg_grouped_conv
+// CHECK: %[[C:.*]] = linalg.conv_2d_nhwgc_gfhwc {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x3x3x2x1xi8>, tensor<2x2x2x2x1xi8>) outs(%{{.*}} : tensor<1x2x2x2x2xi32>)
+// CHECK: %[[F:.*]] = tensor.collapse_shape %[[C]] {{\[}}[0], [1], [2], [3, 4]] : tensor<1x2x2x2x2xi32> into tensor<1x2x2x4xi32>
+// CHECK: %[[R:.*]] = qsim.requantize %[[F]] multiplier [1, 1, 1, 1] shift [9, 9, 8, 8] axis 3
+// CHECK: tensor.expand_shape %[[R]] {{\[}}[0], [1], [2], [3, 4]] output_shape [1, 2, 2, 2, 2] : tensor<1x2x2x4xi8> into tensor<1x2x2x2x2xi8>
+func.func @linalg_grouped_conv(%x: tensor<1x3x3x2x1xf32>) -> tensor<1x2x2x2x2xf32> {
+  %w = arith.constant dense<0.25> : tensor<2x2x2x2x1xf32>
+  %init = arith.constant dense<0.0> : tensor<1x2x2x2x2xf32>
+  %0 = qsim.sim_quantize %x <s8, scale = 0.0625> : tensor<1x3x3x2x1xf32>
+  %1 = qsim.sim_quantize %w <s8, scales = [0.0078125, 0.015625], axis = 0> : tensor<2x2x2x2x1xf32>
+  %c = linalg.conv_2d_nhwgc_gfhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%0, %1 : tensor<1x3x3x2x1xf32>, tensor<2x2x2x2x1xf32>) outs(%init : tensor<1x2x2x2x2xf32>) -> tensor<1x2x2x2x2xf32>
+  %2 = qsim.sim_quantize %c <s8, scale = 0.25> : tensor<1x2x2x2x2xf32>
+  return %2 : tensor<1x2x2x2x2xf32>
+}
+
+// -----
+
+// tosa.pad keeps its input's scale: zero padding is the zero point on the
+// integers; a padding value off the grid (0.3 at scale 0.125) stays float.
+// CHECK-LABEL: func.func @pad
+// CHECK-DAG: %[[Z:.*]] = "tosa.const"() <{values = dense<0> : tensor<1xi8>}>
+// CHECK: %[[Q:.*]] = qsim.quantize %arg0 <s8, scale = 1.250000e-01>
+// CHECK: %[[D:.*]] = qsim.dequantize %[[Q]]
+// CHECK: tosa.pad %[[Q]], %{{.*}}, %[[Z]] : (tensor<1x2x2x1xi8>, !tosa.shape<8>, tensor<1xi8>) -> tensor<1x4x4x1xi8>
+// CHECK: tosa.pad %[[D]], %{{.*}}, %{{.*}} : (tensor<1x2x2x1xf32>
+func.func @pad(%x: tensor<1x2x2x1xf32>) -> (tensor<1x4x4x1xf32>, tensor<1x4x4x1xf32>) {
+  %0 = qsim.sim_quantize %x <s8, scale = 0.125> : tensor<1x2x2x1xf32>
+  %s = tosa.const_shape {values = dense<[0, 0, 1, 1, 1, 1, 0, 0]> : tensor<8xindex>} : () -> !tosa.shape<8>
+  %z = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %v = "tosa.const"() <{values = dense<0.3> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %p = tosa.pad %0, %s, %z : (tensor<1x2x2x1xf32>, !tosa.shape<8>, tensor<1xf32>) -> tensor<1x4x4x1xf32>
+  %q = tosa.pad %0, %s, %v : (tensor<1x2x2x1xf32>, !tosa.shape<8>, tensor<1xf32>) -> tensor<1x4x4x1xf32>
+  %1 = qsim.sim_quantize %p <s8, scale = 0.125> : tensor<1x4x4x1xf32>
+  %2 = qsim.sim_quantize %q <s8, scale = 0.125> : tensor<1x4x4x1xf32>
+  return %1, %2 : tensor<1x4x4x1xf32>, tensor<1x4x4x1xf32>
+}
