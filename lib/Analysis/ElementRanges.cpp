@@ -240,7 +240,10 @@ std::optional<ConstantIntRanges> ElementRanges::compute(Value v,
       Value padValue = pad.getConstantPaddingValue();
       result = padValue ? of(pad.getSource()).rangeUnion(of(padValue)) : full;
     } else if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp,
-                   tensor::ExtractSliceOp, tensor::CastOp>(op)) {
+                   tensor::ExtractSliceOp, tensor::CastOp, tensor::ExtractOp>(
+                   op)) {
+      // An element of the tensor (tensor.extract: a lookup table's entry,
+      // within the table's smallest and largest).
       result = of(op->getOperand(0));
     } else if (auto insert = dyn_cast<tensor::InsertSliceOp>(op)) {
       result = of(insert.getSource()).rangeUnion(of(insert.getDest()));

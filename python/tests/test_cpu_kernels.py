@@ -138,7 +138,7 @@ def epilogue_i8(rng, clamp, lut=False, **fmt):
 
 def conv_module(rng, n, h, w, c, f, k, stride, pad, izp=0, fp=False,
                 epilogue=True, relu_input=False, wlim=128, pad_after=None,
-                clamp=None, lut=False):
+                clamp=None, lut=False, input_range=None):
     """A tosa.conv2d with random weights in [-wlim, wlim) and the int8
     epilogue (or a ReLU in f32). With relu_input, the int8 input is first
     clamped to [0, 127] (a ReLU's output: the kernels may read it as
@@ -176,9 +176,10 @@ def conv_module(rng, n, h, w, c, f, k, stride, pad, izp=0, fp=False,
         zps = "%zi, %zw"
         zpt = "tensor<1xi8>, tensor<1xi8>"
     xin = "%x"
-    if relu_input:
+    if relu_input or input_range:
+        lo, hi = input_range or (0, 127)
         xin = "%xr"
-        lines.append(f"  %xr = tosa.clamp %x {{min_val = 0 : i8, max_val = 127 : i8}} : ({x_t}) -> {x_t}")
+        lines.append(f"  %xr = tosa.clamp %x {{min_val = {lo} : i8, max_val = {hi} : i8}} : ({x_t}) -> {x_t}")
     lines.append(
         f"  %acc = tosa.conv2d {xin}, %w, %b, {zps} {{acc_type = {acc_type}, "
         f"dilation = array<i64: 1, 1>, pad = array<i64: {pad}, {pad}, {pad}, {pad}>, "
@@ -416,6 +417,8 @@ CASES = {
     "conv_relu_input_zero_point": (conv_module, dict(n=1, h=7, w=7, c=8, f=16, k=3, stride=2, pad=1, izp=3, relu_input=True)),
     # ...and on the flipped input when the weight pairs are small enough.
     "conv3x3_small_weights": (conv_module, dict(n=1, h=6, w=7, c=12, f=16, k=3, stride=1, pad=1, wlim=64)),
+    # ...and on the input shifted by -lo where its bounds are narrower.
+    "conv3x3_shifted_input": (conv_module, dict(n=1, h=6, w=7, c=16, f=24, k=3, stride=1, pad=1, input_range=(-20, 100))),
     # The result padded for the next layer: written into the padded tensor.
     "conv3x3_into_pad": (conv_module, dict(n=2, h=6, w=7, c=8, f=20, k=3, stride=1, pad=1,
                                            pad_after=((1, 2), (2, 1), -7))),

@@ -204,11 +204,17 @@ void KernelBuilder::prepareInput() {
           ArrayRef<AffineMap>{id, id}, iterators,
           [&](OpBuilder &nb, Location nloc, ValueRange args) {
             Value v;
-            if (flip)
+            // x + xBias in [0, 255], wrapping in i8 (128: the flip).
+            if (flip && config.xBias == 128)
               v = arith::XOrIOp::create(
                   nb, nloc, args[0],
                   arith::ConstantOp::create(nb, nloc,
                                             nb.getI8IntegerAttr(int8_t(-128))));
+            else if (flip)
+              v = arith::AddIOp::create(
+                  nb, nloc, args[0],
+                  arith::ConstantOp::create(
+                      nb, nloc, nb.getI8IntegerAttr(int8_t(config.xBias))));
             else
               v = arith::ExtSIOp::create(nb, nloc, nb.getI16Type(), args[0]);
             linalg::YieldOp::create(nb, nloc, v);

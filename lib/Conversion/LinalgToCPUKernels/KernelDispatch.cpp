@@ -121,8 +121,14 @@ static DotChoice selectDot(const Problem &p, const CPUKernelISAInfo &isa,
             in + (direct ? ": read as unsigned" : ": flipped")};
   if (direct && pairsFitI16(p, lo, hi))
     return {DotKind::MAddUBS, 0, in + ": read as unsigned"};
-  if (lo >= -128 && hi <= 127 && pairsFitI16(p, lo + 128, hi + 128))
-    return {DotKind::MAddUBS, 128, in + ": flipped, weight pairs within 128"};
+  // Shifted by -lo, the input is in [0, hi - lo]: the narrowest unsigned
+  // range, so the most weight pairs fit (a hard-swish's output, [-k, 127]
+  // with small k, fits nearly every pair; -128 is the flip).
+  if (lo < 0 && lo >= -128 && hi <= 127 && pairsFitI16(p, 0, hi - lo))
+    return {DotKind::MAddUBS, -lo,
+            in + (lo == -128 ? ": flipped, weight pairs within 128"
+                             : ": shifted by " + std::to_string(-lo) +
+                                   " to unsigned")};
   return {kind, 0, in + ": vpmaddubsw could saturate"};
 }
 

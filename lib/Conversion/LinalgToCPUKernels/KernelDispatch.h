@@ -41,8 +41,9 @@ struct KernelConfig {
   std::unique_ptr<DotEmitter> remainderDot;
   /// The dot's tile; L counts i8 lanes for an int8 max pool (4x as many).
   TileShape shape;
-  /// Unsigned-input dots read x + xBias: 128 (x ^ 0x80, for any i8 input)
-  /// or 0 (the input itself, proven to be in [0, 127]).
+  /// Unsigned-input dots read x + xBias: 128 (x ^ 0x80, for any i8 input),
+  /// 0 (the input itself, proven to be in [0, 127]) or -lo for an input
+  /// proven to be in [lo, hi] (vpmaddubsw on [0, hi - lo]).
   int64_t xBias = 0;
   /// Why this dot (the input bounds), for report-kernels.
   std::string why;

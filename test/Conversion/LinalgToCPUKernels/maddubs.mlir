@@ -1,8 +1,9 @@
 // vpmaddubsw (u8 x s8 pairs into saturating i16) replaces vpmaddwd only
 // where no pair sum can saturate: on an input proven to be in [0, 127] (the
 // bounds of its producers: a ReLU clamp, zero padding), read as it is, with
-// no flipped copy; or on the flipped input when every weight pair has
-// |w0| + |w1| <= 128. The bits are checked in
+// no flipped copy; on an input proven to be in [lo, hi] shifted by -lo to
+// [0, hi - lo] when every weight pair's sums fit i16 there (the flip when
+// lo is -128: |w0| + |w1| <= 128). The bits are checked in
 // python/tests/test_cpu_kernels.py (test_maddubs_only_where_exact and the
 // relu_input / small_weights cases).
 // RUN: qsim-opt %s --pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-tensor,canonicalize,convert-linalg-to-cpu-kernels{target=avx2},canonicalize,cse))' | FileCheck %s
@@ -153,5 +154,21 @@ func.func @reduction_of_relu(%x: tensor<3x1x4x4x8xi8>) -> tensor<1x4x4x16xi32> {
   %b = "tosa.const"() {values = dense<0> : tensor<16xi32>} : () -> tensor<16xi32>
   %z = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
   %y = tosa.conv2d %sum, %w, %b, %z, %z {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x8xi8>, tensor<16x1x1x8xi8>, tensor<16xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x4x4x16xi32>
+  return %y : tensor<1x4x4x16xi32>
+}
+
+// An input proven to be in [-20, 100], weights of 127: shifted by 20 it is
+// in [0, 120], where 120 * (127 + 127) fits i16 (flipped, [108, 228], it
+// would not): the copy adds 20, the start values take 20 * sum(w) off.
+// CHECK-LABEL: func.func @shifted_input
+// CHECK: %[[C20:.*]] = arith.constant 20 : i8
+// CHECK: arith.addi %{{.*}}, %[[C20]] : i8
+// CHECK: llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"
+func.func @shifted_input(%x: tensor<1x4x4x8xi8>) -> tensor<1x4x4x16xi32> {
+  %r = tosa.clamp %x {min_val = -20 : i8, max_val = 100 : i8} : (tensor<1x4x4x8xi8>) -> tensor<1x4x4x8xi8>
+  %w = "tosa.const"() {values = dense<127> : tensor<16x1x1x8xi8>} : () -> tensor<16x1x1x8xi8>
+  %b = "tosa.const"() {values = dense<0> : tensor<16xi32>} : () -> tensor<16xi32>
+  %z = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %y = tosa.conv2d %r, %w, %b, %z, %z {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x8xi8>, tensor<16x1x1x8xi8>, tensor<16xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x4x4x16xi32>
   return %y : tensor<1x4x4x16xi32>
 }
