@@ -578,6 +578,7 @@ THREAD_CASES = {
     "conv3x3_threads": (conv_module, dict(n=1, h=32, w=33, c=64, f=72, k=3, stride=1, pad=1)),
     "conv3x3_stride2_threads": (conv_module, dict(n=2, h=49, w=49, c=48, f=40, k=3, stride=2, pad=1)),
     "depthwise_threads": (dw_module, dict(n=1, h=66, w=64, c=40, k=3, stride=1, pad=1)),
+    "grouped_threads": (grouped_module, dict(n=1, h=58, w=58, groups=13, cg=8, mg=8, k=3, stride=1)),
 }
 
 
