@@ -95,13 +95,21 @@ SmallVector<Value> KernelBuilder::pixelCoordinates(ArrayRef<Value> nhw) {
   return {n, h, w, flat};
 }
 
+/// The input row and column tap (kh, kw) of a pixel reads:
+/// (h + kh * DH, w + kw * DW).
+std::pair<Value, Value> KernelBuilder::tapPosition(ArrayRef<Value> pixel,
+                                                   Value kh, Value kw) {
+  return {arith::AddIOp::create(
+              b, loc, pixel[1], arith::MulIOp::create(b, loc, kh, index(p.DH))),
+          arith::AddIOp::create(
+              b, loc, pixel[2],
+              arith::MulIOp::create(b, loc, kw, index(p.DW)))};
+}
+
 Value KernelBuilder::broadcastInput(ArrayRef<Value> pixel, Value kh, Value kw,
                                     Value cg, Value channelBase) {
   const int64_t L = config.shape.lanes, G = config.shape.group;
-  Value h = arith::AddIOp::create(
-      b, loc, pixel[1], arith::MulIOp::create(b, loc, kh, index(p.DH)));
-  Value w = arith::AddIOp::create(
-      b, loc, pixel[2], arith::MulIOp::create(b, loc, kw, index(p.DW)));
+  auto [h, w] = tapPosition(pixel, kh, kw);
   Value c = arith::MulIOp::create(b, loc, cg, index(G));
   if (channelBase)
     c = arith::AddIOp::create(b, loc, c, channelBase);
@@ -160,10 +168,7 @@ Value KernelBuilder::groupedInput(ArrayRef<Value> pixel, Value kh, Value kw,
     return broadcastInput(pixel, kh, kw, cg, base);
   int64_t groupsRead = llvm::divideCeil(validLanes, MG);
   int64_t words = (groupsRead - 1) * CG + 1;
-  Value h = arith::AddIOp::create(
-      b, loc, pixel[1], arith::MulIOp::create(b, loc, kh, index(p.DH)));
-  Value w = arith::AddIOp::create(
-      b, loc, pixel[2], arith::MulIOp::create(b, loc, kw, index(p.DW)));
+  auto [h, w] = tapPosition(pixel, kh, kw);
   Value c = arith::AddIOp::create(
       b, loc, base, arith::MulIOp::create(b, loc, cg, index(G)));
   Type xElt = cast<RankedTensorType>(x.getType()).getElementType();

@@ -53,6 +53,8 @@ private:
                   int64_t fValid, bool mayParallelize, int64_t mr);
   void prepareInput();
   Value readWeights(Value fVector, Value kh, Value kw, Value cg);
+  std::pair<Value, Value> tapPosition(ArrayRef<Value> pixel, Value kh,
+                                      Value kw);
   Value broadcastInput(ArrayRef<Value> pixel, Value kh, Value kw, Value cg,
                        Value channelBase = nullptr);
   Value groupedInput(ArrayRef<Value> pixel, Value kh, Value kw, Value cg,

@@ -38,6 +38,7 @@ beyond the scale values themselves, and a rounding other than half to even.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
@@ -261,10 +262,9 @@ def export_qdq(model, points: Dict[str, QPoint], fold_bn: bool = True) -> Export
                     # A grouped convolution's scales are per group: each
                     # output channel of a group gets its group's.
                     rep = arr.shape[0] // group
-                    p = QPoint(p.name, p.kind, p.order, p.bits, p.signed,
-                               list(np.repeat(p.scales, rep)),
-                               list(np.repeat(p.zero_points, rep)), p.axis, p.pow2,
-                               p.rounding)
+                    p = dataclasses.replace(
+                        p, scales=list(np.repeat(p.scales, rep)),
+                        zero_points=list(np.repeat(p.zero_points, rep)))
                 inputs[kin] = dq_const(inputs[kin], arr, p, weight_axis(n, kin, arr, p),
                                        "qsim", track=True)
             elif p.kind == "weight" and p.name.startswith(f"{name}.in"):

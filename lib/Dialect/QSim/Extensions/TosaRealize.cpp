@@ -258,14 +258,10 @@ LogicalResult mlir::qsim::realizeTosaPad(Operation *operation,
   double q = padAttr.getValues<APFloat>()[0].convertToDouble() /
                  p.getScale() +
              p.getZeroPoint();
-  int64_t bits = p.getBits();
-  int64_t lo = p.getIsSigned() ? -(int64_t(1) << (bits - 1)) : 0;
-  int64_t hi = p.getIsSigned() ? (int64_t(1) << (bits - 1)) - 1
-                               : (int64_t(1) << bits) - 1;
-  if (q != std::round(q) || q < lo || q > hi)
+  if (q != std::round(q) || q < p.getQMin() || q > p.getQMax())
     return failure();
   OpBuilder b(op);
-  Type intType = ctx.intType(bits);
+  Type intType = ctx.intType(p.getBits());
   auto constType = RankedTensorType::get({1}, intType);
   Value padConst = tosa::ConstOp::create(
       b, op.getLoc(), constType,

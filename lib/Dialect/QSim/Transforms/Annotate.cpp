@@ -53,7 +53,6 @@ bool isElementwiseArithmetic(QuantOpCategory cat) {
          cat == QuantOpCategory::Elementwise;
 }
 
-/// Ops that carry no computation worth reporting.
 /// Ops that carry no values to quantize: constants, terminators, markers,
 /// and the start values of destination-style ops (a tensor.empty, the fill
 /// of a linalg convolution's init), which the realize rules replace.
